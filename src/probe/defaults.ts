@@ -1,0 +1,23 @@
+// Defaults of a run (product.md §1 and §3). Config and the CLI start from these.
+import type { ProbeSettings } from './types.js';
+
+/** RFC 1918, shared address space (100.64/10, carrier-grade NAT) and IPv6 unique local addresses. */
+export const DEFAULT_PRIVATE_RANGES: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  'fc00::/7',
+];
+
+export const DEFAULT_SETTINGS: Readonly<ProbeSettings> = {
+  timeoutMs: 5000,
+  hostnamePolicy: 'privatelink',
+  dnsServers: [],
+  systemDns: true,
+  privateRanges: [...DEFAULT_PRIVATE_RANGES],
+  connectTo: 'first',
+  expiringDays: 14,
+  slowMs: 0,
+  maxInFlight: 64,
+};

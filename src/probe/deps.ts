@@ -1,0 +1,28 @@
+// What the engine needs from the outside world, injected so unit tests need no network and no clock.
+// `realDeps()` gives the production wiring; tests pass their own lookup, clock or connector.
+import dns from 'node:dns';
+import net from 'node:net';
+
+/** The system resolver (getaddrinfo): every address of both families, in the order it returns them. */
+export type SystemLookup = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+
+/** Opens a TCP connection; `net.connect` in production. */
+export type TcpConnect = (options: { host: string; port: number }) => net.Socket;
+
+export interface ProbeDeps {
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  /** A monotonic millisecond clock for durations. */
+  elapsed: () => number;
+  lookup: SystemLookup;
+  connect: TcpConnect;
+}
+
+export function realDeps(): ProbeDeps {
+  return {
+    now: () => Date.now(),
+    elapsed: () => performance.now(),
+    lookup: (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true }),
+    connect: (options) => net.connect(options),
+  };
+}

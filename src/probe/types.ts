@@ -1,0 +1,228 @@
+// The engine's vocabulary: what a target is, what each step measures, what a run returns.
+// Every other folder (config, report, hub, http, cli) speaks in these types, so they change rarely
+// and only by adding. Names that reach the twin or telemetry are part of the contract (product.md).
+
+/** What a hostname is, worked out from its suffix (catalogue.ts) or configured. */
+export type Kind = 'iothub' | 'dps' | 'acr' | 'acrData' | 'blob' | 'eventhub' | 'custom';
+export const KINDS: readonly Kind[] = ['iothub', 'dps', 'acr', 'acrData', 'blob', 'eventhub', 'custom'];
+
+/** Which Azure cloud a suffix belongs to; `unknown` for custom names. */
+export type Cloud = 'public' | 'china' | 'usgov' | 'unknown';
+
+/** The form of a configured name: `x.privatelink.<zone>`, `x.<zone>`, an IP literal, or not an Azure zone. */
+export type NameForm = 'privatelink' | 'public' | 'ip' | 'custom';
+
+/** Which name form the runtime and targets must use (desired `hostnamePolicy`). */
+export type HostnamePolicy = 'privatelink' | 'public' | 'any';
+export const HOSTNAME_POLICIES: readonly HostnamePolicy[] = ['privatelink', 'public', 'any'];
+
+export type Status = 'healthy' | 'degraded' | 'unhealthy';
+export type Overall = Status | 'unknown';
+
+/** Stable verdict codes (product.md §1). Extend, never rename: dashboards and fleet queries use them. */
+export const CODE_STATUS = {
+  OK: 'healthy',
+  DNS_NXDOMAIN: 'unhealthy',
+  DNS_SERVFAIL: 'unhealthy',
+  DNS_REFUSED: 'unhealthy',
+  DNS_TIMEOUT: 'unhealthy',
+  DNS_NO_ANSWER: 'unhealthy',
+  DNS_CNAME_LOOP: 'unhealthy',
+  DNS_PUBLIC_ADDRESS: 'unhealthy',
+  DNS_UNEXPECTED_ADDRESS: 'unhealthy',
+  TCP_REFUSED: 'unhealthy',
+  TCP_TIMEOUT: 'unhealthy',
+  TCP_UNREACHABLE: 'unhealthy',
+  TCP_RESET: 'unhealthy',
+  TLS_HOSTNAME_MISMATCH: 'unhealthy',
+  TLS_UNTRUSTED: 'unhealthy',
+  TLS_EXPIRED: 'unhealthy',
+  TLS_NOT_YET_VALID: 'unhealthy',
+  TLS_TIMEOUT: 'unhealthy',
+  TLS_FAILED: 'unhealthy',
+  DNS_RESOLVER_MISMATCH: 'degraded',
+  TLS_EXPIRING: 'degraded',
+  TLS_INSPECTED: 'degraded',
+  HOSTNAME_POLICY: 'degraded',
+  SLOW: 'degraded',
+} as const satisfies Record<string, Status>;
+export type Code = keyof typeof CODE_STATUS;
+
+/** One hostname to probe, after configuration has been applied. */
+export interface TargetSpec {
+  /** Twin-safe key: letters, digits, `_` and `-` (config validates it). */
+  name: string;
+  host: string;
+  /** Omitted: from the suffix. */
+  kind?: Kind;
+  /** Omitted: the kind's default ports. */
+  ports?: number[];
+  /** When set, every resolved address must be one of these (stale record detection). */
+  expectedAddresses?: string[];
+  /** Where the target came from; desired targets replace automatic ones of the same name. */
+  source?: 'auto' | 'desired' | 'cli' | 'adhoc';
+}
+
+/** Settings of one run. Defaults live in `defaults.ts`; config and CLI produce this. */
+export interface ProbeSettings {
+  /** Bound for every step: one DNS step, one TCP connect, one TLS handshake. */
+  timeoutMs: number;
+  hostnamePolicy: HostnamePolicy;
+  /** Explicit resolvers, `ip` or `ip:port` (IPv6 as `[ip]:port`). */
+  dnsServers: string[];
+  /** Also resolve with the system resolver; when true, connections use its answers. */
+  systemDns: boolean;
+  /** CIDRs that count as private. */
+  privateRanges: string[];
+  /** Connect to the first resolved address, or to every one. */
+  connectTo: 'first' | 'all';
+  /** Extra trust anchors (PEM) on top of Node's default store. */
+  caPem?: string;
+  /** A certificate with this many days left or fewer is `TLS_EXPIRING`. */
+  expiringDays: number;
+  /** A step slower than this (ms) makes an otherwise healthy target `SLOW`; 0 disables. */
+  slowMs: number;
+  /** Bound on sockets and lookups in flight across the whole run. */
+  maxInFlight: number;
+}
+
+// ---- DNS --------------------------------------------------------------------------------------
+
+export type DnsOutcome = 'ok' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'no-answer' | 'cname-loop' | 'error';
+
+/** What one resolver said about one name. */
+export interface DnsAnswer {
+  /** `system`, or the explicit server as `ip:port`. */
+  resolver: string;
+  name: string;
+  outcome: DnsOutcome;
+  /** The DNS rcode as text (`NOERROR`, `NXDOMAIN`, ...); absent for the system resolver and timeouts. */
+  rcode?: string;
+  /** Every A and AAAA address at the end of the chain, in answer order. */
+  addresses: string[];
+  /** The CNAME chain from `name` onwards, excluding `name` itself. Empty for the system resolver. */
+  cname: string[];
+  /** Smallest TTL among the answers (seconds); absent for the system resolver. */
+  ttl?: number;
+  ms: number;
+  /** Detail for `error` (and timeouts): never contains secrets. */
+  error?: string;
+}
+
+export type AddressClass = 'private' | 'public' | 'loopback' | 'link-local' | 'other';
+
+export interface ClassifiedAddress {
+  address: string;
+  family: 4 | 6;
+  /** Finer class, for the reader. */
+  class: AddressClass;
+  /** Inside `privateRanges`: the only thing the verdict looks at. */
+  private: boolean;
+}
+
+/** The DNS part of a target's result. */
+export interface TargetDns {
+  /** Every query made for the configured name: the system resolver first, then each explicit server. */
+  answers: DnsAnswer[];
+  /** The same for the counterpart name (privatelink ↔ public), when there is one. */
+  counterpartAnswers: DnsAnswer[];
+  /** Which answer the connections use (`system` or a server). */
+  resolver: string;
+  /** The addresses connections use, classified. */
+  addresses: ClassifiedAddress[];
+  /** The chain of the answer in use (explicit servers only report chains). */
+  cname: string[];
+  /** True when every address in use is private. */
+  private: boolean;
+  /** True when resolvers that answered gave different address sets. */
+  mismatch: boolean;
+  ms: number;
+}
+
+// ---- TCP and TLS ------------------------------------------------------------------------------
+
+export type TcpOutcome = 'ok' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'error';
+
+export interface TcpResult {
+  address: string;
+  port: number;
+  outcome: TcpOutcome;
+  ms: number;
+  /** errno code or message for anything but `ok`. */
+  error?: string;
+}
+
+export type TlsOutcome =
+  | 'ok'
+  | 'hostname-mismatch'
+  | 'untrusted'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'timeout'
+  | 'failed';
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** DNS and IP SANs as written in the certificate (`DNS:` / `IP Address:` prefixes stripped). */
+  sans: string[];
+  notBefore: string;
+  notAfter: string;
+  /** Whole days from now until notAfter (negative once expired). */
+  daysLeft: number;
+  /** Subject of the last certificate of the presented chain (the root, or the top intermediate). */
+  chainTop?: string;
+}
+
+export interface TlsResult {
+  address: string;
+  port: number;
+  servername: string;
+  outcome: TlsOutcome;
+  ms: number;
+  protocol?: string;
+  cipher?: string;
+  cert?: CertificateInfo;
+  /** True when the chain ends in a root Azure uses (DigiCert G2/G3, Microsoft 2017, Baltimore). */
+  azureRoot?: boolean;
+  /** OpenSSL / Node error code or message for anything but `ok`. */
+  error?: string;
+  /** On a hostname mismatch: the handshake with the counterpart name on the same address. */
+  counterpart?: { servername: string; outcome: TlsOutcome; ms: number; error?: string };
+}
+
+export interface PortResult {
+  port: number;
+  ok: boolean;
+  code: Code;
+  /** One entry per address connected to (first, or all). Empty when DNS failed and nothing was tried. */
+  tcp: TcpResult[];
+  /** The handshake on the first address that connected, for TLS ports. */
+  tls?: TlsResult;
+}
+
+export interface TargetResult {
+  name: string;
+  host: string;
+  kind: Kind;
+  cloud: Cloud;
+  form: NameForm;
+  /** `x.privatelink.<zone>` ↔ `x.<zone>`; absent for custom names and IPs. */
+  counterpart?: string;
+  ports: PortResult[];
+  dns: TargetDns;
+  status: Status;
+  code: Code;
+  /** One line that names the fix. */
+  reason: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface RunResult {
+  runId: string;
+  startedAt: string;
+  durationMs: number;
+  overall: Overall;
+  targets: TargetResult[];
+}
