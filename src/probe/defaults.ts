@@ -10,6 +10,15 @@ export const DEFAULT_PRIVATE_RANGES: readonly string[] = [
   'fc00::/7',
 ];
 
+/** Roots Azure's public endpoints chain to (product.md §1); a TLS-inspecting proxy re-signs with its own. */
+export const AZURE_ROOT_NAMES: readonly string[] = [
+  'DigiCert Global Root G2',
+  'DigiCert Global Root G3',
+  'Microsoft RSA Root Certificate Authority 2017',
+  'Microsoft ECC Root Certificate Authority 2017',
+  'Baltimore CyberTrust Root',
+];
+
 export const DEFAULT_SETTINGS: Readonly<ProbeSettings> = {
   timeoutMs: 5000,
   hostnamePolicy: 'privatelink',
@@ -19,5 +28,6 @@ export const DEFAULT_SETTINGS: Readonly<ProbeSettings> = {
   connectTo: 'first',
   expiringDays: 14,
   slowMs: 0,
-  maxInFlight: 64,
+  maxInFlight: 256,
+  knownRoots: [...AZURE_ROOT_NAMES],
 };

@@ -30,10 +30,14 @@ export const CODE_STATUS = {
   DNS_CNAME_LOOP: 'unhealthy',
   DNS_PUBLIC_ADDRESS: 'unhealthy',
   DNS_UNEXPECTED_ADDRESS: 'unhealthy',
+  /** Added: a resolver error that is none of the above (socket error, unexpected errno). */
+  DNS_FAILED: 'unhealthy',
   TCP_REFUSED: 'unhealthy',
   TCP_TIMEOUT: 'unhealthy',
   TCP_UNREACHABLE: 'unhealthy',
   TCP_RESET: 'unhealthy',
+  /** Added: a connect error that is none of the above. */
+  TCP_FAILED: 'unhealthy',
   TLS_HOSTNAME_MISMATCH: 'unhealthy',
   TLS_UNTRUSTED: 'unhealthy',
   TLS_EXPIRED: 'unhealthy',
@@ -82,8 +86,10 @@ export interface ProbeSettings {
   expiringDays: number;
   /** A step slower than this (ms) makes an otherwise healthy target `SLOW`; 0 disables. */
   slowMs: number;
-  /** Bound on sockets and lookups in flight across the whole run. */
+  /** Bound on sockets and lookups in flight across the whole run (a safety net: 32 targets never reach it). */
   maxInFlight: number;
+  /** Common names of the roots a genuine Azure chain ends in; any other root on an Azure kind is `TLS_INSPECTED`. */
+  knownRoots: string[];
 }
 
 // ---- DNS --------------------------------------------------------------------------------------
