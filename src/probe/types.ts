@@ -199,8 +199,11 @@ export interface TlsResult {
 
 export interface PortResult {
   port: number;
+  /** Reachable and verified (a degraded code such as TLS_EXPIRING still counts as ok). */
   ok: boolean;
   code: Code;
+  /** The port's own one-line reason (the target's reason is the most important port's). */
+  reason: string;
   /** One entry per address connected to (first, or all). Empty when DNS failed and nothing was tried. */
   tcp: TcpResult[];
   /** The handshake on the first address that connected, for TLS ports. */
