@@ -1,0 +1,258 @@
+// Verdict rules: from what the steps measured to one status, one stable code and one line that names the fix.
+// Read top to bottom: DNS decides first (nothing else matters when the name goes to the wrong place), then
+// each port's TCP and TLS, then the degraded conditions. The first rule that fires wins.
+import { sameAddress } from './address.js';
+import type { NameInfo } from './catalogue.js';
+import { CODE_STATUS } from './types.js';
+import type {
+  Code,
+  DnsAnswer,
+  DnsOutcome,
+  HostnamePolicy,
+  Kind,
+  PortResult,
+  ProbeSettings,
+  Status,
+  TargetDns,
+  TcpOutcome,
+  TcpResult,
+  TlsOutcome,
+  TlsResult,
+} from './types.js';
+
+export interface Verdict {
+  status: Status;
+  code: Code;
+  reason: string;
+}
+
+/** What the rules look at for one target. */
+export interface VerdictInput {
+  host: string;
+  kind: Kind;
+  name: NameInfo;
+  dns: TargetDns;
+  ports: PortResult[];
+  expectedAddresses?: string[];
+  /** Private addresses the counterpart name resolved to: proof that the private record exists. */
+  counterpartPrivate?: string[];
+  settings: Pick<ProbeSettings, 'hostnamePolicy' | 'expiringDays' | 'slowMs' | 'timeoutMs' | 'knownRoots' | 'systemDns'>;
+}
+
+const DNS_CODES: Record<Exclude<DnsOutcome, 'ok'>, Code> = {
+  nxdomain: 'DNS_NXDOMAIN',
+  servfail: 'DNS_SERVFAIL',
+  refused: 'DNS_REFUSED',
+  timeout: 'DNS_TIMEOUT',
+  'no-answer': 'DNS_NO_ANSWER',
+  'cname-loop': 'DNS_CNAME_LOOP',
+  error: 'DNS_FAILED',
+};
+
+const TCP_CODES: Record<Exclude<TcpOutcome, 'ok'>, Code> = {
+  refused: 'TCP_REFUSED',
+  timeout: 'TCP_TIMEOUT',
+  unreachable: 'TCP_UNREACHABLE',
+  reset: 'TCP_RESET',
+  error: 'TCP_FAILED',
+};
+
+const TLS_CODES: Record<Exclude<TlsOutcome, 'ok'>, Code> = {
+  'hostname-mismatch': 'TLS_HOSTNAME_MISMATCH',
+  untrusted: 'TLS_UNTRUSTED',
+  expired: 'TLS_EXPIRED',
+  'not-yet-valid': 'TLS_NOT_YET_VALID',
+  timeout: 'TLS_TIMEOUT',
+  failed: 'TLS_FAILED',
+};
+
+export function verdictOf(code: Code, reason: string): Verdict {
+  return { status: CODE_STATUS[code], code, reason };
+}
+
+/** The zone advice shared by the DNS reasons: which private zone, and which public zone a forwarder needs. */
+function zoneAdvice(name: NameInfo): string {
+  if (!name.privateZone || !name.publicZone) return 'check the record in the DNS server this network uses';
+  return (
+    `link the private DNS zone ${name.privateZone} to the network's virtual network and make the ` +
+    `on-premises resolver forward ${name.publicZone} to the Azure DNS Private Resolver`
+  );
+}
+
+function inUse(dns: TargetDns): DnsAnswer | undefined {
+  return dns.answers.find((a) => a.resolver === dns.resolver) ?? dns.answers[0];
+}
+
+/** DNS rules: failure of the answer in use, then a public address, then an address outside the pin. */
+export function dnsVerdict(input: VerdictInput): Verdict | undefined {
+  const { host, dns, name } = input;
+  const answer = inUse(dns);
+  if (!answer) return undefined; // an IP literal: nothing was resolved
+  const via = answer.resolver === 'system' ? 'the system resolver' : `DNS server ${answer.resolver}`;
+  if (answer.outcome !== 'ok') {
+    const code = DNS_CODES[answer.outcome];
+    const chain = answer.cname.length > 0 ? ` (after CNAME ${answer.cname.join(' > ')})` : '';
+    switch (answer.outcome) {
+      case 'nxdomain':
+        return verdictOf(
+          code,
+          name.privateZone
+            ? `${host} does not exist${chain} according to ${via}: the private zone ${name.privateZone} has no record for it; ` +
+                `add the private endpoint's DNS zone group, or ${zoneAdvice(name)}`
+            : `${host} does not exist according to ${via}: check the name and the zone it belongs to`,
+        );
+      case 'timeout':
+        return verdictOf(code, `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms: check that the resolver is up and reachable from this network`);
+      case 'cname-loop':
+        return verdictOf(code, `${host} has a CNAME loop${chain} at ${via}: fix the CNAME records in the zone`);
+      case 'no-answer':
+        return verdictOf(code, `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`);
+      default:
+        return verdictOf(
+          code,
+          `${via} answered ${answer.rcode ?? answer.error ?? answer.outcome} for ${host}: the resolver cannot reach the zone; ${zoneAdvice(name)}`,
+        );
+    }
+  }
+  const publicAddress = dns.addresses.find((a) => !a.private);
+  if (publicAddress) {
+    const proof = input.counterpartPrivate ?? [];
+    const hint =
+      proof.length > 0 && name.counterpart
+        ? `; ${name.counterpart} resolves to private ${proof.join(', ')}, so the record exists but this name does not reach it: ${zoneAdvice(name)}`
+        : `: ${zoneAdvice(name)}`;
+    return verdictOf('DNS_PUBLIC_ADDRESS', `${host} resolves to public ${publicAddress.address} via ${via}${hint}`);
+  }
+  const expected = input.expectedAddresses;
+  if (expected && expected.length > 0) {
+    const stray = dns.addresses.find((a) => !expected.some((e) => sameAddress(e, a.address)));
+    if (stray) {
+      return verdictOf(
+        'DNS_UNEXPECTED_ADDRESS',
+        `${host} resolves to ${stray.address}, not the pinned ${expected.join(', ')}: the DNS record is stale or the private endpoint was recreated; update the record or expectedAddresses`,
+      );
+    }
+  }
+  return undefined;
+}
+
+function tcpVerdict(host: string, port: number, tcp: TcpResult): Verdict {
+  const code = TCP_CODES[tcp.outcome as Exclude<TcpOutcome, 'ok'>];
+  const at = `${tcp.address}:${port}`;
+  switch (tcp.outcome) {
+    case 'refused':
+      return verdictOf(code, `${at} (${host}) refused the connection: the private endpoint does not serve port ${port}, or a firewall rejects it`);
+    case 'timeout':
+      return verdictOf(code, `${at} (${host}) did not answer within the timeout: a firewall or NSG drops port ${port} on the way to the private endpoint`);
+    case 'unreachable':
+      return verdictOf(code, `no route to ${at} (${host}): the VPN or ExpressRoute link to the virtual network is down, or a route is missing`);
+    case 'reset':
+      return verdictOf(code, `${at} (${host}) reset the connection: a firewall or proxy in the path rejects port ${port}`);
+    default:
+      return verdictOf(code, `connecting to ${at} (${host}) failed: ${tcp.error ?? 'unknown error'}`);
+  }
+}
+
+function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict {
+  const code = TLS_CODES[tls.outcome as Exclude<TlsOutcome, 'ok'>];
+  const at = `${tls.address}:${port}`;
+  const cert = tls.cert;
+  switch (tls.outcome) {
+    case 'hostname-mismatch': {
+      const covers = cert && cert.sans.length > 0 ? cert.sans.slice(0, 4).join(', ') : (cert?.subject ?? 'another name');
+      const cp = tls.counterpart;
+      const fix =
+        cp && cp.outcome === 'ok'
+          ? `the endpoint is right, but its certificate covers ${covers}, not ${host}: configure clients with ${cp.servername}`
+          : `its certificate covers ${covers}, not ${host}: configure clients with a name the certificate covers`;
+      return verdictOf(code, `TLS on ${at}: ${fix}`);
+    }
+    case 'untrusted':
+      return verdictOf(
+        code,
+        `TLS on ${at} (${host}): the certificate chain (issuer ${cert?.issuer ?? 'unknown'}) is not trusted: a TLS-inspecting proxy re-signs traffic, or add its CA with --ca-file / CA_FILE`,
+      );
+    case 'expired':
+      return verdictOf(code, `TLS on ${at} (${host}): the certificate expired on ${cert?.notAfter ?? 'an earlier date'}: whatever presents it (a proxy?) must renew it`);
+    case 'not-yet-valid':
+      return verdictOf(code, `TLS on ${at} (${host}): the certificate is not valid before ${cert?.notBefore ?? 'a later date'}: check the device clock (NTP)`);
+    case 'timeout':
+      return verdictOf(code, `TLS on ${at} (${host}): the handshake did not finish within the timeout: something accepts TCP on port ${port} but does not speak TLS`);
+    default:
+      return verdictOf(code, `TLS on ${at} (${host}) failed: ${tls.error ?? 'unknown error'}`);
+  }
+}
+
+function rootIsKnown(chainTop: string | undefined, knownRoots: readonly string[]): boolean {
+  if (!chainTop) return false;
+  return knownRoots.some((root) => chainTop.includes(`CN=${root}`));
+}
+
+/** One port: the first TCP failure (any address), then TLS, then the degraded TLS conditions. */
+export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'settings'>, port: Pick<PortResult, 'port' | 'tcp' | 'tls'>): Verdict {
+  const failedTcp = port.tcp.find((t) => t.outcome !== 'ok');
+  if (failedTcp) return tcpVerdict(input.host, port.port, failedTcp);
+  const tls = port.tls;
+  if (!tls) return verdictOf('OK', `port ${port.port} accepts connections`);
+  if (tls.outcome !== 'ok') return tlsFailureVerdict(input.host, port.port, tls);
+  const cert = tls.cert;
+  if (cert && cert.daysLeft <= input.settings.expiringDays) {
+    return verdictOf('TLS_EXPIRING', `TLS on ${tls.address}:${port.port} (${input.host}): the certificate expires in ${cert.daysLeft} days (${cert.notAfter})`);
+  }
+  if (input.kind !== 'custom' && !rootIsKnown(cert?.chainTop, input.settings.knownRoots)) {
+    return verdictOf(
+      'TLS_INSPECTED',
+      `TLS on ${tls.address}:${port.port} (${input.host}) chains to ${cert?.chainTop ?? 'an unknown root'}, not a root Azure uses: a TLS-inspecting proxy is re-signing traffic; exempt this host from inspection`,
+    );
+  }
+  return verdictOf('OK', `port ${port.port}: TLS ${tls.protocol ?? ''} verified for ${input.host}`.replace('  ', ' '));
+}
+
+function policyVerdict(host: string, name: NameInfo, policy: HostnamePolicy): Verdict | undefined {
+  if (policy === 'any' || name.form === 'custom') return undefined;
+  if (name.form === 'ip') {
+    return verdictOf('HOSTNAME_POLICY', `${host} is an IP address: TLS cannot verify it; configure the ${policy} hostname instead`);
+  }
+  if (name.form !== policy && name.counterpart) {
+    return verdictOf(
+      'HOSTNAME_POLICY',
+      `${host} is the ${name.form} name while hostnamePolicy is ${policy}: configure ${name.counterpart}` +
+        (policy === 'privatelink' ? ' (the Private Link guidance for IoT Edge prescribes the privatelink FQDN)' : ''),
+    );
+  }
+  return undefined;
+}
+
+function slowVerdict(input: VerdictInput): Verdict | undefined {
+  const limit = input.settings.slowMs > 0 ? input.settings.slowMs : input.settings.timeoutMs / 2;
+  const steps: Array<[string, number]> = [['DNS', input.dns.ms]];
+  for (const p of input.ports) {
+    for (const t of p.tcp) steps.push([`TCP connect to port ${p.port}`, t.ms]);
+    if (p.tls) steps.push([`TLS handshake on port ${p.port}`, p.tls.ms]);
+  }
+  const slow = steps.find(([, ms]) => ms > limit);
+  if (!slow) return undefined;
+  return verdictOf('SLOW', `${slow[0]} for ${input.host} took ${Math.round(slow[1])} ms (over ${Math.round(limit)} ms): the path to the private endpoint is congested or detours`);
+}
+
+/** The whole target: DNS first, then the ports in order, then the degraded conditions. */
+export function targetVerdict(input: VerdictInput): Verdict {
+  const dns = dnsVerdict(input);
+  if (dns) return dns;
+  const portVerdicts = input.ports.map((p) => verdictOf(p.code, p.reason));
+  const unhealthy = portVerdicts.find((v) => v.status === 'unhealthy');
+  if (unhealthy) return unhealthy;
+  if (input.dns.mismatch) {
+    const summary = input.dns.answers.map((a) => `${a.resolver}: ${a.outcome === 'ok' ? a.addresses.join(' ') || 'none' : a.outcome}`).join('; ');
+    return verdictOf('DNS_RESOLVER_MISMATCH', `resolvers disagree about ${input.host} (${summary}): one of them does not see the private zone`);
+  }
+  const degraded = portVerdicts.find((v) => v.status === 'degraded');
+  if (degraded) return degraded;
+  const policy = policyVerdict(input.host, input.name, input.settings.hostnamePolicy);
+  if (policy) return policy;
+  const slow = slowVerdict(input);
+  if (slow) return slow;
+  const via = input.dns.resolver === 'system' ? 'the system resolver' : input.dns.resolver;
+  const addresses = input.dns.addresses.map((a) => a.address).join(', ');
+  return verdictOf('OK', `${input.host} resolves to private ${addresses || 'address'} via ${via}; ports ${input.ports.map((p) => p.port).join(', ')} verified`);
+}
