@@ -1,0 +1,73 @@
+// Values the runtime configuration carries next to secrets: connection strings (with SharedAccessKey) and
+// proxy URLs (with user:password@). These functions keep only the parts the audit needs, validated, so no
+// secret can ride along in a field that later reaches the twin, telemetry, logs or `check` output.
+import net from 'node:net';
+import { isValidHost, isValidHostname, normalizeHostname } from '../probe/hostname.js';
+
+/** The non-secret identity fields of an IoT Hub connection string. */
+export interface ConnectionStringIdentity {
+  hostName?: string;
+  deviceId?: string;
+  moduleId?: string;
+  gatewayHostName?: string;
+}
+
+// IoT Hub device and module ids: up to 128 of letters, digits and `-.%_*?!(),:=@$'`.
+const DEVICE_ID = /^[A-Za-z0-9\-.%_*?!(),:=@$']{1,128}$/;
+
+/** A device or module id when it has the shape IoT Hub allows; anything else is not kept. */
+export function safeDeviceId(value: unknown): string | undefined {
+  return typeof value === 'string' && DEVICE_ID.test(value) ? value : undefined;
+}
+
+/** A hostname or IP literal, normalized; undefined when the value is not one (it is then never echoed). */
+export function safeHost(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const host = normalizeHostname(value);
+  return isValidHost(host) ? host : undefined;
+}
+
+/**
+ * `HostName=...;DeviceId=...;SharedAccessKey=...` → HostName, DeviceId, ModuleId and GatewayHostName only.
+ * Every other key (SharedAccessKey, SharedAccessSignature, x509 ...) is dropped unread.
+ */
+export function connectionStringIdentity(text: string): ConnectionStringIdentity {
+  const identity: ConnectionStringIdentity = {};
+  for (const part of text.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const key = part.slice(0, eq).trim().toLowerCase();
+    const value = part.slice(eq + 1).trim();
+    if (key === 'hostname') identity.hostName = safeHost(value);
+    else if (key === 'deviceid') identity.deviceId = safeDeviceId(value);
+    else if (key === 'moduleid') identity.moduleId = safeDeviceId(value);
+    else if (key === 'gatewayhostname') identity.gatewayHostName = safeHost(value);
+  }
+  return identity;
+}
+
+/** A proxy setting as the audit keeps it: `scheme://host[:port]`, or no URL when the value did not parse. */
+export interface ProxySetting {
+  url?: string;
+}
+
+/**
+ * `http://user:password@proxy:3128/` → `http://proxy:3128`. A value without a scheme is read as http, as
+ * curl and the runtime do. When the value does not parse cleanly into scheme, host and port, no part of it
+ * is kept: a malformed userinfo could otherwise land in the host or port.
+ */
+export function proxyWithoutCredentials(raw: string): ProxySetting {
+  const text = raw.trim();
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return {};
+  }
+  // An `@` that did not end up as userinfo means the parser split the value somewhere unexpected.
+  if (text.includes('@') && url.username === '' && url.password === '') return {};
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!(net.isIP(host) !== 0 || isValidHostname(host))) return {};
+  return { url: `${url.protocol}//${url.host}` };
+}
