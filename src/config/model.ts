@@ -1,0 +1,47 @@
+// The configuration module's vocabulary: the desired document as IoT Hub holds it, the validated
+// configuration the module runs with, and what is wrong with a document that was rejected.
+import type { ProbeSettings, TargetSpec } from '../probe/types.js';
+import type { JsonObject } from './json.js';
+
+/** Desired properties without twin metadata (`$version`, `$metadata`): only what the operator wrote. */
+export type DesiredDoc = JsonObject;
+
+export interface TelemetryConfig {
+  enabled: boolean;
+  /** edgeHub output name the results go to. */
+  output: string;
+  /** Send only when a verdict changed (plus a heartbeat every 24 runs). */
+  onChangeOnly: boolean;
+}
+
+/** A desired document after validation: everything the module needs, defaults filled in. */
+export interface ModuleConfig {
+  intervalSeconds: number;
+  settings: ProbeSettings;
+  /** Enabled desired targets, `source: 'desired'`, sorted by name. */
+  targets: TargetSpec[];
+  autoTargets: boolean;
+  telemetry: TelemetryConfig;
+}
+
+export interface ConfigError {
+  /** The top-level desired key at fault, e.g. `targets`. */
+  key: string;
+  /** Where exactly, e.g. `targets.acr.ports`. */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; config: ModuleConfig } | { ok: false; errors: ConfigError[] };
+
+/** The top-level desired keys product.md §3 defines. */
+export const DESIRED_KEYS = [
+  'intervalSeconds',
+  'timeoutMs',
+  'hostnamePolicy',
+  'dns',
+  'targets',
+  'autoTargets',
+  'telemetry',
+] as const;
+export type DesiredKey = (typeof DESIRED_KEYS)[number];
