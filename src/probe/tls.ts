@@ -1,0 +1,249 @@
+// Step 5 of a probe (product.md §1): a TLS handshake with SNI = the configured name, verified by us
+// rather than by Node, so the certificate can still be read and reported when verification fails.
+// On a hostname mismatch a second handshake with the counterpart name (privatelink ↔ public) on the
+// same address tells the operator which name the endpoint's certificate really covers.
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { errorCode, roundMs, type StepOptions } from './tcp.js';
+import type { CertificateInfo, TlsOutcome, TlsResult } from './types.js';
+
+/**
+ * Common names of the roots Azure's public endpoints chain to (azure-facts.md). A verified chain that
+ * ends elsewhere, for an Azure target, suggests a TLS-inspecting proxy re-signing traffic.
+ */
+export const AZURE_ROOT_CNS: readonly string[] = [
+  'DigiCert Global Root G2',
+  'DigiCert Global Root G3',
+  'Microsoft RSA Root Certificate Authority 2017',
+  'Microsoft ECC Root Certificate Authority 2017',
+  'Baltimore CyberTrust Root',
+];
+
+export interface TlsTrust {
+  /** One context shared by every handshake: Node's default roots + the optional extra CA PEM. */
+  context: tls.SecureContext;
+  extraCaPem?: string;
+}
+
+export interface TlsStepOptions extends StepOptions {
+  /** Milliseconds since the epoch, for days to expiry. */
+  now: () => number;
+  /** Tried on the same address when the certificate does not cover `servername`. */
+  counterpart?: string;
+}
+
+/**
+ * The trust every handshake of a run shares (`tls.connect({ ca })` would build a new OpenSSL context
+ * per connection: ~1.5× the CPU, azure-facts.md).
+ *
+ * Without an extra PEM no `ca` is set, so Node uses exactly its default store, `NODE_EXTRA_CA_CERTS`
+ * included. Setting `ca` replaces that store, so with an extra PEM the default store is rebuilt first:
+ * `tls.getCACertificates('default')` where Node has it (22.15+, 23.10+: bundled or system roots per the
+ * process flags, plus `NODE_EXTRA_CA_CERTS`), else the bundled roots plus the `NODE_EXTRA_CA_CERTS`
+ * file read here the way Node reads it (an unreadable file is skipped, as Node only warns about it).
+ */
+export function createTrust(extraCaPem?: string): TlsTrust {
+  if (!extraCaPem) return { context: tls.createSecureContext() };
+  return { context: tls.createSecureContext({ ca: [...defaultCaCertificates(), extraCaPem] }), extraCaPem };
+}
+
+function defaultCaCertificates(): string[] {
+  const getCaCertificates = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
+  if (getCaCertificates) return getCaCertificates('default');
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  const extra: string[] = [];
+  if (extraFile) {
+    try {
+      extra.push(readFileSync(extraFile, 'utf8'));
+    } catch {
+      // Node starts without these certificates too, after a warning on stderr.
+    }
+  }
+  return [...tls.rootCertificates, ...extra];
+}
+
+/**
+ * Handshake, verification and certificate facts for one address and port. Never rejects.
+ *
+ * When both the chain and the name fail, the chain wins (expired / not yet valid, then untrusted, then
+ * the name): a name check against a certificate nobody trusts says little, and OpenSSL itself reports
+ * validity-period errors after trust errors, so `expired` surfaces for an expired certificate from an
+ * unknown CA too.
+ */
+export async function probeTls(
+  address: string,
+  port: number,
+  servername: string,
+  trust: TlsTrust,
+  opts: TlsStepOptions,
+): Promise<TlsResult> {
+  const result = await handshake(address, port, servername, trust, opts);
+  if (result.outcome !== 'hostname-mismatch' || !opts.counterpart) return result;
+  const other = await handshake(address, port, opts.counterpart, trust, opts);
+  result.counterpart = { servername: opts.counterpart, outcome: other.outcome, ms: other.ms };
+  if (other.error !== undefined) result.counterpart.error = other.error;
+  return result;
+}
+
+type Outcome = Omit<TlsResult, 'address' | 'port' | 'servername' | 'ms'>;
+
+function handshake(
+  address: string,
+  port: number,
+  servername: string,
+  trust: TlsTrust,
+  opts: TlsStepOptions,
+): Promise<TlsResult> {
+  const started = opts.elapsed();
+  return new Promise((resolve) => {
+    let socket: tls.TLSSocket | undefined;
+    let tcpConnected = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: Outcome, handshakeDone = false) => {
+      if (timer === undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      opts.signal?.removeEventListener('abort', onAbort);
+      // After a handshake, close politely: destroying at once would discard our last handshake flight
+      // and the endpoint would log every probe as a failed handshake. Otherwise there is nothing to save.
+      if (handshakeDone) socket?.end(() => socket?.destroy());
+      else socket?.destroy();
+      resolve({ address, port, servername, ...outcome, ms: roundMs(opts.elapsed() - started) });
+    };
+    const onAbort = () => finish({ outcome: 'failed', error: 'aborted' });
+    timer = setTimeout(() => {
+      const error = tcpConnected
+        ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms`
+        : `no TCP connection within ${opts.timeoutMs} ms`;
+      finish({ outcome: 'timeout', error });
+    }, opts.timeoutMs);
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      socket = tls.connect({
+        host: address,
+        port,
+        // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
+        servername: net.isIP(servername) === 0 ? servername : undefined,
+        secureContext: trust.context,
+        // Both checks are ours (verify below): Node's own name check would hide the chain's verdict.
+        rejectUnauthorized: false,
+        checkServerIdentity: () => undefined,
+      });
+    } catch (err) {
+      return finish({ outcome: 'failed', error: describeError(err) });
+    }
+    const connected = socket;
+    connected.once('connect', () => (tcpConnected = true));
+    connected.once('secureConnect', () => {
+      try {
+        finish(verify(connected, servername, opts.now()), true);
+      } catch (err) {
+        finish({ outcome: 'failed', error: describeError(err) });
+      }
+    });
+    // Stays attached after finish: a late error on a destroyed socket must not become an uncaught exception.
+    connected.on('error', (err) => finish({ outcome: 'failed', error: describeError(err) }));
+    connected.once('close', () => finish({ outcome: 'failed', error: 'connection closed during the TLS handshake' }));
+  });
+}
+
+function verify(socket: tls.TLSSocket, servername: string, now: number): Outcome {
+  const peer = socket.getPeerCertificate(true);
+  const facts: Outcome = { outcome: 'ok' };
+  const protocol = socket.getProtocol();
+  if (protocol) facts.protocol = protocol;
+  facts.cipher = socket.getCipher().name;
+  if (!peer.raw) return { ...facts, outcome: 'failed', error: 'the server presented no certificate' };
+  const chain = issuerChain(peer);
+  facts.cert = certificateInfo(peer, chain, now);
+  facts.azureRoot = chain.some((c) => AZURE_ROOT_CNS.includes(commonName(c.issuer)));
+  if (!socket.authorized) {
+    // Node stores the OpenSSL verify code here (a string such as CERT_HAS_EXPIRED), typed as Error.
+    const code = String(socket.authorizationError);
+    return { ...facts, outcome: classifyChainError(code), error: code };
+  }
+  const nameError = tls.checkServerIdentity(servername, peer);
+  if (nameError) return { ...facts, outcome: 'hostname-mismatch', error: describeError(nameError) };
+  return facts;
+}
+
+/**
+ * OpenSSL verify code → outcome. Every code other than the validity period means the chain does not
+ * lead to a trusted root the way it must (unknown issuer, bad signature, wrong purpose, ...): `untrusted`,
+ * with the code kept in `error`.
+ */
+function classifyChainError(code: string): TlsOutcome {
+  if (code === 'CERT_HAS_EXPIRED') return 'expired';
+  if (code === 'CERT_NOT_YET_VALID') return 'not-yet-valid';
+  return 'untrusted';
+}
+
+/** The leaf, then each issuer Node could find, up to a self-issued certificate or a repeat. */
+function issuerChain(leaf: tls.DetailedPeerCertificate): tls.DetailedPeerCertificate[] {
+  const chain = [leaf];
+  const seen = new Set([leaf.fingerprint256]);
+  for (let next = leaf.issuerCertificate; next?.raw && !seen.has(next.fingerprint256); next = next.issuerCertificate) {
+    chain.push(next);
+    seen.add(next.fingerprint256);
+  }
+  return chain;
+}
+
+const DAY_MS = 86_400_000;
+
+function certificateInfo(peer: tls.PeerCertificate, chain: tls.PeerCertificate[], now: number): CertificateInfo {
+  const notAfter = new Date(peer.valid_to);
+  return {
+    subject: formatName(peer.subject),
+    issuer: formatName(peer.issuer),
+    sans: subjectAltNames(peer.subjectaltname),
+    notBefore: new Date(peer.valid_from).toISOString(),
+    notAfter: notAfter.toISOString(),
+    daysLeft: Math.floor((notAfter.getTime() - now) / DAY_MS),
+    chainTop: formatName(chain[chain.length - 1]!.subject),
+  };
+}
+
+type NameFields = Record<string, string | string[] | undefined>;
+
+/**
+ * One line in RFC 4514 order (`CN=..., O=..., C=...`): Node lists attributes in certificate (DER) order,
+ * which is the reverse.
+ */
+function formatName(name: tls.Certificate | undefined): string {
+  const parts = Object.entries((name ?? {}) as NameFields).flatMap(([key, value]) =>
+    (Array.isArray(value) ? value : [value ?? '']).map((v) => `${key}=${v.replace(/[,+"\\<>;]/g, '\\$&')}`),
+  );
+  return parts.reverse().join(', ');
+}
+
+function commonName(name: tls.Certificate | undefined): string {
+  const cn = ((name ?? {}) as NameFields).CN;
+  return (Array.isArray(cn) ? cn[0] : cn) ?? '';
+}
+
+/**
+ * DNS and IP entries of Node's `subjectaltname` text (`DNS:a, IP Address:10.0.0.1`). Node quotes an entry
+ * that contains a comma or quote as a JSON string, so entries are matched, not split on commas.
+ */
+function subjectAltNames(text: string | undefined): string[] {
+  const names: string[] = [];
+  for (const m of (text ?? '').matchAll(/([\w ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g)) {
+    if (m[1] !== 'DNS' && m[1] !== 'IP Address') continue;
+    const value = m[2]!;
+    names.push(value.startsWith('"') ? (JSON.parse(value) as string) : value);
+  }
+  return names;
+}
+
+/** `CODE: text` from a Node or OpenSSL error, without OpenSSL's file-and-line noise. */
+function describeError(err: unknown): string {
+  const code = errorCode(err);
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === undefined) return message;
+  if (typeof reason === 'string') return `${code}: ${reason}`;
+  return message.includes(code) ? message : `${code}: ${message}`;
+}
