@@ -5,20 +5,9 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { AZURE_ROOT_NAMES } from './defaults.js';
 import { errorCode, roundMs, type StepOptions } from './tcp.js';
 import type { CertificateInfo, TlsOutcome, TlsResult } from './types.js';
-
-/**
- * Common names of the roots Azure's public endpoints chain to (azure-facts.md). A verified chain that
- * ends elsewhere, for an Azure target, suggests a TLS-inspecting proxy re-signing traffic.
- */
-export const AZURE_ROOT_CNS: readonly string[] = [
-  'DigiCert Global Root G2',
-  'DigiCert Global Root G3',
-  'Microsoft RSA Root Certificate Authority 2017',
-  'Microsoft ECC Root Certificate Authority 2017',
-  'Baltimore CyberTrust Root',
-];
 
 export interface TlsTrust {
   /** One context shared by every handshake: Node's default roots + the optional extra CA PEM. */
@@ -31,6 +20,11 @@ export interface TlsStepOptions extends StepOptions {
   now: () => number;
   /** Tried on the same address when the certificate does not cover `servername`. */
   counterpart?: string;
+  /**
+   * Common names of the roots that make `azureRoot` true (settings.knownRoots); default: the roots Azure
+   * uses. A chain that verifies but ends elsewhere, for an Azure target, suggests TLS inspection.
+   */
+  knownRoots?: readonly string[];
 }
 
 /**
@@ -39,7 +33,7 @@ export interface TlsStepOptions extends StepOptions {
  *
  * Without an extra PEM no `ca` is set, so Node uses exactly its default store, `NODE_EXTRA_CA_CERTS`
  * included. Setting `ca` replaces that store, so with an extra PEM the default store is rebuilt first:
- * `tls.getCACertificates('default')` where Node has it (22.15+, 23.10+: bundled or system roots per the
+ * `tls.getCACertificates('default')` where Node has it (22.15 and later: bundled or system roots per the
  * process flags, plus `NODE_EXTRA_CA_CERTS`), else the bundled roots plus the `NODE_EXTRA_CA_CERTS`
  * file read here the way Node reads it (an unreadable file is skipped, as Node only warns about it).
  */
@@ -138,7 +132,7 @@ function handshake(
     connected.once('connect', () => (tcpConnected = true));
     connected.once('secureConnect', () => {
       try {
-        finish(verify(connected, servername, opts.now()), true);
+        finish(verify(connected, servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES), true);
       } catch (err) {
         finish({ outcome: 'failed', error: describeError(err) });
       }
@@ -149,7 +143,7 @@ function handshake(
   });
 }
 
-function verify(socket: tls.TLSSocket, servername: string, now: number): Outcome {
+function verify(socket: tls.TLSSocket, servername: string, now: number, knownRoots: readonly string[]): Outcome {
   const peer = socket.getPeerCertificate(true);
   const facts: Outcome = { outcome: 'ok' };
   const protocol = socket.getProtocol();
@@ -158,7 +152,8 @@ function verify(socket: tls.TLSSocket, servername: string, now: number): Outcome
   if (!peer.raw) return { ...facts, outcome: 'failed', error: 'the server presented no certificate' };
   const chain = issuerChain(peer);
   facts.cert = certificateInfo(peer, chain, now);
-  facts.azureRoot = chain.some((c) => AZURE_ROOT_CNS.includes(commonName(c.issuer)));
+  // Matched on the issuer's CN of every certificate: the root itself is absent when the chain is incomplete.
+  facts.azureRoot = chain.some((c) => knownRoots.includes(commonName(c.issuer)));
   if (!socket.authorized) {
     // Node stores the OpenSSL verify code here (a string such as CERT_HAS_EXPIRED), typed as Error.
     const code = String(socket.authorizationError);

@@ -208,6 +208,12 @@ describe('probeTls chain verdicts', () => {
     expect(result).toMatchObject({ outcome: 'ok', azureRoot: true });
     expect(result.cert!.chainTop).toBe(`CN=DigiCert Global Root G2, O=${TEST_ORGANIZATION}`);
   });
+
+  it('sets azureRoot for a configured known root instead of the default list', async () => {
+    const ep = await endpoint('127.0.0.49', { dnsNames: [PRIVATE_NAME] });
+    const result = await probeTls(ep.host, ep.port, PRIVATE_NAME, trust, opts({ knownRoots: [ca.name] }));
+    expect(result).toMatchObject({ outcome: 'ok', azureRoot: true });
+  });
 });
 
 describe('probeTls when the handshake cannot happen', () => {
