@@ -61,6 +61,8 @@ export interface TargetSpec {
   kind?: Kind;
   /** Omitted: the kind's default ports. */
   ports?: number[];
+  /** Ports that speak TLS besides the well-known ones (443, 8883, 5671, ...: catalogue `isTlsPort`). */
+  tlsPorts?: number[];
   /** When set, every resolved address must be one of these (stale record detection). */
   expectedAddresses?: string[];
   /** Where the target came from; desired targets replace automatic ones of the same name. */

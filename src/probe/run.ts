@@ -1,0 +1,185 @@
+// One probe run: every target concurrently, each through at most four sequential steps (DNS, TCP, TLS,
+// counterpart TLS), each bounded by `timeoutMs`, so a run ends within 4 × timeoutMs whatever the number of
+// targets. Sockets and lookups share one in-flight bound. Everything outside comes in through `deps`.
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { classifyAddress, parsePrivateRanges, type PrivateRanges } from './address.js';
+import { defaultPorts, describeName, isTlsPort, type NameInfo } from './catalogue.js';
+import type { ProbeDeps } from './deps.js';
+import { resolveSystem, resolveWithServer } from './dns.js';
+import { createLimiter, type Limiter } from './limit.js';
+import { probeTcp } from './tcp.js';
+import { createTrust, probeTls, type TlsTrust } from './tls.js';
+import type {
+  ClassifiedAddress,
+  DnsAnswer,
+  Overall,
+  PortResult,
+  ProbeSettings,
+  RunResult,
+  TargetDns,
+  TargetResult,
+  TargetSpec,
+} from './types.js';
+import { dnsVerdict, portVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+/** What every step of one run shares. */
+interface RunContext {
+  settings: ProbeSettings;
+  deps: ProbeDeps;
+  limiter: Limiter;
+  trust: TlsTrust;
+  ranges: PrivateRanges;
+  signal?: AbortSignal;
+}
+
+export async function runProbe(targets: readonly TargetSpec[], settings: ProbeSettings, deps: ProbeDeps, options: RunOptions = {}): Promise<RunResult> {
+  const ctx: RunContext = {
+    settings,
+    deps,
+    limiter: createLimiter(settings.maxInFlight),
+    trust: createTrust(settings.caPem),
+    ranges: parsePrivateRanges(settings.privateRanges),
+    signal: options.signal,
+  };
+  const startedAt = new Date(deps.now()).toISOString();
+  const t0 = deps.elapsed();
+  const results = await Promise.all(targets.map((t) => probeTarget(t, ctx)));
+  return {
+    runId: options.runId ?? randomUUID(),
+    startedAt,
+    durationMs: Math.round(deps.elapsed() - t0),
+    overall: overallOf(results),
+    targets: results,
+  };
+}
+
+/** Worst status wins; a run without targets says nothing about the link. */
+export function overallOf(targets: ReadonlyArray<Pick<TargetResult, 'status'>>): Overall {
+  if (targets.length === 0) return 'unknown';
+  if (targets.some((t) => t.status === 'unhealthy')) return 'unhealthy';
+  if (targets.some((t) => t.status === 'degraded')) return 'degraded';
+  return 'healthy';
+}
+
+async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetResult> {
+  const startedAt = new Date(ctx.deps.now()).toISOString();
+  const t0 = ctx.deps.elapsed();
+  const name = describeName(target.host);
+  const host = name.host;
+  const kind = target.kind ?? name.kind;
+  const portNumbers = target.ports && target.ports.length > 0 ? target.ports : defaultPorts(kind);
+
+  const dns = await resolveTarget(host, name, ctx);
+  const input: VerdictInput = {
+    host,
+    kind,
+    name,
+    dns,
+    ports: [],
+    expectedAddresses: target.expectedAddresses,
+    counterpartPrivate: privateAddresses(dns.counterpartAnswers, ctx.ranges),
+    settings: ctx.settings,
+  };
+  const dnsFailure = dnsVerdict(input);
+  input.ports = dnsFailure
+    ? // The name leads to the wrong place or nowhere: connecting would test someone else's endpoint.
+      portNumbers.map((port) => ({ port, ok: false, code: dnsFailure.code, reason: `not tried: ${dnsFailure.code}`, tcp: [] }))
+    : await Promise.all(portNumbers.map((port) => probePort(port, isTlsPort(port) || (target.tlsPorts?.includes(port) ?? false), input, ctx)));
+  const verdict = dnsFailure ?? targetVerdict(input);
+  return {
+    name: target.name,
+    host,
+    kind,
+    cloud: name.cloud,
+    form: name.form,
+    ...(name.counterpart ? { counterpart: name.counterpart } : {}),
+    ports: input.ports,
+    dns,
+    status: verdict.status,
+    code: verdict.code,
+    reason: verdict.reason,
+    startedAt,
+    ms: Math.round(ctx.deps.elapsed() - t0),
+  };
+}
+
+function stepOptions(ctx: RunContext) {
+  return { timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal: ctx.signal };
+}
+
+/** Every resolver asked about the name and its counterpart at once: one step, bounded by timeoutMs. */
+async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Promise<TargetDns> {
+  if (name.form === 'ip') {
+    const addresses = [classifyAddress(host, ctx.ranges)];
+    return { answers: [], counterpartAnswers: [], resolver: 'literal', addresses, cname: [], private: addresses.every((a) => a.private), mismatch: false, ms: 0 };
+  }
+  const { settings } = ctx;
+  const useSystem = settings.systemDns || settings.dnsServers.length === 0;
+  const ask = (n: string): Array<Promise<DnsAnswer>> => [
+    ...(useSystem ? [ctx.limiter.run(() => resolveSystem(n, ctx.deps.lookup, stepOptions(ctx)))] : []),
+    ...settings.dnsServers.map((server) => ctx.limiter.run(() => resolveWithServer(n, server, stepOptions(ctx)))),
+  ];
+  const t0 = ctx.deps.elapsed();
+  const [answers, counterpartAnswers] = await Promise.all([
+    Promise.all(ask(host)),
+    name.counterpart ? Promise.all(ask(name.counterpart)) : Promise.resolve([]),
+  ]);
+  const chosen = useSystem ? answers[0] : (answers.find((a) => a.outcome === 'ok') ?? answers[0]);
+  const addresses = chosen && chosen.outcome === 'ok' ? chosen.addresses.map((a) => classifyAddress(a, ctx.ranges)) : [];
+  return {
+    answers,
+    counterpartAnswers,
+    resolver: chosen?.resolver ?? 'system',
+    addresses,
+    cname: chosen?.cname ?? [],
+    private: addresses.length > 0 && addresses.every((a) => a.private),
+    mismatch: resolversDisagree(answers),
+    ms: Math.round(ctx.deps.elapsed() - t0),
+  };
+}
+
+/** Two resolvers disagree when their outcomes or address sets differ. */
+function resolversDisagree(answers: readonly DnsAnswer[]): boolean {
+  const signatures = new Set(answers.map((a) => `${a.outcome}|${[...a.addresses].sort().join(',')}`));
+  return signatures.size > 1;
+}
+
+function privateAddresses(answers: readonly DnsAnswer[], ranges: PrivateRanges): string[] {
+  const found = answers
+    .filter((a) => a.outcome === 'ok')
+    .flatMap((a) => a.addresses.map((ad): ClassifiedAddress => classifyAddress(ad, ranges)))
+    .filter((a) => a.private)
+    .map((a) => a.address);
+  return [...new Set(found)];
+}
+
+/** TCP to the first address (or all), then TLS on the first address that connected. */
+async function probePort(port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext): Promise<PortResult> {
+  const addresses = input.dns.addresses.map((a) => a.address);
+  const targets = ctx.settings.connectTo === 'all' ? addresses : addresses.slice(0, 1);
+  if (targets.length === 0) {
+    const v = verdictOf('DNS_NO_ANSWER', `no address to connect to for ${input.host}`);
+    return { port, ok: false, code: v.code, reason: v.reason, tcp: [] };
+  }
+  const tcp = await Promise.all(targets.map((address) => ctx.limiter.run(() => probeTcp(address, port, ctx.deps.connect, stepOptions(ctx)))));
+  const connected = tcp.find((t) => t.outcome === 'ok');
+  const tls =
+    connected && speaksTls
+      ? await ctx.limiter.run(() =>
+          probeTls(connected.address, port, input.host, ctx.trust, {
+            ...stepOptions(ctx),
+            now: ctx.deps.now,
+            knownRoots: ctx.settings.knownRoots,
+            ...(input.name.counterpart && net.isIP(input.host) === 0 ? { counterpart: input.name.counterpart } : {}),
+          }),
+        )
+      : undefined;
+  const verdict = portVerdict(input, { port, tcp, tls });
+  return { port, ok: verdict.status !== 'unhealthy', code: verdict.code, reason: verdict.reason, tcp, ...(tls ? { tls } : {}) };
+}

@@ -1,0 +1,110 @@
+// A private-endpoint landscape on loopback, shared by the engine tests, `check` end to end, the benchmark
+// and the demo: one DNS server holding the public → privatelink CNAME chains, TLS "private endpoints" on
+// their own 127.0.0.x addresses with certificates from a test CA, and the settings that make the probe see
+// loopback as the private range and trust the test CA.
+import { describeName } from '../../src/probe/catalogue.js';
+import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
+import type { ProbeSettings, TargetSpec } from '../../src/probe/types.js';
+import { startDnsServer, type TestDnsServer, type ZoneRecord } from './dns-server.js';
+import { createCa, type IssueOptions, type TestCa } from './pki.js';
+import { startSilentEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
+
+const DAY = 86_400_000;
+
+export type CertificateKind = 'valid' | 'public-name-only' | 'expired' | 'expiring' | 'untrusted';
+
+export interface EndpointSpec {
+  /** Target name. */
+  name: string;
+  /** The name clients are configured with, e.g. `myhub.privatelink.azure-devices.net`. */
+  host: string;
+  /** The endpoint's own loopback address, e.g. `127.0.0.21`. */
+  address: string;
+  /** How many TLS ports to open (ephemeral); default 1. */
+  ports?: number;
+  certificate?: CertificateKind;
+  /** A listener that accepts TCP and never speaks TLS. */
+  silent?: boolean;
+  /** What DNS answers for the host instead of `address` (e.g. a documentation "public" address). */
+  dnsAnswer?: string;
+  /** Delay before each handshake. */
+  latencyMs?: number;
+}
+
+export interface Landscape {
+  ca: TestCa;
+  dns: TestDnsServer;
+  endpoints: TlsEndpoint[];
+  add(spec: EndpointSpec): Promise<TargetSpec>;
+  /** Probe settings for this landscape: its DNS server only, loopback private, the test CA trusted. */
+  settings(over?: Partial<ProbeSettings>): ProbeSettings;
+  close(): Promise<void>;
+}
+
+export async function startLandscape(options: { dnsLatencyMs?: number } = {}): Promise<Landscape> {
+  const ca = await createCa('privatelink-probe landscape CA');
+  const rogue = await createCa('Unknown Inspection CA');
+  const dns = await startDnsServer(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {});
+  const endpoints: TlsEndpoint[] = [];
+  const records: ZoneRecord[] = [];
+
+  const certificate = (spec: EndpointSpec) => {
+    const name = describeName(spec.host);
+    const publicName = name.form === 'privatelink' ? name.counterpart! : spec.host;
+    const base: IssueOptions = { dnsNames: [spec.host, ...(name.counterpart ? [name.counterpart] : [])] };
+    switch (spec.certificate ?? 'valid') {
+      case 'public-name-only':
+        return ca.issue({ dnsNames: [publicName] });
+      case 'expired':
+        return ca.issue({ ...base, notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) });
+      case 'expiring':
+        return ca.issue({ ...base, notAfter: new Date(Date.now() + 5 * DAY) });
+      case 'untrusted':
+        return rogue.issue(base);
+      default:
+        return ca.issue(base);
+    }
+  };
+
+  return {
+    ca,
+    dns,
+    endpoints,
+    async add(spec) {
+      const ports: number[] = [];
+      const cert = spec.silent ? undefined : await certificate(spec);
+      for (let i = 0; i < (spec.ports ?? 1); i++) {
+        const endpoint = cert
+          ? await startTlsEndpoint({ host: spec.address, cert, ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}) })
+          : await startSilentEndpoint({ host: spec.address });
+        endpoints.push(endpoint);
+        ports.push(endpoint.port);
+      }
+      const name = describeName(spec.host);
+      const answer = spec.dnsAnswer ?? spec.address;
+      if (name.form === 'privatelink' && name.counterpart) {
+        records.push({ name: name.counterpart, type: 'CNAME', data: spec.host }, { name: spec.host, type: 'A', data: answer });
+      } else if (name.form === 'public' && name.counterpart) {
+        records.push({ name: spec.host, type: 'CNAME', data: name.counterpart }, { name: name.counterpart, type: 'A', data: answer });
+      } else {
+        records.push({ name: spec.host, type: 'A', data: answer });
+      }
+      dns.setRecords(records);
+      return { name: spec.name, host: spec.host, ports, tlsPorts: ports, source: 'cli' };
+    },
+    settings(over = {}) {
+      return {
+        ...DEFAULT_SETTINGS,
+        dnsServers: [dns.endpoint],
+        systemDns: false,
+        privateRanges: ['127.0.0.0/8'],
+        caPem: ca.certPem,
+        knownRoots: [...DEFAULT_SETTINGS.knownRoots, ca.name],
+        ...over,
+      };
+    },
+    async close() {
+      await Promise.all([dns.close(), ...endpoints.map((e) => e.close())]);
+    },
+  };
+}
