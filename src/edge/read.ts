@@ -13,8 +13,8 @@ export const DEFAULT_HOSTS_PATH = '/etc/hosts';
 export type ReadFile = (path: string) => Promise<string | Buffer>;
 
 export interface ReadEdgeOptions {
-  /** Default: env `CONFIG_TOML_PATH`, else `/etc/aziot/config.toml`. */
-  configTomlPath?: string;
+  /** Default: env `CONFIG_TOML_PATH`, else `/etc/aziot/config.toml`; null: do not read one (`not-mounted`). */
+  configTomlPath?: string | null;
   resolvConfPath?: string;
   hostsPath?: string;
   env: Env;
@@ -90,9 +90,9 @@ export async function readEdgeContext(options: ReadEdgeOptions): Promise<EdgeCon
   const configTomlPath =
     options.configTomlPath ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : DEFAULT_CONFIG_TOML_PATH);
   const [configToml, resolvConf, hosts] = await Promise.all([
-    readConfigToml(readFile, configTomlPath),
+    configTomlPath === null ? ({ state: 'not-mounted' } as const) : readConfigToml(readFile, configTomlPath),
     readParsed(readFile, options.resolvConfPath ?? DEFAULT_RESOLV_CONF_PATH, parseResolvConf),
     readParsed(readFile, options.hostsPath ?? DEFAULT_HOSTS_PATH, parseHosts),
   ]);
-  return { configTomlPath, configToml, env: parseModuleEnv(options.env), resolvConf, hosts };
+  return { configTomlPath: configTomlPath ?? '', configToml, env: parseModuleEnv(options.env), resolvConf, hosts };
 }
