@@ -1,0 +1,71 @@
+// When to write the twin and when to send telemetry (product.md §3, §4). Twin updates are throttled per
+// hub (S1: 50/s for the whole hub), so a fleet must not write on every run: the reported sections are
+// written when something an operator acts on changed, and otherwise every `heartbeatRuns` runs so that
+// `lastRunAt` proves the module is alive. Telemetry goes every run, or with `onChangeOnly` when a verdict
+// changed plus a heartbeat.
+//
+// The caller keeps the counters and calls each function at most once per run, after the run: that is
+// what makes "never more often than once per run" true. After a write IoT Hub acknowledged it sets
+// `prevWritten = fingerprint(sections)` and `runsSinceWrite = 0`; after a send, `runsSinceSend = 0`.
+import { createHash } from 'node:crypto';
+import { isPlainObject } from '../config/json.js';
+import type { ReportedSections } from './reported.js';
+
+export const REPORTED_HEARTBEAT_RUNS = 12;
+export const TELEMETRY_HEARTBEAT_RUNS = 24;
+
+/**
+ * A digest of what the sections say, leaving out what changes on every run without meaning anything:
+ * the run's time, duration, count and next time; every measured duration (dns.ms, tcpMs, tlsMs);
+ * certDaysLeft (its crossing of the expiry threshold changes the code, which counts); and the digits
+ * of reasons (a SLOW or TLS_EXPIRING reason quotes milliseconds or days). Keys are sorted, so the
+ * order targets are configured in does not matter.
+ */
+export function fingerprint(sections: ReportedSections): string {
+  return createHash('sha256').update(stableJson(meaningful(sections))).digest('hex');
+}
+
+function meaningful(sections: ReportedSections): unknown {
+  const { lastRunAt: _at, lastRunMs: _ms, runCount: _count, nextRunAt: _next, ...status } = sections.status;
+  const results = Object.entries(sections.results).map(([key, { reason, dns, ports, ...target }]) => {
+    const { ms: _dnsMs, ...dnsMeaning } = dns;
+    const portMeaning = Object.entries(ports).map(([port, { tcpMs: _tcp, tlsMs: _tls, certDaysLeft: _days, ...p }]) => [port, p]);
+    return [key, { ...target, reason: reason?.replace(/\d+/g, '#'), dns: dnsMeaning, ports: Object.fromEntries(portMeaning) }];
+  });
+  return { status, results: Object.fromEntries(results), edge: sections.edge };
+}
+
+function stableJson(value: unknown): string {
+  if (!isPlainObject(value)) return JSON.stringify(value);
+  const entries = Object.keys(value)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${stableJson(value[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+export interface WriteReportedInput {
+  /** fingerprint() of the sections last written and acknowledged; undefined before the first write. */
+  prevWritten: string | undefined;
+  /** fingerprint() of this run's sections. */
+  next: string;
+  /** Runs since the last write, this one included (1 on the run after a write). */
+  runsSinceWrite: number;
+  heartbeatRuns?: number;
+}
+
+export function shouldWriteReported({ prevWritten, next, runsSinceWrite, heartbeatRuns = REPORTED_HEARTBEAT_RUNS }: WriteReportedInput): boolean {
+  return prevWritten !== next || runsSinceWrite >= heartbeatRuns;
+}
+
+export interface SendTelemetryInput {
+  onChangeOnly: boolean;
+  /** A verdict changed in this run (verdictChanges() returned something). */
+  changed: boolean;
+  /** Runs since the last message, this one included; Infinity before the first one, so the first run sends. */
+  runsSinceSend: number;
+  heartbeatRuns?: number;
+}
+
+export function shouldSendTelemetry({ onChangeOnly, changed, runsSinceSend, heartbeatRuns = TELEMETRY_HEARTBEAT_RUNS }: SendTelemetryInput): boolean {
+  return !onChangeOnly || changed || runsSinceSend >= heartbeatRuns;
+}

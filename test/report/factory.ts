@@ -1,0 +1,316 @@
+// Run results as the engine produces them, for the report tests: a healthy private-endpoint target, the
+// classic failures, and a generated worst case for the size limits.
+import type { FindingId } from '../../src/edge/audit.js';
+import type { EdgeAuditView } from '../../src/report/edge-view.js';
+import type { ClassifiedAddress, DnsAnswer, PortResult, RunResult, TargetResult, TlsResult } from '../../src/probe/types.js';
+
+export const STARTED_AT = '2026-11-28T09:00:00.000Z';
+
+const DIGICERT_ISSUER = 'C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 04';
+
+export function privateAddress(address: string): ClassifiedAddress {
+  return { address, family: address.includes(':') ? 6 : 4, class: 'private', private: true };
+}
+
+export function tls(address: string, port: number, host: string, over: Partial<TlsResult> = {}): TlsResult {
+  return {
+    address,
+    port,
+    servername: host,
+    outcome: 'ok',
+    ms: 21,
+    protocol: 'TLSv1.3',
+    cipher: 'TLS_AES_256_GCM_SHA384',
+    azureRoot: true,
+    cert: {
+      subject: 'CN=*.azure-devices.net',
+      issuer: DIGICERT_ISSUER,
+      sans: ['*.azure-devices.net', '*.amqpws.azure-devices.net', '*.su.management-azure-devices.net'],
+      notBefore: '2026-06-01T00:00:00.000Z',
+      notAfter: '2027-05-27T23:59:59.000Z',
+      daysLeft: 180,
+      chainTop: 'CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US',
+    },
+    ...over,
+  };
+}
+
+export function okPort(address: string, port: number, host: string): PortResult {
+  return {
+    port,
+    ok: true,
+    code: 'OK',
+    reason: `port ${port}: TLS TLSv1.3 verified for ${host}`,
+    tcp: [{ address, port, outcome: 'ok', ms: 3 }],
+    tls: tls(address, port, host),
+  };
+}
+
+function systemAnswer(name: string, addresses: string[]): DnsAnswer {
+  return { resolver: 'system', name, outcome: 'ok', addresses, cname: [], ms: 2 };
+}
+
+/** A private-endpoint target that works: resolves to a private address, every port connects and verifies. */
+export function healthyTarget(name = 'hub', host = 'myhub.privatelink.azure-devices.net', over: Partial<TargetResult> = {}): TargetResult {
+  const address = '10.1.1.4';
+  return {
+    name,
+    host,
+    kind: 'iothub',
+    cloud: 'public',
+    form: 'privatelink',
+    counterpart: host.replace('.privatelink.', '.'),
+    ports: [8883, 5671, 443].map((p) => okPort(address, p, host)),
+    dns: {
+      answers: [systemAnswer(host, [address])],
+      counterpartAnswers: [systemAnswer(host.replace('.privatelink.', '.'), [address])],
+      resolver: 'system',
+      addresses: [privateAddress(address)],
+      cname: [],
+      private: true,
+      mismatch: false,
+      ms: 4,
+    },
+    status: 'healthy',
+    code: 'OK',
+    reason: `${host} resolves to private ${address} via the system resolver; ports 8883, 5671, 443 verified`,
+    startedAt: STARTED_AT,
+    ms: 40,
+    ...over,
+  };
+}
+
+/** Blob storage whose private zone is not linked: the name resolves to the public frontend. */
+export function publicBlobTarget(name = 'blob'): TargetResult {
+  const host = 'factorylogs.blob.core.windows.net';
+  const publicAddress = '203.0.113.40';
+  const cname = ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'];
+  return {
+    name,
+    host,
+    kind: 'blob',
+    cloud: 'public',
+    form: 'public',
+    counterpart: 'factorylogs.privatelink.blob.core.windows.net',
+    ports: [{ port: 443, ok: false, code: 'DNS_PUBLIC_ADDRESS', reason: 'not tried: DNS_PUBLIC_ADDRESS', tcp: [] }],
+    dns: {
+      answers: [
+        systemAnswer(host, [publicAddress]),
+        { resolver: '10.0.0.4:53', name: host, outcome: 'ok', rcode: 'NOERROR', addresses: [publicAddress], cname, ttl: 60, ms: 9 },
+      ],
+      counterpartAnswers: [],
+      resolver: 'system',
+      addresses: [{ address: publicAddress, family: 4, class: 'public', private: false }],
+      cname,
+      private: false,
+      mismatch: false,
+      ms: 11,
+    },
+    status: 'unhealthy',
+    code: 'DNS_PUBLIC_ADDRESS',
+    reason:
+      `${host} resolves to public ${publicAddress} via the system resolver: link the private DNS zone ` +
+      'privatelink.blob.core.windows.net to the network\'s virtual network and make the on-premises resolver ' +
+      'forward blob.core.windows.net to the Azure DNS Private Resolver',
+    startedAt: STARTED_AT,
+    ms: 12,
+  };
+}
+
+/** ACR reached by its privatelink name: the certificate covers only the public name. */
+export function mismatchAcrTarget(name = 'acr'): TargetResult {
+  const host = 'factoryacr.privatelink.azurecr.io';
+  const base = healthyTarget(name, host, { kind: 'acr' });
+  const reason = 'TLS on 10.1.1.4:443: the endpoint is right, but its certificate covers *.azurecr.io, not factoryacr.privatelink.azurecr.io: configure clients with factoryacr.azurecr.io';
+  const port: PortResult = {
+    ...okPort('10.1.1.4', 443, host),
+    ok: false,
+    code: 'TLS_HOSTNAME_MISMATCH',
+    reason,
+    tls: tls('10.1.1.4', 443, host, {
+      outcome: 'hostname-mismatch',
+      error: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      counterpart: { servername: 'factoryacr.azurecr.io', outcome: 'ok', ms: 19 },
+    }),
+  };
+  return { ...base, ports: [port], status: 'unhealthy', code: 'TLS_HOSTNAME_MISMATCH', reason };
+}
+
+export function runOf(targets: TargetResult[], over: Partial<RunResult> = {}): RunResult {
+  const overall = targets.length === 0 ? 'unknown' : targets.some((t) => t.status === 'unhealthy') ? 'unhealthy' : targets.some((t) => t.status === 'degraded') ? 'degraded' : 'healthy';
+  return { runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall, targets, ...over };
+}
+
+export function edgeAudit(over: Partial<EdgeAuditView> = {}): EdgeAuditView {
+  return {
+    configToml: 'found',
+    provisioning: 'dps-symmetric-key',
+    upstream: { hostname: 'myhub.privatelink.azure-devices.net', form: 'privatelink', policyOk: true, gateway: 'edgeHub' },
+    findings: [{ id: 'DOCKER_EMBEDDED_DNS', severity: 'info', text: "the module's nameserver is Docker's 127.0.0.11: results show what containers see, not the host" }],
+    ...over,
+  };
+}
+
+// ---- the worst case the size limits are measured against --------------------------------------------------
+
+/** A string of exactly `bytes` UTF-8 bytes mixing 1-, 2-, 3- and 4-byte characters (ends cut mid-character if naive). */
+export function multibyteText(bytes: number): string {
+  const pattern = 'aé€😀 ';
+  let out = '';
+  while (Buffer.byteLength(out) < bytes) out += pattern;
+  while (Buffer.byteLength(out) > bytes) out = out.slice(0, -1);
+  return out;
+}
+
+/** A valid hostname of exactly `length` characters ending in `suffix`, unique per index. */
+export function longHost(index: number, length = 253, suffix = 'privatelink.azure-devices.net'): string {
+  const head = `t${String(index).padStart(2, '0')}`;
+  const labels: string[] = [];
+  for (let left = length - head.length - suffix.length - 2; left > 0; left -= 64) labels.push('x'.repeat(Math.min(63, left)));
+  const host = [head, ...labels, suffix].join('.');
+  // A filler label that ended up one character short is made up in the first label.
+  return host.length === length ? host : `${head}${'y'.repeat(length - host.length)}.${host.slice(head.length + 1)}`;
+}
+
+function ipv6(i: number, j: number): string {
+  return `fd12:3456:789a:${(i + 1).toString(16)}:${(j + 1).toString(16)}:abcd:ef01:2345`;
+}
+
+export interface WorstCase {
+  targets: number;
+  /** 253 is DNS's limit; ≈ 100 is the longest real Azure name (a 50-character registry or hub name plus its zone). */
+  hostLength: number;
+  /** How many resolvers answered (the system resolver and explicit servers), for the name and its counterpart. */
+  resolvers: number;
+  /** IPv6 addresses per answer. */
+  addresses: number;
+  /** CNAME hops, each name `hostLength` long. */
+  chain: number;
+  /** connectTo 'all': one TCP result per address and port. */
+  connectAll: boolean;
+  sans: number;
+}
+
+/**
+ * Worst strings, realistic structure: 32 targets × 3 ports, 253-character hostnames, 512-byte multi-byte
+ * reasons on every target and port, IPv6 address lists, a long chain of long names, the system resolver
+ * and one explicit server, TLS errors and certificates with a dozen SANs.
+ */
+export const WORST_STRINGS: WorstCase = { targets: 32, hostLength: 253, resolvers: 2, addresses: 4, chain: 4, connectAll: false, sans: 12 };
+
+/** Everything at its maximum at once: three resolvers, eight addresses, connect to all, 40 SANs. */
+export const PATHOLOGICAL: WorstCase = { targets: 32, hostLength: 253, resolvers: 3, addresses: 8, chain: 5, connectAll: true, sans: 40 };
+
+/** Each target fails TLS_HOSTNAME_MISMATCH on every port: the longest code, every block of evidence present. */
+export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
+  const { hostLength } = worst;
+  const targets = Array.from({ length: worst.targets }, (_, i): TargetResult => {
+    const host = longHost(i, hostLength);
+    const counterpart = host.replace('.privatelink.', '.');
+    const addresses = Array.from({ length: worst.addresses }, (_, j) => ipv6(i, j));
+    const chain = Array.from({ length: worst.chain }, (_, j) => longHost(i * 10 + j, hostLength, 'cloudapp.azure.com'));
+    const resolvers = ['system', '[fd00:aaaa:bbbb::53]:53', '[fd00:aaaa:cccc::53]:5353'].slice(0, worst.resolvers);
+    const answer = (resolver: string, name: string): DnsAnswer =>
+      resolver === 'system'
+        ? { resolver, name, outcome: 'ok', addresses, cname: [], ms: 1234 }
+        : { resolver, name, outcome: 'ok', rcode: 'NOERROR', addresses, cname: chain, ttl: 10, ms: 1234 };
+    const reason = multibyteText(512);
+    const ports = [8883, 5671, 443].map(
+      (port): PortResult => ({
+        port,
+        ok: false,
+        code: 'TLS_HOSTNAME_MISMATCH',
+        reason,
+        tcp: (worst.connectAll ? addresses : addresses.slice(0, 1)).map((address) => ({ address, port, outcome: 'ok', ms: 1234 })),
+        tls: tls(addresses[0]!, port, host, {
+          outcome: 'hostname-mismatch',
+          error: multibyteText(300),
+          ms: 1234,
+          cert: {
+            subject: `CN=${longHost(i, hostLength, 'azurecr.io')}`,
+            issuer: `${DIGICERT_ISSUER}, OU=${'Issuing '.repeat(20)}`,
+            sans: Array.from({ length: worst.sans }, (_, k) => `*.z${k}.blob.storage.azure.net`),
+            notBefore: '2026-06-01T00:00:00.000Z',
+            notAfter: '2027-05-27T23:59:59.000Z',
+            daysLeft: 180,
+            chainTop: 'CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US',
+          },
+          counterpart: { servername: counterpart, outcome: 'ok', ms: 1234 },
+        }),
+      }),
+    );
+    return {
+      name: `target-${String(i).padStart(2, '0')}`,
+      host,
+      kind: 'acrData',
+      cloud: 'public',
+      form: 'privatelink',
+      counterpart,
+      ports,
+      dns: {
+        answers: resolvers.map((r) => answer(r, host)),
+        counterpartAnswers: resolvers.map((r) => answer(r, counterpart)),
+        resolver: resolvers[resolvers.length - 1]!,
+        addresses: addresses.map(privateAddress),
+        cname: chain,
+        private: true,
+        mismatch: true,
+        ms: 1234,
+      },
+      status: 'unhealthy',
+      code: 'TLS_HOSTNAME_MISMATCH',
+      reason,
+      startedAt: STARTED_AT,
+      ms: 4321,
+    };
+  });
+  return runOf(targets, { durationMs: 9876 });
+}
+
+const FINDING_IDS: FindingId[] = [
+  'CONFIG_TOML_NOT_MOUNTED',
+  'CONFIG_TOML_UNREADABLE',
+  'CONFIG_TOML_INVALID',
+  'INVALID_HOSTNAME',
+  'HUB_PUBLIC_NAME',
+  'HUB_PRIVATELINK_NAME',
+  'HUB_CUSTOM_NAME',
+  'UPSTREAM_IP_ADDRESS',
+  'HUB_NAME_MISMATCH',
+  'DPS_GLOBAL_ENDPOINT_PUBLIC',
+  'DPS_PRIVATELINK_ENDPOINT',
+  'DPS_INSTANCE_NAME',
+  'NESTED_EDGE',
+  'AGENT_IMAGE_PUBLIC_REGISTRY',
+  'AGENT_REGISTRY_NO_CREDENTIALS',
+  'UPSTREAM_PROTOCOL_UNRECOGNISED',
+  'PROXY_CONFIGURED',
+  'HOSTS_PINNED',
+  'NO_RESOLVER',
+  'DOCKER_EMBEDDED_DNS',
+];
+
+/** Every finding the audit knows (20), each with a 512-byte text: more than the twin keeps. */
+export function worstEdge(hostLength = 253): EdgeAuditView {
+  return edgeAudit({
+    upstream: { hostname: longHost(99, hostLength), form: 'privatelink', policyOk: false, gateway: 'edgeHub' },
+    findings: FINDING_IDS.map((id) => ({ id, severity: 'warning', text: multibyteText(512) })),
+  });
+}
+
+/**
+ * The desired-key acknowledgements `{ value, ac, av, ad }` that share the reported document with the
+ * sections, as the config layer writes them for a configuration with every key set and `run`'s targets.
+ */
+export function acknowledgements(run: RunResult): Record<string, unknown> {
+  const ack = (value: unknown) => ({ value, ac: 200, av: 4711, ad: 'applied' });
+  return {
+    intervalSeconds: ack(300),
+    timeoutMs: ack(5000),
+    hostnamePolicy: ack('privatelink'),
+    dns: ack({ servers: '[fd00:aaaa:bbbb::53]:53,[fd00:aaaa:cccc::53]:5353', system: true, privateRanges: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7' }),
+    targets: ack(Object.fromEntries(run.targets.map((t) => [t.name, { host: t.host, kind: t.kind, ports: t.ports.map((p) => p.port).join(',') }]))),
+    autoTargets: ack(true),
+    telemetry: ack({ enabled: true, output: 'probeResults', onChangeOnly: false }),
+  };
+}

@@ -1,0 +1,78 @@
+// The size limits, measured on generated worst cases (factory.ts): 32 targets × 3 ports, every target
+// failing with the longest code, 512-byte multi-byte reasons, IPv6 address lists, long CNAME chains, all
+// 20 audit findings with 512-byte texts, and the desired-key acknowledgements for 32 targets.
+import { describe, expect, it } from 'vitest';
+import { isTwinSafe } from '../../src/config/twin-safe.js';
+import { jsonBytes } from '../../src/report/budget.js';
+import { reportedSections, SECTIONS_BUDGET_BYTES, type ReportedSections } from '../../src/report/reported.js';
+import { telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
+import { acknowledgements, PATHOLOGICAL, worstCaseRun, worstEdge, WORST_STRINGS, type WorstCase } from './factory.js';
+
+const KB = 1024;
+
+function reportedDocument(worst: WorstCase, budgetBytes?: number): { doc: Record<string, unknown>; sections: ReportedSections } {
+  const run = worstCaseRun(worst);
+  const sections = reportedSections(run, { edge: worstEdge(worst.hostLength), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1, budgetBytes });
+  return { doc: { ...acknowledgements(run), ...sections }, sections };
+}
+
+describe('reported document size', () => {
+  it('≤ 24 KB with the acknowledgements, for 32 targets × 3 ports at Azure\'s longest real names (100 characters)', () => {
+    const { doc, sections } = reportedDocument({ ...WORST_STRINGS, hostLength: 100 });
+    expect(Object.keys(sections.results)).toHaveLength(32);
+    expect(jsonBytes(doc)).toBeLessThanOrEqual(24 * KB);
+    expect(isTwinSafe(doc)).toBe(true);
+  });
+
+  it('≤ 24 KB with the acknowledgements when the caller passes the room they leave', () => {
+    const worst = { ...WORST_STRINGS, hostLength: 100 };
+    const acks = jsonBytes(acknowledgements(worstCaseRun(worst)));
+    expect(jsonBytes(reportedDocument(worst, 24 * KB - acks).doc)).toBeLessThanOrEqual(24 * KB);
+  });
+
+  // 253-character names are DNS's limit, not Azure's: the acknowledgement of `targets` alone then weighs
+  // ≈ 10 KB and the §4 keys ≈ 13 KB, so 24 KB cannot hold both. The floor keeps it under IoT Hub's 32 KB.
+  it('under IoT Hub\'s 32 KB section limit with 253-character hostnames everywhere', () => {
+    const { doc } = reportedDocument(WORST_STRINGS);
+    expect(jsonBytes(doc)).toBeLessThan(32 * KB);
+    expect(isTwinSafe(doc)).toBe(true);
+  });
+
+  it('the sections fit their default budget for 32 targets × 3 ports however long the strings', () => {
+    for (const worst of [WORST_STRINGS, PATHOLOGICAL]) {
+      expect(jsonBytes(reportedDocument(worst).sections)).toBeLessThanOrEqual(SECTIONS_BUDGET_BYTES);
+    }
+  });
+
+  it('a small installation keeps the richest detail: reasons up to 200 bytes, timings, the chain', () => {
+    const { sections } = reportedDocument({ ...WORST_STRINGS, targets: 5 });
+    const target = Object.values(sections.results)[0]!;
+    expect(Buffer.byteLength(target.reason!)).toBeGreaterThan(190);
+    expect(target.dns.cname).toBeDefined();
+    expect(target.ports['443']!.tlsMs).toBe(1234);
+  });
+
+  it('at the floor every target still says status, code, host, since when and where DNS leads', () => {
+    const { sections } = reportedDocument(WORST_STRINGS);
+    const target = Object.values(sections.results)[0]!;
+    expect(target).toMatchObject({ status: 'unhealthy', code: 'TLS_HOSTNAME_MISMATCH', kind: 'acrData', changedAt: '2026-11-28T09:00:00.000Z' });
+    expect(target.host.startsWith('t00.')).toBe(true);
+    expect(target.dns).toEqual({ addresses: 'fd12:3456:789a:1:1:abcd:ef01:2345 +3 more', private: true, mismatch: true });
+    expect(target.ports['8883']).toEqual({ ok: false, code: 'TLS_HOSTNAME_MISMATCH' });
+  });
+});
+
+describe('telemetry size', () => {
+  it('under 64 KB for 32 targets × 3 ports with the worst strings', () => {
+    const body = telemetryBody(worstCaseRun(WORST_STRINGS), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+    expect(body.targets).toHaveLength(32);
+    expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
+  });
+
+  // Three resolvers × 8 addresses, connectTo all and 253-character names at once: the floor is ≈ 68 KB,
+  // over the 64 KB §5 aims for but far under the 256 KB IoT Hub accepts.
+  it('under IoT Hub\'s 256 KB message limit with everything at its maximum at once', () => {
+    const body = telemetryBody(worstCaseRun(PATHOLOGICAL), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+    expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(256 * KB);
+  });
+});

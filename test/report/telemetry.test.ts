@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { RESULT_SCHEMA, telemetryBody, telemetryMessage, type TelemetryBody } from '../../src/report/telemetry.js';
+import type { RunResult } from '../../src/probe/types.js';
+import { edgeAudit, healthyTarget, mismatchAcrTarget, multibyteText, publicBlobTarget, runOf, STARTED_AT, worstCaseRun } from './factory.js';
+
+const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe' };
+const mixedRun = (): RunResult => runOf([healthyTarget('hub'), publicBlobTarget('blob'), mismatchAcrTarget('acr')]);
+
+describe('telemetry body', () => {
+  it('has exactly the contract\'s top-level keys and target keys', () => {
+    const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
+    expect(Object.keys(body)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'edge']);
+    expect(body).toMatchObject({ schema: 'privatelink-probe/result@1', ...ids, runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall: 'unhealthy' });
+    for (const target of body.targets) expect(Object.keys(target)).toEqual(['name', 'host', 'kind', 'cloud', 'status', 'code', 'reason', 'dns', 'ports']);
+  });
+
+  it('is what check --json prints, with null device and module ids', () => {
+    const body = telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null });
+    expect(body.deviceId).toBeNull();
+    expect(body.moduleId).toBeNull();
+    expect(body.edge).toBeNull();
+  });
+
+  it('carries the DNS evidence in full: every resolver, the whole chain, the classified addresses and the counterpart', () => {
+    const blob = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[1]!;
+    expect(blob).toMatchObject({ name: 'blob', host: 'factorylogs.blob.core.windows.net', kind: 'blob', cloud: 'public', status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
+    expect(blob.reason).toBe(publicBlobTarget().reason);
+    expect(blob.dns).toEqual({
+      form: 'public',
+      resolver: 'system',
+      addresses: [{ address: '203.0.113.40', family: 4, class: 'public', private: false }],
+      cname: ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'],
+      private: false,
+      mismatch: false,
+      ms: 11,
+      answers: [
+        { resolver: 'system', outcome: 'ok', addresses: ['203.0.113.40'], cname: [], ms: 2 },
+        {
+          resolver: '10.0.0.4:53',
+          outcome: 'ok',
+          rcode: 'NOERROR',
+          addresses: ['203.0.113.40'],
+          cname: ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'],
+          ttl: 60,
+          ms: 9,
+        },
+      ],
+      counterpart: 'factorylogs.privatelink.blob.core.windows.net',
+      counterpartAnswers: [],
+    });
+  });
+
+  it('carries each port with its TCP results per address and the TLS handshake with the certificate and the counterpart handshake', () => {
+    const acr = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[2]!;
+    expect(acr.ports).toEqual([
+      {
+        port: 443,
+        ok: false,
+        code: 'TLS_HOSTNAME_MISMATCH',
+        reason: mismatchAcrTarget().reason,
+        tcp: [{ address: '10.1.1.4', outcome: 'ok', ms: 3 }],
+        tls: {
+          address: '10.1.1.4',
+          outcome: 'hostname-mismatch',
+          ms: 21,
+          protocol: 'TLSv1.3',
+          cipher: 'TLS_AES_256_GCM_SHA384',
+          azureRoot: true,
+          error: 'ERR_TLS_CERT_ALTNAME_INVALID',
+          cert: {
+            subject: 'CN=*.azure-devices.net',
+            issuer: 'C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 04',
+            sans: ['*.azure-devices.net', '*.amqpws.azure-devices.net', '*.su.management-azure-devices.net'],
+            notBefore: '2026-06-01T00:00:00.000Z',
+            notAfter: '2027-05-27T23:59:59.000Z',
+            daysLeft: 180,
+            chainTop: 'CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US',
+          },
+          counterpart: { outcome: 'ok', ms: 19 },
+        },
+      },
+    ]);
+  });
+
+  it('shows a certificate once per target and points later ports at it', () => {
+    const hub = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[0]!;
+    expect(hub.ports.map((p) => p.port)).toEqual([8883, 5671, 443]);
+    expect(hub.ports[0]!.tls!.cert?.subject).toBe('CN=*.azure-devices.net');
+    expect(hub.ports.slice(1).map((p) => [p.tls!.cert, p.tls!.sameCertAs])).toEqual([
+      [undefined, 8883],
+      [undefined, 8883],
+    ]);
+  });
+
+  it('carries the edge audit with findings as { id, severity, text }', () => {
+    const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
+    expect(body.edge).toEqual({
+      configToml: 'found',
+      provisioning: 'dps-symmetric-key',
+      upstream: { hostname: 'myhub.privatelink.azure-devices.net', form: 'privatelink', policyOk: true, gateway: 'edgeHub' },
+      findings: [{ id: 'DOCKER_EMBEDDED_DNS', severity: 'info', text: edgeAudit().findings[0]!.text }],
+    });
+  });
+});
+
+describe('telemetry under its budget', () => {
+  const worst = (): TelemetryBody => telemetryBody(worstCaseRun(), { ...ids, edge: edgeAudit() });
+
+  it('says how many items a shortened list had', () => {
+    const target = worst().targets[0]!;
+    expect(target.dns.addresses).toHaveLength(1);
+    expect(target.dns.addressesTotal).toBe(4);
+    expect(target.dns.cnameTotal).toBe(4);
+    expect(target.dns.answers[0]!.addressesTotal).toBe(4);
+  });
+
+  it('cuts long text at a UTF-8 character boundary with an ellipsis', () => {
+    const reason = worst().targets[0]!.reason;
+    expect(reason.endsWith('…')).toBe(true);
+    expect(multibyteText(512).startsWith(reason.slice(0, -1))).toBe(true);
+    expect(Buffer.from(reason, 'utf8').toString('utf8')).toBe(reason);
+  });
+
+  it('keeps everything when the caller lifts the budget (check --json on a terminal)', () => {
+    const body = telemetryBody(worstCaseRun(), { deviceId: null, moduleId: null, edge: null, budgetBytes: Infinity });
+    const target = body.targets[0]!;
+    expect(target.reason).toBe(multibyteText(512));
+    expect(target.dns.addresses).toHaveLength(4);
+    expect(target.dns.cname).toHaveLength(4);
+    expect(target.dns).not.toHaveProperty('addressesTotal');
+    expect(target.ports[0]!.tls!.cert!.sans).toHaveLength(12);
+  });
+
+  it('keeps full detail for a run that fits', () => {
+    const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
+    expect(telemetryBody(mixedRun(), { ...ids, edge: edgeAudit(), budgetBytes: Infinity })).toEqual(body);
+  });
+});
+
+describe('telemetryMessage', () => {
+  it('is UTF-8 JSON with the content type, encoding and the schema and overall properties', () => {
+    const body = telemetryBody(runOf([{ ...healthyTarget('hub'), reason: 'ünïcødé ✓ 😀' }]), { ...ids, edge: null });
+    const message = telemetryMessage(body);
+    expect(message.contentType).toBe('application/json');
+    expect(message.contentEncoding).toBe('utf-8');
+    expect(message.properties).toEqual({ schema: RESULT_SCHEMA, overall: 'healthy' });
+    expect(JSON.parse(message.data)).toEqual(body);
+    expect(message.data).toContain('ünïcødé ✓ 😀');
+  });
+});
