@@ -2,6 +2,10 @@
 // and the demo: one DNS server holding the public → privatelink CNAME chains, TLS "private endpoints" on
 // their own 127.0.0.x addresses with certificates from a test CA, and the settings that make the probe see
 // loopback as the private range and trust the test CA.
+//
+// Loopback addresses by user, so test files running in parallel never share one: engine tests
+// 127.0.0.21-39, module end to end 127.0.0.41-59, `check` end to end 127.0.0.61-79, container steps
+// 127.0.0.81-99, the benchmark 127.0.1.0/24, the demo 127.0.2.0/24.
 import { describeName } from '../../src/probe/catalogue.js';
 import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 import type { ProbeSettings, TargetSpec } from '../../src/probe/types.js';
@@ -22,6 +26,8 @@ export interface EndpointSpec {
   address: string;
   /** How many TLS ports to open (ephemeral); default 1. */
   ports?: number;
+  /** Listen on these ports instead (e.g. 8883: unprivileged, and a port the catalogue knows speaks TLS). */
+  fixedPorts?: number[];
   certificate?: CertificateKind;
   /** A listener that accepts TCP and never speaks TLS. */
   silent?: boolean;
@@ -73,10 +79,12 @@ export async function startLandscape(options: { dnsLatencyMs?: number } = {}): P
     async add(spec) {
       const ports: number[] = [];
       const cert = spec.silent ? undefined : await certificate(spec);
-      for (let i = 0; i < (spec.ports ?? 1); i++) {
+      const wanted: Array<number | undefined> = spec.fixedPorts ?? Array.from({ length: spec.ports ?? 1 }, () => undefined);
+      for (const port of wanted) {
+        const at = { host: spec.address, ...(port !== undefined ? { port } : {}) };
         const endpoint = cert
-          ? await startTlsEndpoint({ host: spec.address, cert, ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}) })
-          : await startSilentEndpoint({ host: spec.address });
+          ? await startTlsEndpoint({ ...at, cert, ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}) })
+          : await startSilentEndpoint(at);
         endpoints.push(endpoint);
         ports.push(endpoint.port);
       }

@@ -1,0 +1,90 @@
+// The only file that calls into azure-iot-device: a client made the way IoT Edge expects, and promise
+// wrappers that always pass a callback (a callback-less `reported.update` crashes later: defect 5).
+import { readFile } from 'node:fs/promises';
+import device from 'azure-iot-device';
+import mqtt from 'azure-iot-device-mqtt';
+import type { ModuleClient as SdkModuleClient, Twin } from 'azure-iot-device';
+
+// Under Node's ESM loader the SDK's CommonJS exports are reached through the default export.
+const { ModuleClient, Message, IotEdgeAuthenticationProvider } = device;
+const { Mqtt } = mqtt;
+
+export type ModuleClient = SdkModuleClient;
+export type ModuleTwin = Twin;
+export type JsonObject = Record<string, unknown>;
+
+export interface OutgoingMessage {
+  data: string;
+  contentType: 'application/json';
+  contentEncoding: 'utf-8';
+  properties: Record<string, string>;
+}
+
+/** Outside IoT Edge: a connection string in the environment (the SDK's own fallback). */
+export function usesConnectionString(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.EdgeHubConnectionString || env.IotHubConnectionString);
+}
+
+/** The CA edgeHub's certificate chains to: the workload API's trust bundle, or EdgeModuleCACertificateFile. */
+async function trustBundle(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (usesConnectionString(env)) return env.EdgeModuleCACertificateFile ? readFile(env.EdgeModuleCACertificateFile, 'utf8') : undefined;
+  const provider = new IotEdgeAuthenticationProvider({
+    workloadUri: env.IOTEDGE_WORKLOADURI!,
+    deviceId: env.IOTEDGE_DEVICEID!,
+    moduleId: env.IOTEDGE_MODULEID!,
+    iothubHostName: env.IOTEDGE_IOTHUBHOSTNAME!,
+    authScheme: env.IOTEDGE_AUTHSCHEME!,
+    gatewayHostName: env.IOTEDGE_GATEWAYHOSTNAME,
+    generationId: env.IOTEDGE_MODULEGENERATIONID!,
+  });
+  return new Promise((resolve, reject) => provider.getTrustBundle((err, ca) => (err ? reject(err) : resolve(ca))));
+}
+
+/**
+ * A new client over MQTT with the model id announced. `fromEnvironment` reads `process.env`; the model id
+ * needs `setOptions`, which replaces the transport options and would drop the trust bundle (defect 4), so
+ * the CA is fetched and passed again with it.
+ */
+export async function createModuleClient(modelId: string): Promise<ModuleClient> {
+  const client = await ModuleClient.fromEnvironment(Mqtt);
+  const ca = await trustBundle(process.env);
+  await client.setOptions({ ...(ca ? { ca } : {}), modelId });
+  return client;
+}
+
+export function openClient(client: ModuleClient): Promise<unknown> {
+  return new Promise((resolve, reject) => client.open((err, result) => (err ? reject(err) : resolve(result))));
+}
+
+export function closeClient(client: ModuleClient): Promise<unknown> {
+  return new Promise((resolve, reject) => client.close((err, result) => (err ? reject(err) : resolve(result))));
+}
+
+export function getTwin(client: ModuleClient): Promise<ModuleTwin> {
+  return new Promise((resolve, reject) => client.getTwin((err, twin) => (err || !twin ? reject(err ?? new Error('no twin')) : resolve(twin))));
+}
+
+export function updateReported(twin: ModuleTwin, patch: JsonObject): Promise<void> {
+  return new Promise((resolve, reject) => twin.properties.reported.update(patch, (err: Error | undefined) => (err ? reject(err) : resolve())));
+}
+
+export function sendOutput(client: ModuleClient, output: string, message: OutgoingMessage): Promise<unknown> {
+  const m = new Message(message.data);
+  m.contentType = message.contentType;
+  m.contentEncoding = message.contentEncoding;
+  for (const [k, v] of Object.entries(message.properties)) m.properties.add(k, v);
+  return new Promise((resolve, reject) => client.sendOutputEvent(output, m, (err, result) => (err ? reject(err) : resolve(result))));
+}
+
+export type MethodHandler = (payload: unknown) => Promise<{ status: number; payload: unknown }>;
+
+/** Registers a direct method; a handler that throws answers 500 instead of leaving the caller waiting. */
+export function onMethod(client: ModuleClient, name: string, handler: MethodHandler, onError: (e: unknown) => void): void {
+  client.onMethod(name, (request, response) => {
+    if (!request || !response) return;
+    handler(request.payload)
+      .catch((e: unknown) => ({ status: 500, payload: { error: (e as Error).message ?? String(e) } }))
+      .then(({ status, payload }) => response.send(status, payload, (err) => err && onError(err)))
+      .catch(onError);
+  });
+}

@@ -1,0 +1,159 @@
+// `privatelink-probe run`: the IoT Edge module. Wires the engine, the module logic, the edgeHub connection,
+// the local HTTP endpoints and the watchdog, and shuts them down in order on SIGTERM (edgeAgent's stop).
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import type { Logger } from 'pino';
+import { parseList } from './config/lists.js';
+import { validateDesired } from './config/validate.js';
+import { readEdgeContext } from './edge/read.js';
+import { connectionStringIdentity } from './edge/redact.js';
+import { DEFAULT_HUB_OPTIONS, HubConnection } from './hub/connection.js';
+import { usesConnectionString } from './hub/sdk.js';
+import { createLogger } from './log.js';
+import { ProbeModule } from './module/module.js';
+import { realDeps } from './probe/deps.js';
+import { DEFAULT_SETTINGS } from './probe/defaults.js';
+import type { ProbeSettings } from './probe/types.js';
+import { startHttpServer } from './http/server.js';
+import { startWatchdog } from './module/watchdog.js';
+
+/** The Plug and Play model the module announces; its DTDL v3 definition is `model/PrivateLinkProbe.json`. */
+export const MODEL_ID = 'dtmi:privatelinkprobe:PrivateLinkProbe;1';
+
+/** Shutdown budget: edgeAgent waits a few seconds before it kills a stopping module. */
+const RUN_GRACE_MS = 3_000;
+const EXIT_DEADLINE_MS = 5_000;
+
+export function moduleVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    // Bundled into one file, package.json is not beside it: the bundle defines the version at build time.
+    return process.env.npm_package_version ?? 'unknown';
+  }
+}
+
+function identity(env: NodeJS.ProcessEnv) {
+  const cs = connectionStringIdentity(env.EdgeHubConnectionString ?? env.IotHubConnectionString ?? '');
+  return {
+    deviceId: env.IOTEDGE_DEVICEID ?? cs.deviceId ?? null,
+    moduleId: env.IOTEDGE_MODULEID ?? cs.moduleId ?? null,
+    iothub: env.IOTEDGE_IOTHUBHOSTNAME ?? cs.hostName ?? null,
+  };
+}
+
+/** Trust and known roots from the environment, applied over the desired settings. */
+async function settingsFromEnv(env: NodeJS.ProcessEnv): Promise<Partial<ProbeSettings>> {
+  const override: Partial<ProbeSettings> = {};
+  if (env.CA_FILE) override.caPem = await readFile(env.CA_FILE, 'utf8');
+  const extraRoots = parseList(env.KNOWN_ROOTS) ?? [];
+  if (extraRoots.length > 0) override.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
+  return override;
+}
+
+/** DNS_SERVERS, DNS_SYSTEM, PRIVATE_RANGES: the deployment's DNS defaults, checked like desired properties. */
+function dnsDefaultsFromEnv(env: NodeJS.ProcessEnv, log: Logger): Partial<Pick<ProbeSettings, 'dnsServers' | 'systemDns' | 'privateRanges'>> {
+  const doc: Record<string, unknown> = {};
+  if (env.DNS_SERVERS !== undefined) doc.servers = env.DNS_SERVERS;
+  if (env.DNS_SYSTEM !== undefined) doc.system = env.DNS_SYSTEM;
+  if (env.PRIVATE_RANGES !== undefined) doc.privateRanges = env.PRIVATE_RANGES;
+  if (Object.keys(doc).length === 0) return {};
+  const result = validateDesired({ dns: doc });
+  if (!result.ok) {
+    log.error({ errors: result.errors }, 'DNS_SERVERS / DNS_SYSTEM / PRIVATE_RANGES ignored');
+    return {};
+  }
+  const s = result.config.settings;
+  return {
+    ...(doc.servers !== undefined ? { dnsServers: s.dnsServers } : {}),
+    ...(doc.system !== undefined ? { systemDns: s.systemDns } : {}),
+    ...(doc.privateRanges !== undefined ? { privateRanges: s.privateRanges } : {}),
+  };
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const n = Number(env[key]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger({ env })): Promise<number> {
+  if (!usesConnectionString(env) && !env.IOTEDGE_WORKLOADURI) {
+    log.fatal('not running in IoT Edge: set the IOTEDGE_* variables (edgeAgent does) or EdgeHubConnectionString with EdgeModuleCACertificateFile');
+    return 2;
+  }
+  const id = identity(env);
+  const module = new ProbeModule({
+    ...id,
+    moduleVersion: moduleVersion(),
+    deps: realDeps(),
+    log,
+    readEdge: () => readEdgeContext({ env }),
+    settingsOverride: await settingsFromEnv(env),
+    dnsDefaults: dnsDefaultsFromEnv(env, log),
+  });
+  const hub = new HubConnection(module.handlers(), {
+    modelId: MODEL_ID,
+    log,
+    twinTimeoutMs: numberFromEnv(env, 'HUB_TWIN_TIMEOUT_MS', DEFAULT_HUB_OPTIONS.twinTimeoutMs),
+    openTimeoutMs: numberFromEnv(env, 'HUB_OPEN_TIMEOUT_MS', DEFAULT_HUB_OPTIONS.openTimeoutMs),
+    sendTimeoutMs: numberFromEnv(env, 'HUB_SEND_TIMEOUT_MS', DEFAULT_HUB_OPTIONS.sendTimeoutMs),
+    queueCapacity: numberFromEnv(env, 'TELEMETRY_QUEUE_CAPACITY', DEFAULT_HUB_OPTIONS.queueCapacity),
+    backoff: {
+      baseMs: numberFromEnv(env, 'HUB_BACKOFF_BASE_MS', DEFAULT_HUB_OPTIONS.backoff.baseMs),
+      capMs: numberFromEnv(env, 'HUB_BACKOFF_CAP_MS', DEFAULT_HUB_OPTIONS.backoff.capMs),
+    },
+  });
+  module.attach(hub);
+  log.info({ version: moduleVersion(), device: id.deviceId, module: id.moduleId, hub: id.iothub }, 'privatelink-probe starting');
+  hub.start();
+  // The first run waits for the desired properties, but not for long: when the link is down they never come.
+  await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000))]);
+  module.start();
+
+  const port = env.METRICS_PORT === undefined ? 9600 : Number(env.METRICS_PORT);
+  const stalledAfter = () => 3 * module.snapshot().intervalSeconds * 1000;
+  const lastProgressAt = () => module.snapshot().lastCompletedAt ?? module.snapshot().startedAt;
+  const http =
+    Number.isInteger(port) && port > 0
+      ? await startHttpServer({
+          port,
+          host: env.METRICS_HOST ?? '0.0.0.0',
+          snapshot: () => module.snapshot(),
+          healthy: () => Date.now() - lastProgressAt() < stalledAfter(),
+          log,
+        })
+      : undefined;
+  // IoT Edge ignores Docker health checks: a stalled scheduler must end the process so edgeAgent restarts it.
+  const watchdog = startWatchdog({
+    lastProgressAt,
+    limitMs: stalledAfter,
+    checkEveryMs: 10_000,
+    onStall: (ms: number) => {
+      log.fatal({ stalledMs: ms }, 'no probe run completed for 3 intervals; exiting so edgeAgent restarts the module');
+      process.exit(1);
+    },
+  });
+
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      const deadline = setTimeout(() => resolve(0), EXIT_DEADLINE_MS);
+      deadline.unref();
+      void (async () => {
+        watchdog.stop();
+        await module.stop(RUN_GRACE_MS);
+        await hub.close(EXIT_DEADLINE_MS - RUN_GRACE_MS - 500);
+        await http?.close();
+        log.info('stopped');
+        clearTimeout(deadline);
+        resolve(0);
+      })().catch((e: unknown) => {
+        log.error({ err: e }, 'shutdown failed');
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}

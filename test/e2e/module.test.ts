@@ -1,0 +1,225 @@
+// The module end to end: the built CLI's `run` in a child process, the real azure-iot-device ModuleClient
+// over MQTT/TLS to the loopback edgeHub emulator, probing loopback "private endpoints" through a loopback
+// DNS server. Each test asserts what an operator sees: the twin, the messages, method answers, exit codes.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../support/emulator/index.js';
+import { startLandscape, type Landscape } from '../support/landscape.js';
+import { startModuleProcess, type ModuleProcess } from '../support/module-process.js';
+
+// Addresses 127.0.0.41-49 belong to this file (see landscape.ts).
+const HUB = 'e2e-hub.privatelink.azure-devices.net';
+let land: Landscape;
+let caFile: string;
+const running: Array<{ emu?: Emulator; mod?: ModuleProcess }> = [];
+
+beforeAll(async () => {
+  land = await startLandscape();
+  await land.add({ name: 'iothub', host: HUB, address: '127.0.0.41', fixedPorts: [8883] });
+  await land.add({ name: 'blob', host: 'e2estore.privatelink.blob.core.windows.net', address: '127.0.0.42', dnsAnswer: '203.0.113.10' });
+  await land.add({ name: 'mute', host: 'e2e-mute.privatelink.azure-devices.net', address: '127.0.0.43', fixedPorts: [8883], silent: true });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-e2e-'));
+  caFile = path.join(dir, 'ca.pem');
+  await writeFile(caFile, land.ca.certPem);
+});
+afterAll(() => land.close());
+afterEach(async () => {
+  for (const { emu, mod } of running.splice(0)) {
+    await mod?.stop('SIGKILL');
+    await emu?.close();
+  }
+});
+
+function moduleEnv(emu: Emulator, over: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...emu.moduleEnv(),
+    CA_FILE: caFile,
+    KNOWN_ROOTS: land.ca.name,
+    // Never the machine's resolver: the deployment-level DNS defaults point at the loopback server.
+    DNS_SERVERS: land.dns.endpoint,
+    DNS_SYSTEM: 'false',
+    PRIVATE_RANGES: '127.0.0.0/8',
+    CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'),
+    UpstreamProtocol: 'Mqtt',
+    HUB_TWIN_TIMEOUT_MS: '2000',
+    HUB_BACKOFF_BASE_MS: '200',
+    HUB_BACKOFF_CAP_MS: '1000',
+    ...over,
+  };
+}
+
+async function start(options: Parameters<typeof startEmulator>[0] = {}, env: Record<string, string> = {}) {
+  const emu = await startEmulator({ hubHostname: HUB, ...options });
+  const mod = startModuleProcess(moduleEnv(emu, env));
+  running.push({ emu, mod });
+  return { emu, mod };
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const reported = (emu: Emulator) => emu.twin.reported as Json;
+const results = (emu: Emulator) => emu.messages.filter((m) => m.output === 'probeResults');
+
+describe.sequential('the module against the edgeHub emulator', () => {
+  it('probes the hub named by IOTEDGE_IOTHUBHOSTNAME with an empty twin and reports it', async () => {
+    const { emu } = await start();
+    const status = await emu.waitFor(() => reported(emu).status, 20_000, 'reported status');
+    expect(status).toMatchObject({ overall: 'healthy', runCount: 1, upstream: { hostname: HUB, form: 'privatelink', policyOk: true } });
+    expect(reported(emu).results.iothub).toMatchObject({ status: 'healthy', code: 'OK', host: HUB, kind: 'iothub' });
+    expect(reported(emu).results.iothub.ports['8883']).toMatchObject({ ok: true, code: 'OK' });
+    const [message] = await emu.waitFor(() => (results(emu).length > 0 ? results(emu) : undefined));
+    expect(message).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', properties: { schema: 'privatelink-probe/result@1', overall: 'healthy' } });
+    expect(Object.keys(message!.body as Json)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'edge']);
+    expect((message!.body as Json).targets[0]).toMatchObject({ name: 'iothub', host: HUB, status: 'healthy' });
+    expect(emu.modelIds).toContain('dtmi:privatelinkprobe:PrivateLinkProbe;1');
+  });
+
+  it('applies, acknowledges and reports desired targets, and removes one patched to null', async () => {
+    const { emu } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    emu.patchDesired({ targets: { blob: { host: 'e2estore.privatelink.blob.core.windows.net' } } });
+    const ack = await emu.waitFor(() => reported(emu).targets);
+    expect(ack).toMatchObject({ ac: 200, av: emu.twin.desiredVersion, ad: 'applied' });
+    const blob = await emu.waitFor(() => reported(emu).results?.blob);
+    expect(blob).toMatchObject({ status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
+    expect(blob.reason).toContain('203.0.113.10');
+    const alert = await emu.waitFor(() => emu.messages.find((m) => m.output === 'alerts' && (m.body as Json).target === 'blob'));
+    expect(alert.body).toMatchObject({ from: 'unknown', to: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
+
+    emu.patchDesired({ targets: { blob: null } });
+    await emu.waitFor(() => reported(emu).results && !('blob' in reported(emu).results));
+    expect(reported(emu).targets).toMatchObject({ ac: 200, av: emu.twin.desiredVersion });
+  });
+
+  it.each([
+    ['a wrong type', { intervalSeconds: 'often' }, 'intervalSeconds'],
+    ['33 targets', { targets: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, { host: `h${i}.example.com` }])) }, '32'],
+    ['a bad hostname', { targets: { bad: { host: 'not a host' } } }, 'host'],
+    ['port 70000', { targets: { p: { host: 'p.example.com', ports: '70000' } } }, '70000'],
+    ['an unknown key', { frequency: 5 }, 'frequency'],
+    ['a 10 KB string', { hostnamePolicy: 'x'.repeat(10_240) }, 'hostnamePolicy'],
+  ])('rejects %s with ac 400 and a reason while the last good configuration keeps running', async (_what, patch, fault) => {
+    const { emu, mod } = await start({ initialDesired: { intervalSeconds: 600 } });
+    await emu.waitFor(() => reported(emu).status);
+    emu.patchDesired(patch);
+    const version = emu.twin.desiredVersion;
+    const ack = await emu.waitFor(() => {
+      const entry = Object.values(reported(emu)).find((v) => (v as Json)?.av === version && (v as Json)?.ac === 400);
+      return entry as Json | undefined;
+    });
+    expect(ack.ad).toContain(fault);
+    expect(reported(emu).intervalSeconds).toMatchObject({ ac: 400, av: version, value: 600 });
+    // Still alive and still probing with the last good configuration.
+    const run = await emu.invokeMethod('runNow', {});
+    expect(run.status).toBe(200);
+    expect((run.payload as Json).targets.map((t: Json) => t.name)).toEqual(['iothub']);
+    expect(mod.child.exitCode).toBeNull();
+  });
+
+  it('answers runNow, getStatus and probe, with 400 for bad probe payloads', async () => {
+    const { emu } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    const status = await emu.invokeMethod('getStatus', {});
+    expect(status.status).toBe(200);
+    expect(status.payload).toMatchObject({ overall: 'healthy', upstream: { state: 'connected' } });
+    const run = await emu.invokeMethod('runNow', {});
+    expect(run).toMatchObject({ status: 200, payload: { schema: 'privatelink-probe/result@1', overall: 'healthy' } });
+    const probe = await emu.invokeMethod('probe', { host: 'e2estore.privatelink.blob.core.windows.net', ports: '443' });
+    expect(probe.status).toBe(200);
+    expect((probe.payload as Json).targets[0]).toMatchObject({ host: 'e2estore.privatelink.blob.core.windows.net', code: 'DNS_PUBLIC_ADDRESS' });
+    for (const payload of [{}, { host: 'bad host' }, { host: HUB, ports: 'x' }, { host: HUB, ports: [70000] }, { host: HUB, dnsServers: 'nope' }, 'string', { host: HUB, extra: 1 }]) {
+      const r = await emu.invokeMethod('probe', payload);
+      expect(r.status, JSON.stringify(payload)).toBe(400);
+      expect((r.payload as Json).message).toBeTruthy();
+    }
+  });
+
+  it('does not rewrite reported properties when nothing changed across runs', async () => {
+    const { emu } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    const before = emu.reportedPatches.length;
+    for (let i = 0; i < 3; i++) expect((await emu.invokeMethod('runNow', {})).status).toBe(200);
+    await emu.waitFor(() => results(emu).length >= 4);
+    expect(emu.reportedPatches.length).toBe(before);
+  });
+
+  it('reconnects after a connection dropped mid-run, losing and duplicating no message', async () => {
+    const { emu, mod } = await start();
+    await emu.waitFor(() => results(emu).length >= 1);
+    // A target whose TLS never answers keeps the next run busy for about timeoutMs: drop edgeHub meanwhile.
+    emu.patchDesired({ timeoutMs: 1500, targets: { mute: { host: 'e2e-mute.privatelink.azure-devices.net', ports: '8883' } } });
+    await mod.waitForLine(/desired properties applied/);
+    emu.dropConnections();
+    await emu.waitFor(() => results(emu).some((m) => (m.body as Json).targets.some((t: Json) => t.name === 'mute')), 20_000, 'the mid-run result');
+    const second = await emu.invokeMethod('runNow', {}, 20_000);
+    expect(second.status).toBe(200);
+    await emu.waitFor(() => results(emu).find((m) => (m.body as Json).runId === (second.payload as Json).runId), 20_000);
+    const sent = results(emu).map((m) => (m.body as Json).runId as string);
+    const ran = mod.lines.filter((l) => l.includes('"probe run ')).map((l) => JSON.parse(l).runId as string);
+    expect(new Set(sent).size).toBe(sent.length);
+    expect(sent).toEqual(ran);
+    expect(emu.connections).toBeGreaterThanOrEqual(2);
+  });
+
+  it('recreates the client when edgeHub restarts without the session, so desired patches work again', async () => {
+    const { emu, mod } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    // Prove the desired subscription is settled before the restart (the defect needs it).
+    emu.patchDesired({ intervalSeconds: 120 });
+    await emu.waitFor(() => reported(emu).intervalSeconds?.ac === 200);
+    const connects = emu.connections;
+    await emu.restart({ keepSessions: false });
+    await mod.waitForLine(/twin unusable after reconnect|session ended/, 20_000);
+    await emu.waitFor(() => emu.connections >= connects + 2, 20_000, 'a fresh client');
+    emu.patchDesired({ intervalSeconds: 180 });
+    await emu.waitFor(() => reported(emu).intervalSeconds?.value === 180, 20_000);
+  });
+
+  it('survives malformed JSON from edgeHub on the twin topic', async () => {
+    const { emu, mod } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    emu.sendRawOnTwinTopic('{not json');
+    await mod.waitForLine(/malformed twin message/, 10_000);
+    emu.patchDesired({ intervalSeconds: 240 });
+    await emu.waitFor(() => reported(emu).intervalSeconds?.value === 240, 20_000);
+    expect(mod.child.exitCode).toBeNull();
+  });
+
+  it('keeps retrying while edgeHub is down at start, then comes up', async () => {
+    const emu = await startEmulator({ hubHostname: HUB });
+    await emu.refuseConnections(true);
+    const mod = startModuleProcess(moduleEnv(emu));
+    running.push({ emu, mod });
+    await mod.waitForLine(/edgeHub connection failed/, 10_000);
+    // The probe runs anyway: when the link is down is when it matters.
+    await mod.waitForLine(/probe run (healthy|degraded|unhealthy)/, 30_000);
+    await new Promise((r) => setTimeout(r, 10_000));
+    expect(mod.child.exitCode).toBeNull();
+    await emu.refuseConnections(false);
+    await emu.waitFor(() => reported(emu).status, 20_000);
+    // The run made while edgeHub was away arrives once it is back.
+    await emu.waitFor(() => results(emu).length >= 1, 20_000);
+  }, 60_000);
+
+  it('exits 0 within 5 s on SIGTERM', async () => {
+    const { emu, mod } = await start();
+    await emu.waitFor(() => reported(emu).status);
+    const { code, ms } = await mod.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('runs outside IoT Edge with EdgeHubConnectionString and EdgeModuleCACertificateFile', async () => {
+    const emu = await startEmulator({ hubHostname: HUB });
+    const env = moduleEnv(emu);
+    for (const k of Object.keys(env)) if (k.startsWith('IOTEDGE_')) delete env[k];
+    const mod = startModuleProcess({ ...env, ...emu.connectionStringEnv() });
+    running.push({ emu, mod });
+    const status = await emu.waitFor(() => reported(emu).status, 20_000);
+    expect(status).toMatchObject({ upstream: { hostname: HUB } });
+    expect(reported(emu).results.iothub).toMatchObject({ host: HUB, code: 'OK' });
+    await emu.waitFor(() => results(emu).length > 0);
+    expect(mod.lines.join('\n')).not.toContain(emu.moduleKey);
+  });
+});

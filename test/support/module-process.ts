@@ -1,0 +1,71 @@
+// The module as users run it: the built CLI's `run` command in a child process, with the environment
+// edgeAgent would give it. Output is collected line by line so tests can wait for what it logs.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The entry point the container runs (the esbuild bundle when it exists, else the tsc output). */
+export const CLI_ENTRY = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.PLP_CLI_ENTRY ?? 'dist/src/cli.js');
+
+export interface ModuleProcess {
+  child: ChildProcess;
+  lines: string[];
+  /** Resolves with the first line (old or new) that matches; rejects after timeoutMs or on exit. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends the signal and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+  exited: Promise<number | null>;
+}
+
+export function startModuleProcess(env: Record<string, string>, args: string[] = ['run']): ModuleProcess {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', METRICS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const collect = (chunk: Buffer, carry: { rest: string }) => {
+    const text = carry.rest + chunk.toString('utf8');
+    const parts = text.split('\n');
+    carry.rest = parts.pop() ?? '';
+    lines.push(...parts.filter((l) => l.length > 0));
+    for (const w of waiters) w();
+  };
+  const out = { rest: '' };
+  const err = { rest: '' };
+  child.stdout!.on('data', (c: Buffer) => collect(c, out));
+  child.stderr!.on('data', (c: Buffer) => collect(c, err));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    for (const w of waiters) w();
+    resolve(code);
+  }));
+
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine(pattern, timeoutMs = 20_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = lines.find((l) => pattern.test(l));
+          if (found !== undefined) return finish(() => resolve(found));
+          if (child.exitCode !== null) finish(() => reject(new Error(`module exited (${child.exitCode}) before a line matched ${pattern}:\n${lines.slice(-20).join('\n')}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no line matched ${pattern} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`))), timeoutMs);
+        const finish = (f: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          f();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      const t0 = Date.now();
+      if (child.exitCode === null) child.kill(signal);
+      const code = await exited;
+      return { code, ms: Date.now() - t0 };
+    },
+  };
+}
