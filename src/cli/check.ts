@@ -32,7 +32,7 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
     return 0;
   }
   const context = await readEdgeContext({ env: io.env, configTomlPath: args.configToml ?? null });
-  const edge = auditEdge(context, { hostnamePolicy: args.settings.hostnamePolicy, targets: args.targets });
+  const edge = withoutUnaskedConfigToml(auditEdge(context, { hostnamePolicy: args.settings.hostnamePolicy, targets: args.targets }), args.configToml !== undefined);
   // A missing file is a mistyped path; an unreadable or malformed one is a finding like any other.
   if (args.configToml !== undefined && context.configToml.state === 'not-mounted') {
     io.stderr(`privatelink-probe check: --config-toml ${args.configToml}: no such file\n\n${CHECK_USAGE}`);
@@ -51,6 +51,11 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
 
 function findingLines(edge: EdgeAudit): string[] {
   return edge.findings.map((f) => `edge ${f.severity} ${f.id}: ${f.text}`);
+}
+
+/** Without --config-toml, no config.toml was looked for: saying it is not mounted would mislead. */
+function withoutUnaskedConfigToml(edge: EdgeAudit, asked: boolean): EdgeAudit {
+  return asked ? edge : { ...edge, findings: edge.findings.filter((f) => f.id !== 'CONFIG_TOML_NOT_MOUNTED') };
 }
 
 async function readCaFile(path: string): Promise<string> {

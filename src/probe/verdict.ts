@@ -105,6 +105,8 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
         return verdictOf(code, `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms: check that the resolver is up and reachable from this network`);
       case 'cname-loop':
         return verdictOf(code, `${host} has a CNAME loop${chain} at ${via}: fix the CNAME records in the zone`);
+      case 'error':
+        return verdictOf(code, `could not ask ${via} about ${host} (${answer.error ?? 'error'}): check the resolver's address and that it is reachable from this network`);
       case 'no-answer':
         return verdictOf(code, `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`);
       default:
