@@ -138,46 +138,8 @@ function pemText(pem: string): string {
 
 let x509Module: Promise<typeof X509> | undefined;
 
-/**
- * @peculiar/x509 registers its algorithms through tsyringe, which refuses to load without the
- * `reflect-metadata` API, and that package is not a dependency of this project. The few calls tsyringe
- * makes are provided below before the library is loaded (hence the dynamic import).
- */
 function loadX509(): Promise<typeof X509> {
-  installReflectMetadata();
-  x509Module ??= import('@peculiar/x509');
+  // @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata API.
+  x509Module ??= import('reflect-metadata').then(() => import('@peculiar/x509'));
   return x509Module;
-}
-
-type MetadataTarget = object;
-type MetadataKey = unknown;
-type ReflectMetadata = {
-  defineMetadata(key: MetadataKey, value: unknown, target: MetadataTarget, property?: PropertyKey): void;
-  getOwnMetadata(key: MetadataKey, target: MetadataTarget, property?: PropertyKey): unknown;
-  getMetadata(key: MetadataKey, target: MetadataTarget, property?: PropertyKey): unknown;
-};
-
-function installReflectMetadata(): void {
-  const reflect = Reflect as typeof Reflect & Partial<ReflectMetadata>;
-  if (typeof reflect.getMetadata === 'function') return;
-  const store = new WeakMap<MetadataTarget, Map<PropertyKey | undefined, Map<MetadataKey, unknown>>>();
-  const own = (target: MetadataTarget, property: PropertyKey | undefined, create: boolean) => {
-    let byProperty = store.get(target);
-    if (!byProperty && create) store.set(target, (byProperty = new Map()));
-    let entries = byProperty?.get(property);
-    if (!entries && create && byProperty) byProperty.set(property, (entries = new Map()));
-    return entries;
-  };
-  const api: ReflectMetadata = {
-    defineMetadata: (key, value, target, property) => void own(target, property, true)!.set(key, value),
-    getOwnMetadata: (key, target, property) => own(target, property, false)?.get(key),
-    getMetadata: (key, target, property) => {
-      for (let t: MetadataTarget | null = target; t !== null; t = Object.getPrototypeOf(t) as MetadataTarget | null) {
-        const entries = own(t, property, false);
-        if (entries?.has(key)) return entries.get(key);
-      }
-      return undefined;
-    },
-  };
-  Object.assign(Reflect, api);
 }
