@@ -1,0 +1,263 @@
+// Prometheus metrics for `/metrics` (product.md §8), scraped by the IoT Edge metrics-collector module
+// (`MetricsEndpointsCSV`) or any Prometheus. Every series is computed from the current ModuleSnapshot when
+// it is scraped (each metric's collect callback resets it and refills it), so a target removed from the
+// configuration disappears with the next scrape instead of lingering at its last value.
+//
+// Names: prefixed with the module (`privatelink_probe_`, IoT Edge's custom-metrics advice), in base units
+// (seconds, unix timestamps). Labels: `target` (the twin-safe target name), `kind`, `port`; and on every
+// series the labels IoT Edge's own metrics carry, so dashboards join them: `iothub` (the hub hostname),
+// `edge_device` (the device id) and `instance_number` — like edgeHub and edgeAgent, a GUID made at process
+// start, so a restart (which resets counters) is visible. Unknown ids are empty strings.
+//
+// | metric                                               | labels                 | value                                    |
+// |------------------------------------------------------|------------------------|------------------------------------------|
+// | privatelink_probe_target_status                      | target kind status     | 1 for the current status, 0 for the others (healthy, degraded, unhealthy) |
+// | privatelink_probe_target_info                        | target kind host code  | 1                                        |
+// | privatelink_probe_dns_seconds                        | target kind            | the DNS step                             |
+// | privatelink_probe_dns_private                        | target kind            | 1 all addresses in use private, 0 not; absent without an answer |
+// | privatelink_probe_port_ok                            | target kind port       | 1 reachable and verified, 0 not          |
+// | privatelink_probe_tcp_connect_seconds                | target kind port       | the first successful connect; absent if none |
+// | privatelink_probe_tls_handshake_seconds              | target kind port       | the handshake; absent on a TLS timeout or a plain port |
+// | privatelink_probe_tls_cert_expiry_timestamp_seconds  | target kind port       | the certificate's notAfter               |
+// | privatelink_probe_overall_status                     | status                 | 1 for the current overall, 0 for the others (incl. unknown) |
+// | privatelink_probe_run_duration_seconds               |                        | the last run; absent before the first    |
+// | privatelink_probe_last_run_timestamp_seconds         |                        | when it completed                        |
+// | privatelink_probe_runs_total                         |                        | runs completed since start (counter)     |
+// | privatelink_probe_upstream_connected                 |                        | 1 connected to edgeHub, 0 not            |
+// | privatelink_probe_upstream_last_contact_timestamp_seconds |                   | last successful exchange with edgeHub    |
+// | privatelink_probe_telemetry_queued                   |                        | messages waiting for edgeHub             |
+// | privatelink_probe_telemetry_dropped_total            |                        | dropped because the queue was full (counter) |
+// | privatelink_probe_module_info                        | version                | 1                                        |
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { ModuleSnapshot } from '../module/snapshot.js';
+import type { Overall, PortResult, Status, TargetResult } from '../probe/types.js';
+
+export const METRIC_PREFIX = 'privatelink_probe_';
+
+/** A GUID for this process, as IoT Edge's `instance_number`. */
+export const PROCESS_INSTANCE = randomUUID();
+
+export interface MetricsOptions {
+  snapshot: () => ModuleSnapshot;
+  /** Default: PROCESS_INSTANCE. */
+  instanceNumber?: string;
+}
+
+export interface ProbeMetrics {
+  /** `text/plain; version=0.0.4; charset=utf-8` */
+  readonly contentType: string;
+  /** The exposition text, computed from the snapshot now. */
+  render(): Promise<string>;
+}
+
+type Labels = Record<string, string>;
+type Sample = readonly [Labels, number];
+
+interface Definition {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  labelNames: readonly string[];
+  samples(s: ModuleSnapshot): Sample[];
+}
+
+const STATUSES: readonly Status[] = ['healthy', 'degraded', 'unhealthy'];
+const OVERALLS: readonly Overall[] = [...STATUSES, 'unknown'];
+const TARGET = ['target', 'kind'] as const;
+const PORT = ['target', 'kind', 'port'] as const;
+
+function targets(s: ModuleSnapshot): TargetResult[] {
+  return s.lastRun?.targets ?? [];
+}
+
+function perTarget(s: ModuleSnapshot, value: (t: TargetResult) => number | undefined): Sample[] {
+  return targets(s).flatMap((t) => {
+    const v = value(t);
+    return v === undefined ? [] : [[{ target: t.name, kind: t.kind }, v] as const];
+  });
+}
+
+function perPort(s: ModuleSnapshot, value: (p: PortResult) => number | undefined): Sample[] {
+  return targets(s).flatMap((t) =>
+    t.ports.flatMap((p) => {
+      const v = value(p);
+      return v === undefined ? [] : [[{ target: t.name, kind: t.kind, port: String(p.port) }, v] as const];
+    }),
+  );
+}
+
+const seconds = (ms: number) => ms / 1000;
+const flag = (b: boolean) => (b ? 1 : 0);
+const epochSeconds = (iso: string | null | undefined) => {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+};
+const single = (v: number | undefined): Sample[] => (v === undefined ? [] : [[{}, v]]);
+
+const DEFINITIONS: readonly Definition[] = [
+  {
+    name: 'target_status',
+    help: 'Verdict of the target in the last run: 1 for its status, 0 for the other two.',
+    type: 'gauge',
+    labelNames: [...TARGET, 'status'],
+    samples: (s) => targets(s).flatMap((t) => STATUSES.map((status) => [{ target: t.name, kind: t.kind, status }, flag(t.status === status)] as const)),
+  },
+  {
+    name: 'target_info',
+    help: 'The target\'s host and verdict code in the last run (always 1).',
+    type: 'gauge',
+    labelNames: [...TARGET, 'host', 'code'],
+    samples: (s) => targets(s).map((t) => [{ target: t.name, kind: t.kind, host: t.host, code: t.code }, 1] as const),
+  },
+  {
+    name: 'dns_seconds',
+    help: 'Duration of the DNS step of the target in the last run.',
+    type: 'gauge',
+    labelNames: TARGET,
+    samples: (s) => perTarget(s, (t) => seconds(t.dns.ms)),
+  },
+  {
+    name: 'dns_private',
+    help: '1 when every address the target resolved to is in a private range, 0 when not (absent without an answer).',
+    type: 'gauge',
+    labelNames: TARGET,
+    samples: (s) => perTarget(s, (t) => (t.dns.addresses.length > 0 ? flag(t.dns.private) : undefined)),
+  },
+  {
+    name: 'port_ok',
+    help: '1 when the port was reachable and verified in the last run (a degraded code still counts), else 0.',
+    type: 'gauge',
+    labelNames: PORT,
+    samples: (s) => perPort(s, (p) => flag(p.ok)),
+  },
+  {
+    name: 'tcp_connect_seconds',
+    help: 'Duration of the first successful TCP connect to the port in the last run.',
+    type: 'gauge',
+    labelNames: PORT,
+    samples: (s) => perPort(s, (p) => {
+      const connected = p.tcp.find((c) => c.outcome === 'ok');
+      return connected && seconds(connected.ms);
+    }),
+  },
+  {
+    name: 'tls_handshake_seconds',
+    help: 'Duration of the TLS handshake on the port in the last run (absent when it timed out).',
+    type: 'gauge',
+    labelNames: PORT,
+    samples: (s) => perPort(s, (p) => (p.tls && p.tls.outcome !== 'timeout' ? seconds(p.tls.ms) : undefined)),
+  },
+  {
+    name: 'tls_cert_expiry_timestamp_seconds',
+    help: 'notAfter of the certificate the port presented in the last run, as a unix timestamp.',
+    type: 'gauge',
+    labelNames: PORT,
+    samples: (s) => perPort(s, (p) => epochSeconds(p.tls?.cert?.notAfter)),
+  },
+  {
+    name: 'overall_status',
+    help: 'Overall verdict of the last run: 1 for its status, 0 for the others (unknown before the first run).',
+    type: 'gauge',
+    labelNames: ['status'],
+    samples: (s) => OVERALLS.map((status) => [{ status }, flag((s.lastRun?.overall ?? 'unknown') === status)] as const),
+  },
+  {
+    name: 'run_duration_seconds',
+    help: 'Duration of the last run.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => single(s.lastRun && seconds(s.lastRun.durationMs)),
+  },
+  {
+    name: 'last_run_timestamp_seconds',
+    help: 'When the last run completed, as a unix timestamp.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => single(s.lastCompletedAt === undefined ? undefined : seconds(s.lastCompletedAt)),
+  },
+  {
+    name: 'runs_total',
+    help: 'Runs completed since the module started.',
+    type: 'counter',
+    labelNames: [],
+    samples: (s) => single(s.runCount),
+  },
+  {
+    name: 'upstream_connected',
+    help: '1 while the module is connected to edgeHub, else 0.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => single(flag(s.upstream.state === 'connected')),
+  },
+  {
+    name: 'upstream_last_contact_timestamp_seconds',
+    help: 'Last successful exchange with edgeHub, as a unix timestamp.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => single(epochSeconds(s.upstream.lastContactAt)),
+  },
+  {
+    name: 'telemetry_queued',
+    help: 'Telemetry messages waiting for edgeHub.',
+    type: 'gauge',
+    labelNames: [],
+    samples: (s) => single(s.upstream.queued),
+  },
+  {
+    name: 'telemetry_dropped_total',
+    help: 'Telemetry messages dropped because the queue for edgeHub was full.',
+    type: 'counter',
+    labelNames: [],
+    samples: (s) => single(s.upstream.dropped),
+  },
+  {
+    name: 'module_info',
+    help: 'The module\'s version (always 1).',
+    type: 'gauge',
+    labelNames: ['version'],
+    samples: (s) => [[{ version: s.moduleVersion }, 1]],
+  },
+];
+
+/**
+ * Empties a metric before it is refilled. `reset()` alone leaves a label-less metric at 0, which would
+ * claim a run took 0 s (or ended in 1970) before the first run: removing that sample makes it absent.
+ */
+function clear(metric: Gauge | Counter): void {
+  metric.reset();
+  metric.remove({});
+}
+
+export function createMetrics(options: MetricsOptions): ProbeMetrics {
+  const registry = new Registry();
+  for (const d of DEFINITIONS) {
+    const config = { name: METRIC_PREFIX + d.name, help: d.help, labelNames: d.labelNames, registers: [registry] };
+    if (d.type === 'gauge') {
+      new Gauge({
+        ...config,
+        collect() {
+          clear(this);
+          for (const [labels, value] of d.samples(options.snapshot())) this.set(labels, value);
+        },
+      });
+    } else {
+      new Counter({
+        ...config,
+        collect() {
+          clear(this);
+          for (const [labels, value] of d.samples(options.snapshot())) this.inc(labels, value);
+        },
+      });
+    }
+  }
+  const instanceNumber = options.instanceNumber ?? PROCESS_INSTANCE;
+  return {
+    contentType: registry.contentType,
+    async render() {
+      const s = options.snapshot();
+      registry.setDefaultLabels({ iothub: s.iothub ?? '', edge_device: s.deviceId ?? '', instance_number: instanceNumber });
+      return registry.metrics();
+    },
+  };
+}

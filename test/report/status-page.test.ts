@@ -1,0 +1,138 @@
+// The status page an operator opens on a phone when the cloud link is down: rows, spelled-out verdicts,
+// self-contained (no network), and no markup smuggled in through names, reasons or DNS answers.
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, renderStatusPage } from '../../src/report/status-page.js';
+import { edge, NOW, snapshotOf, startingSnapshot, threeVerdictRun, DPS_REASON } from '../http/snapshot-factory.js';
+import { healthyTarget, runOf } from './factory.js';
+
+/** The text of each `<tr class="target">` row, tags stripped and entities decoded. */
+function rows(page: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of page.matchAll(/<tr class="target" data-target="([^"]*)"[^>]*>([\s\S]*?)<\/tr>/g)) out.set(m[1]!, text(m[2]!));
+  return out;
+}
+
+function text(markup: string): string {
+  return markup
+    .replace(/<wbr>/g, '')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+describe('status page', () => {
+  const page = renderStatusPage(snapshotOf(), { now: NOW });
+
+  it('has one row per target with the verdict spelled out, its code, the reason, the addresses and the last change', () => {
+    const r = rows(page);
+    expect([...r.keys()]).toEqual(['hub', 'dps', 'acr', 'blob']);
+    expect(r.get('hub')).toContain('healthy OK');
+    expect(r.get('hub')).toContain('myhub.privatelink.azure-devices.net');
+    expect(r.get('hub')).toContain('10.1.1.4 private');
+    expect(r.get('hub')).toContain('8883 ok');
+    expect(r.get('hub')).toContain('2026-11-28 09:00:00 UTC (5 min ago)');
+    expect(r.get('dps')).toContain('degraded TLS_EXPIRING');
+    expect(r.get('dps')).toContain(DPS_REASON);
+    expect(r.get('dps')).toContain('2026-11-28 08:59:00 UTC (6 min ago)');
+    expect(r.get('acr')).toContain('unhealthy TLS_HOSTNAME_MISMATCH');
+    expect(r.get('acr')).toContain('443 failed TLS_HOSTNAME_MISMATCH');
+    expect(r.get('blob')).toContain('unhealthy DNS_PUBLIC_ADDRESS');
+    expect(r.get('blob')).toContain('203.0.113.40 public');
+    expect(r.get('blob')).toContain('link the private DNS zone privatelink.blob.core.windows.net');
+  });
+
+  it('colours each verdict by its status class as well as naming it', () => {
+    for (const status of ['healthy', 'degraded', 'unhealthy']) {
+      expect(page).toContain(`<span class="badge verdict v-${status}">${status}</span>`);
+      expect(page).toMatch(new RegExp(`\\.v-${status}\\{background:#[0-9a-f]{6}\\}`));
+    }
+    expect(text(/<p class="overall">[\s\S]*?<\/p>/.exec(page)![0])).toBe('Overall: unhealthy');
+  });
+
+  it('shows the upstream link, last contact, queue and the edge findings', () => {
+    const upstream = text(/<section id="upstream">[\s\S]*?<\/section>/.exec(page)![0]);
+    expect(upstream).toContain('Link connected');
+    expect(upstream).toContain('Last contact 2026-11-28 09:00:01 UTC (5 min ago)');
+    expect(upstream).toContain('2 queued · 5 dropped');
+    const edgeText = text(/<section id="edge">[\s\S]*?<\/section>/.exec(page)![0]);
+    expect(edgeText).toContain('info DOCKER_EMBEDDED_DNS');
+    expect(edgeText).toContain('Provisioning dps-symmetric-key');
+  });
+
+  it('is readable on a phone and reloads itself, at most every 30 s and with the interval when shorter', () => {
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(page).toContain('<meta http-equiv="refresh" content="30">');
+    expect(page).toMatch(/@media \(max-width:[^)]+\)\{thead\{display:none\}/);
+    expect(renderStatusPage(snapshotOf({ intervalSeconds: 10 }), { now: NOW })).toContain('<meta http-equiv="refresh" content="10">');
+  });
+
+  it('loads nothing from anywhere: no script, no external source, link or stylesheet', () => {
+    expect(page).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i);
+    expect(page).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect([...page.matchAll(/\bhref="([^"]*)"/g)].map((m) => m[1])).toEqual(['/status', '/metrics']);
+  });
+
+  it('says that no run has completed yet before the first one, with the overall unknown', () => {
+    const starting = renderStatusPage(startingSnapshot(), { now: NOW });
+    expect(rows(starting).size).toBe(0);
+    expect(text(starting)).toContain('No run has completed yet.');
+    expect(text(starting)).toContain('Overall: unknown');
+    expect(text(starting)).toContain('Link connecting');
+    expect(text(starting)).toContain('Last contact never');
+  });
+
+  it('says a run without targets had none, and an unaudited edge that it was not audited', () => {
+    const empty = text(renderStatusPage(snapshotOf({ lastRun: runOf([]), edge: null }), { now: NOW }));
+    expect(empty).toContain('The last run had no targets');
+    expect(empty).toContain('Not audited yet.');
+  });
+});
+
+describe('status page escaping', () => {
+  const attack = '<script>alert(1)</script>';
+  const attribute = 'x" onmouseover="alert(2)';
+
+  function hostilePage(): string {
+    const run = threeVerdictRun();
+    const hostile = healthyTarget(attribute, `evil.example"><img src=x onerror=alert(3)>`, {
+      reason: `resolver said ${attack} & more`,
+      status: 'unhealthy',
+      code: 'DNS_FAILED',
+    });
+    hostile.dns.resolver = `</td>${attack}`;
+    hostile.dns.addresses = [{ address: `<b>10.0.0.1</b>`, family: 4, class: 'private', private: true }];
+    return renderStatusPage(
+      snapshotOf({
+        lastRun: runOf([...run.targets, hostile]),
+        deviceId: attack,
+        moduleVersion: attack,
+        changedAt: { [attribute]: attack },
+        upstream: { state: 'disconnected', hostname: attack, lastContactAt: null, queued: 0, dropped: 0 },
+        edge: edge({
+          provisioning: attack,
+          findings: [{ id: 'HOSTS_PINNED', severity: 'warning', text: `/etc/hosts pins ${attack}` }],
+        }),
+      }),
+      { now: NOW },
+    );
+  }
+
+  it('escapes every string from configuration, DNS and the runtime: no element or attribute is injected', () => {
+    const page = hostilePage();
+    expect(page).not.toContain('<script');
+    expect(page).not.toContain('<img');
+    expect(page).not.toContain('<b>');
+    expect(page).not.toContain('onmouseover="');
+    expect(page).not.toMatch(/<\/td><script/);
+    // The text is still there for the operator to read, as text.
+    expect(page).toContain(escapeHtml(attack));
+    expect(page).toContain(`data-target="${escapeHtml(attribute)}"`);
+    expect(text(page)).toContain(`resolver said ${attack} & more`);
+    expect(text(page)).toContain('/etc/hosts pins <script>');
+  });
+
+  it('escapes the five characters that can end text or an attribute', () => {
+    expect(escapeHtml(`<a href='x'>"&"</a>`)).toBe('&#60;a href=&#39;x&#39;&#62;&#34;&#38;&#34;&#60;/a&#62;');
+  });
+});
