@@ -111,19 +111,13 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
   await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000))]);
   module.start();
 
-  const port = env.METRICS_PORT === undefined ? 9600 : Number(env.METRICS_PORT);
-  const stalledAfter = () => 3 * module.snapshot().intervalSeconds * 1000;
+  // Stalled: no run completed for 3 intervals, or 3 worst-case runs (4 sequential steps) when those are longer,
+  // so a slow but healthy run on a short interval is not taken for a stall.
+  const stalledAfter = () => {
+    const { intervalSeconds } = module.snapshot();
+    return 3 * Math.max(intervalSeconds * 1000, 4 * module.timeoutMs() + 5_000);
+  };
   const lastProgressAt = () => module.snapshot().lastCompletedAt ?? module.snapshot().startedAt;
-  const http =
-    Number.isInteger(port) && port > 0
-      ? await startHttpServer({
-          port,
-          host: env.METRICS_HOST ?? '0.0.0.0',
-          snapshot: () => module.snapshot(),
-          healthy: () => Date.now() - lastProgressAt() < stalledAfter(),
-          log,
-        })
-      : undefined;
   // IoT Edge ignores Docker health checks: a stalled scheduler must end the process so edgeAgent restarts it.
   const watchdog = startWatchdog({
     lastProgressAt,
@@ -134,6 +128,11 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
       process.exit(1);
     },
   });
+  const port = env.METRICS_PORT === undefined ? 9600 : Number(env.METRICS_PORT);
+  const http =
+    Number.isInteger(port) && port > 0
+      ? await startHttpServer({ port, host: env.METRICS_HOST ?? '0.0.0.0', snapshot: () => module.snapshot(), healthy: () => !watchdog.stalled(), log })
+      : undefined;
 
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {

@@ -144,6 +144,11 @@ export class ProbeModule {
     return { status: 200, payload: this.lastBody };
   }
 
+  /** The per-step timeout in effect (the watchdog allows for four of them per run). */
+  timeoutMs(): number {
+    return this.settings().timeoutMs;
+  }
+
   getStatus(): MethodResult {
     if (!this.lastBody) return { status: 404, payload: { message: 'no run has completed yet' } };
     return { status: 200, payload: { ...this.lastBody, upstream: this.snapshot().upstream } };
