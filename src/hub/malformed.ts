@@ -2,7 +2,7 @@
 // malformed message from the broker is an uncaught exception that kills the module. We wrap that one
 // method (it is bound per instance at construction, so patching the prototype covers every client) and
 // turn the throw into a notification: the connection then recreates the client and re-reads the twin.
-import { createRequire } from 'node:module';
+import { MqttTwinClient } from 'azure-iot-device-mqtt/dist/mqtt_twin_client.js';
 
 type Listener = (error: Error) => void;
 const listeners = new Set<Listener>();
@@ -16,10 +16,10 @@ export function guardTwinParser(listener: Listener): () => void {
   listeners.add(listener);
   if (!installed) {
     installed = true;
-    const require = createRequire(import.meta.url);
-    const { MqttTwinClient } = require('azure-iot-device-mqtt/dist/mqtt_twin_client.js') as { MqttTwinClient: { prototype: TwinClientPrototype } };
-    const original = MqttTwinClient.prototype._onMqttMessage;
-    MqttTwinClient.prototype._onMqttMessage = function guarded(topic, message) {
+    // A static import, so the bundle carries the very class the transport uses.
+    const prototype = MqttTwinClient.prototype as unknown as TwinClientPrototype;
+    const original = prototype._onMqttMessage;
+    prototype._onMqttMessage = function guarded(topic, message) {
       try {
         original.call(this, topic, message);
       } catch (e) {

@@ -97,7 +97,8 @@ describe('emulator with the IoT Edge environment (workload API on a unix socket)
     const emu = await emulator({ initialDesired: { intervalSeconds: 60, dns: { servers: '127.0.0.1:5353' } } });
     const client = await clientFrom(emu.moduleEnv());
     await client.open();
-    expect(emu.connected).toBe(true);
+    // The broker counts the client once its CONNACK is on the wire, which can be just after open() resolves.
+    await emu.waitFor(() => emu.connected);
     expect(emu.connections).toBe(1);
     const twin = await client.getTwin();
     expect(twin.properties.desired).toMatchObject({ intervalSeconds: 60, dns: { servers: '127.0.0.1:5353' }, $version: 1 });

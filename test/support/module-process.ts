@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The entry point the container runs (the esbuild bundle when it exists, else the tsc output). */
-export const CLI_ENTRY = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.PLP_CLI_ENTRY ?? 'dist/src/cli.js');
+/** The entry point the container runs: the esbuild bundle (`npm test` builds it first). */
+export const CLI_ENTRY = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.PLP_CLI_ENTRY ?? 'dist/bundle/privatelink-probe.mjs');
 
 export interface ModuleProcess {
   child: ChildProcess;
