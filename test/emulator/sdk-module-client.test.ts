@@ -77,6 +77,24 @@ function answerMethod(client: ModuleClient, name: string, status: number, payloa
 const DESIRED_TOPIC = '$iothub/twin/PATCH/properties/desired/#';
 const METHODS_TOPIC = '$iothub/methods/POST/#';
 
+/**
+ * A client holding its twin and method subscriptions, proven settled by one desired patch that arrived: a
+ * restart during a SUBSCRIBE in flight makes the SDK subscribe again, which is not defect #1.
+ */
+async function settledClient() {
+  const emu = await emulator();
+  const client = await clientFrom(emu.moduleEnv());
+  await client.open();
+  const twin = await client.getTwin();
+  answerMethod(client, 'runNow', 200, null);
+  twin.on('properties.desired', () => undefined);
+  await emu.waitFor(() => emu.subscriptions.includes(DESIRED_TOPIC) && emu.subscriptions.includes(METHODS_TOPIC));
+  const before = nextDesiredPatch(twin, 2);
+  emu.patchDesired({ intervalSeconds: 30 });
+  await before;
+  return { emu, client, twin };
+}
+
 describe('emulator with the IoT Edge environment (workload API on a unix socket)', () => {
   it('moduleEnv() describes a module inside IoT Edge', async () => {
     const emu = await emulator();
@@ -284,16 +302,7 @@ describe('emulator faults', () => {
   });
 
   it('keeps the twin subscriptions across restart({ keepSessions: true }): a desired patch still arrives', async () => {
-    const emu = await emulator();
-    const client = await clientFrom(emu.moduleEnv());
-    await client.open();
-    const twin = await client.getTwin();
-    answerMethod(client, 'runNow', 200, null);
-    twin.on('properties.desired', () => undefined);
-    await emu.waitFor(() => emu.subscriptions.includes(DESIRED_TOPIC) && emu.subscriptions.includes(METHODS_TOPIC));
-    const before = nextDesiredPatch(twin, 2);
-    emu.patchDesired({ intervalSeconds: 30 });
-    await before;
+    const { emu, client, twin } = await settledClient();
     const port = emu.mqttPort;
     await emu.restart({ keepSessions: true });
     expect(emu.mqttPort).toBe(port);
@@ -306,18 +315,7 @@ describe('emulator faults', () => {
   });
 
   it('reproduces SDK defect #1 with restart({ keepSessions: false }): no desired patch, getTwin hangs', async () => {
-    const emu = await emulator();
-    const client = await clientFrom(emu.moduleEnv());
-    await client.open();
-    const twin = await client.getTwin();
-    answerMethod(client, 'runNow', 200, null);
-    twin.on('properties.desired', () => undefined);
-    await emu.waitFor(() => emu.subscriptions.includes(DESIRED_TOPIC) && emu.subscriptions.includes(METHODS_TOPIC));
-    // A patch that arrives proves the client has its SUBACKs: a restart during a SUBSCRIBE in flight makes the
-    // SDK subscribe again, which is not the defect.
-    const before = nextDesiredPatch(twin, 2);
-    emu.patchDesired({ intervalSeconds: 30 });
-    await before;
+    const { emu, client, twin } = await settledClient();
     await emu.restart({ keepSessions: false });
     // The SDK reconnects and re-subscribes to methods, but believes its twin topics are still subscribed.
     await emu.waitFor(() => emu.connections === 2 && emu.subscriptions.includes(METHODS_TOPIC), 15_000, 'the reconnect');
