@@ -1,0 +1,36 @@
+// The messages between the benchmark and its fixture process (fixture-process.ts). The loopback
+// landscapes live in a child process so that `process.cpuUsage()` in the benchmark counts the client
+// side only: the servers' handshake work would otherwise be added, equally, to the engine and to the
+// baseline and pull every CPU ratio towards 1.
+import type { Behaviour } from '../test/support/dns-server.js';
+import type { ProbeSettings, TargetSpec } from '../src/probe/types.js';
+
+export interface LandscapePlan {
+  /** Hostnames are `<prefix><n>.privatelink.azure-devices.net`, n = 1 … count. */
+  prefix: string;
+  count: number;
+  /** TLS ports per target. */
+  ports: number;
+  /**
+   * Endpoint n listens on `<subnet>.<first + n - 1>`: an address of its own, like a private endpoint.
+   * The benchmark's share of loopback is 127.0.1.0/24 (landscape.ts keeps the map).
+   */
+  subnet: string;
+  first: number;
+  dnsLatencyMs?: number;
+  tlsLatencyMs?: number;
+}
+
+export interface LandscapeInfo {
+  targets: TargetSpec[];
+  /** The landscape's probe settings: its DNS server only, loopback private, its test CA trusted. */
+  settings: ProbeSettings;
+  dnsServer: { address: string; port: number };
+}
+
+export type Request =
+  | { op: 'start'; plan: LandscapePlan }
+  | { op: 'behaviour'; prefix: string; names: string[]; behaviour: Behaviour }
+  | { op: 'queries'; prefix: string };
+
+export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
