@@ -11,6 +11,25 @@ Commands:
   demo     the whole module against a local emulator, on loopback (from a source checkout)
 `;
 
+const FROM_SOURCE = 'the demo runs from a source checkout: git clone <the privatelink-probe repository>; cd privatelink-probe; npm ci && npm run demo\n';
+
+/**
+ * The demo is compiled beside the CLI in a source checkout (dist/demo/run.js) and needs the dev dependencies
+ * (the emulator's MQTT broker, the test PKI). The production bundle and image ship neither, so it is loaded
+ * only on demand, and its absence is a usage error with directions rather than a stack trace.
+ */
+async function runDemo(args: string[], io: { stderr: (t: string) => unknown }): Promise<number> {
+  let demo: { runDemo(args: string[]): Promise<number> };
+  try {
+    demo = (await import(new URL('../demo/run.js', import.meta.url).href)) as typeof demo;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    io.stderr(`privatelink-probe: ${FROM_SOURCE}(${(e as Error).message})\n`);
+    return 2;
+  }
+  return demo.runDemo(args);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = {
@@ -27,8 +46,14 @@ async function main(argv: string[]): Promise<number> {
     case 'check': {
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
-      return runCheck(rest, io, abort.signal);
+      process.once('SIGTERM', () => abort.abort());
+      // A timed-out getaddrinfo keeps running in libuv's pool (glibc retries for ~10 s): the verdict is out,
+      // so end the process rather than wait for it. Writes to pipes and files are synchronous on Linux.
+      process.exit(await runCheck(rest, io, abort.signal));
+      break;
     }
+    case 'demo':
+      return runDemo(rest, io);
     case '--help':
     case '-h':
     case 'help':

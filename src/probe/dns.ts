@@ -114,6 +114,10 @@ function failure(outcome: DnsOutcome, error?: string): FamilyResult {
  * Ask for `name`, follow the CNAME chain through each response, and ask again for the end of the chain
  * when the server stopped at a CNAME without chasing it. Never rejects: a failed exchange is `error`.
  */
+function recursionAvailable(response: { flags?: number }): boolean {
+  return ((response.flags ?? 0) & dnsPacket.RECURSION_AVAILABLE) !== 0;
+}
+
 async function walkChain(exchange: Exchange, name: string, type: 'A' | 'AAAA'): Promise<FamilyResult> {
   const cname: string[] = [];
   const seen = new Set([name]);
@@ -155,7 +159,9 @@ async function walkChain(exchange: Exchange, name: string, type: 'A' | 'AAAA'): 
         for (const r of found) ttl = minTtl(ttl, r.ttl);
         return result('ok', rcode, { addresses: unique(found.map((r) => r.data)) });
       }
-      if (current === asked) return result('no-answer', rcode);
+      // A recursive resolver (RA set) has already chased the chain: asking again for its end would only
+      // repeat the "no such record" it just gave (common: privatelink zones hold A records only).
+      if (current === asked || recursionAvailable(response)) return result('no-answer', rcode);
     }
   } catch (error) {
     return result('error', undefined, { error: errorText(error) });

@@ -9,7 +9,7 @@ import type { ProbeDeps } from './deps.js';
 import { resolveSystem, resolveWithServer } from './dns.js';
 import { createLimiter, type Limiter } from './limit.js';
 import { probeTcp } from './tcp.js';
-import { createTrust, probeTls, type TlsTrust } from './tls.js';
+import { probeTls, sharedTrust, type TlsTrust } from './tls.js';
 import type {
   ClassifiedAddress,
   DnsAnswer,
@@ -43,7 +43,7 @@ export async function runProbe(targets: readonly TargetSpec[], settings: ProbeSe
     settings,
     deps,
     limiter: createLimiter(settings.maxInFlight),
-    trust: createTrust(settings.caPem),
+    trust: sharedTrust(settings.caPem),
     ranges: parsePrivateRanges(settings.privateRanges),
     signal: options.signal,
   };

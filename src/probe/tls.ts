@@ -42,6 +42,17 @@ export function createTrust(extraCaPem?: string): TlsTrust {
   return { context: tls.createSecureContext({ ca: [...defaultCaCertificates(), extraCaPem] }), extraCaPem };
 }
 
+let lastTrust: TlsTrust | undefined;
+
+/**
+ * The trust for this CA bundle, kept across runs: building it parses every default root (~40 ms of CPU),
+ * which would otherwise be paid on every run and every ad-hoc probe.
+ */
+export function sharedTrust(extraCaPem?: string): TlsTrust {
+  if (!lastTrust || lastTrust.extraCaPem !== extraCaPem) lastTrust = createTrust(extraCaPem);
+  return lastTrust;
+}
+
 function defaultCaCertificates(): string[] {
   const getCaCertificates = (tls as { getCACertificates?: (type: 'default') => string[] }).getCACertificates;
   if (getCaCertificates) return getCaCertificates('default');
@@ -93,6 +104,7 @@ function handshake(
   return new Promise((resolve) => {
     let socket: tls.TLSSocket | undefined;
     let tcpConnected = false;
+    let peer: tls.DetailedPeerCertificate | undefined;
     let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Outcome, handshakeDone = false) => {
       if (timer === undefined) return;
@@ -121,9 +133,13 @@ function handshake(
         // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
         servername: net.isIP(servername) === 0 ? servername : undefined,
         secureContext: trust.context,
-        // Both checks are ours (verify below): Node's own name check would hide the chain's verdict.
+        // Both checks are ours (verify below): Node's own name check would hide the chain's verdict. Node
+        // hands it the certificate it has just read (when the chain verified): kept, so it is read once.
         rejectUnauthorized: false,
-        checkServerIdentity: () => undefined,
+        checkServerIdentity: (_host, cert) => {
+          peer = cert as tls.DetailedPeerCertificate;
+          return undefined;
+        },
       });
     } catch (err) {
       return finish({ outcome: 'failed', error: describeError(err) });
@@ -132,7 +148,7 @@ function handshake(
     connected.once('connect', () => (tcpConnected = true));
     connected.once('secureConnect', () => {
       try {
-        finish(verify(connected, servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES), true);
+        finish(verify(connected, peer ?? connected.getPeerCertificate(true), servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES), true);
       } catch (err) {
         finish({ outcome: 'failed', error: describeError(err) });
       }
@@ -143,8 +159,7 @@ function handshake(
   });
 }
 
-function verify(socket: tls.TLSSocket, servername: string, now: number, knownRoots: readonly string[]): Outcome {
-  const peer = socket.getPeerCertificate(true);
+function verify(socket: tls.TLSSocket, peer: tls.DetailedPeerCertificate, servername: string, now: number, knownRoots: readonly string[]): Outcome {
   const facts: Outcome = { outcome: 'ok' };
   const protocol = socket.getProtocol();
   if (protocol) facts.protocol = protocol;

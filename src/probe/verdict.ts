@@ -110,6 +110,13 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
       case 'no-answer':
         return verdictOf(code, `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`);
       default:
+        // getaddrinfo says EAI_AGAIN both when its nameservers are down and when they answered SERVFAIL.
+        if (answer.resolver === 'system') {
+          return verdictOf(
+            code,
+            `the system resolver could not resolve ${host} (${answer.error ?? answer.outcome}): the nameservers in resolv.conf are down or unreachable, or they fail to reach the zone; check them first, then ${zoneAdvice(name)}`,
+          );
+        }
         return verdictOf(
           code,
           `${via} answered ${answer.rcode ?? answer.error ?? answer.outcome} for ${host}: the resolver cannot reach the zone; ${zoneAdvice(name)}`,

@@ -203,3 +203,11 @@ describe('verdict table', () => {
     expect(targetVerdict({ ...i, settings: { ...DEFAULT_SETTINGS, slowMs: 3000 } }).code).toBe('OK');
   });
 });
+
+describe('system resolver failures', () => {
+  it('EAI_AGAIN from getaddrinfo points at the resolv.conf nameservers before the zones', () => {
+    const v = dnsVerdict(input({ dns: dns({ answers: [answer({ outcome: 'servfail', error: 'EAI_AGAIN', addresses: [] })], addresses: [] }) }));
+    expect(v?.code).toBe('DNS_SERVFAIL');
+    expect(v?.reason).toContain('nameservers in resolv.conf are down or unreachable');
+  });
+});

@@ -105,7 +105,9 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
     const header = (rcode: number, extra = 0) => ({
       type: 'response' as const,
       id: query.id ?? 0,
-      flags: ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | dnsPacket.RECURSION_AVAILABLE | extra | rcode,
+      // Recursion available only when it chases, as a recursive resolver does; an authoritative-only server
+      // (chase: false) leaves the rest of the chain to the client.
+      flags: ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | (chase ? dnsPacket.RECURSION_AVAILABLE : 0) | extra | rcode,
       questions: [question],
     });
     const truncated = () => dnsPacket.encode(header(RCODE.NOERROR, dnsPacket.TRUNCATED_RESPONSE));
