@@ -82,7 +82,7 @@ async function compareBySize(land: RemoteLandscape) {
   return { bySize: bySize as Record<Size, ReturnType<typeof summary>>, memory: memory! };
 }
 
-/** How the two sides' work differs, measured: DNS queries per target, and the cost of each side's per-run trust. */
+/** How the two sides' work differs, measured: DNS queries per target, and the cost of building each side's trust. */
 async function workDifferences(land: RemoteLandscape) {
   const targets = land.targets.slice(0, 100);
   const perTarget = async (work: () => Promise<unknown>) => {
@@ -193,8 +193,8 @@ async function main(): Promise<void> {
     const notes = [
       `engine: runProbe, the landscape's DNS server on loopback, systemDns false, TLS on all ${PORTS} ports, timeoutMs ${fast.settings.timeoutMs}, maxInFlight ${fast.settings.maxInFlight}. Per target: A+AAAA for the name and its public counterpart (dns-packet, a UDP socket per name, CNAME chains walked), then per port a TCP connect+close and a TLS handshake verified by the engine (chain, name, certificate facts); verdicts.`,
       'bare: per target the same four questions (A+AAAA for name and counterpart) with dns-packet over one UDP socket, the same resend interval; per port net.connect+close, then tls.connect with one shared createSecureContext({ ca }) and checkServerIdentity; everything concurrent.',
-      `DNS queries per target, counted at the server: engine ${queries.engine}, bare ${queries.bare}. The engine asks AAAA once more for the end of the counterpart's CNAME chain although the chased answer already said "no AAAA".`,
-      `trust built per run: the engine's createTrust(test CA) = Node's default roots + test CA, ${trust.engine} ms CPU; the baseline's createSecureContext({ ca: test CA }) ${trust.bare} ms CPU. The engine needs the default roots for real Azure endpoints; it rebuilds them every run.`,
+      `DNS queries per target, counted at the server: engine ${queries.engine}, bare ${queries.bare}.`,
+      `trust: the engine's createTrust(test CA) = Node's default roots + test CA, ${trust.engine} ms CPU, built once per CA bundle and kept across runs (sharedTrust); the baseline's createSecureContext({ ca: test CA }) ${trust.bare} ms CPU. The engine needs the default roots for real Azure endpoints.`,
       'fixtures (DNS server, TLS endpoints) run in a child process: CPU figures count the client side only; CPU includes teardown until the run\'s sockets have closed.',
       `ratios: median of per-pair ratios over alternating pairs (engine, bare / bare, engine / …) after 2 warm-up runs of each; pairs per size ${SIZES.map((s) => `${s}: ${PAIRS[s]}`).join(', ')}; latency 5 pairs (bare 3).`,
       `UDP receive-buffer drops on this machine during the measurements: ${udpDrops ?? 'unknown (no /proc/net/snmp)'} (machine-wide; drops cost resend intervals, so non-zero weakens the wall figures).`,
