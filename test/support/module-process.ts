@@ -1,11 +1,19 @@
 // The module as users run it: the built CLI's `run` command in a child process, with the environment
 // edgeAgent would give it. Output is collected line by line so tests can wait for what it logs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The checkout's root: the nearest folder above this file with a package.json (from test/ or dist/test/). */
+function repositoryRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
 /** The entry point the container runs: the esbuild bundle (`npm test` builds it first). */
-export const CLI_ENTRY = path.resolve(fileURLToPath(new URL('../../', import.meta.url)), process.env.PLP_CLI_ENTRY ?? 'dist/bundle/privatelink-probe.mjs');
+export const CLI_ENTRY = path.resolve(repositoryRoot(), process.env.PLP_CLI_ENTRY ?? 'dist/bundle/privatelink-probe.mjs');
 
 export interface ModuleProcess {
   child: ChildProcess;
