@@ -2,7 +2,7 @@
 // 127.0.2.x (the demo's block in landscape.ts), the edgeHub + workload API emulator, and the real module
 // started through its real entry point with the environment edgeAgent gives a module (IOTEDGE_*, not a
 // connection string).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +60,6 @@ export async function startScene(): Promise<Scene> {
     await land.add({ name: 'iothub', host: HUB, address: HUB_ENDPOINT.address, fixedPorts: [HUB_ENDPOINT.port] });
     await land.add({ name: 'blob', host: BLOB, address: '127.0.2.2', dnsAnswer: BLOB_PUBLIC_ADDRESS });
     await land.add({ name: 'acr', host: ACR_PRIVATE, address: ACR_ENDPOINT.address, fixedPorts: [ACR_ENDPOINT.port], certificate: 'public-name-only' });
-    const caFile = path.join(dir, 'private-endpoints-ca.pem');
-    await writeFile(caFile, land.ca.certPem);
 
     const emu = await startEmulator({ hubHostname: HUB, initialDesired: { intervalSeconds: INTERVAL_SECONDS } });
     closers.push(() => emu.close());
@@ -70,14 +68,9 @@ export async function startScene(): Promise<Scene> {
     const mod = startModuleProcess({
       ...emu.moduleEnv(),
       UpstreamProtocol: 'Mqtt',
-      // The private endpoints' certificates come from the landscape's CA; it stands in for a root Azure uses.
-      CA_FILE: caFile,
-      KNOWN_ROOTS: land.ca.name,
-      // The deployment's DNS: the loopback server for the private zones, never the machine's resolver.
-      DNS_SERVERS: land.dns.endpoint,
-      DNS_SYSTEM: 'false',
-      // Loopback plays the virtual network's private range.
-      PRIVATE_RANGES: '127.0.0.0/8',
+      // The landscape's CA (standing in for a root Azure uses), its DNS server for the private zones (never the
+      // machine's resolver), and loopback playing the virtual network's private range.
+      ...(await land.moduleEnv()),
       // No edge runtime config.toml is mounted (the default, and the safer choice: it can hold secrets).
       CONFIG_TOML_PATH: path.join(dir, 'config.toml'),
       // Quick reconnects: the demo's edgeHub is local.

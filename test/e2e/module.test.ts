@@ -1,7 +1,6 @@
 // The module end to end: the built CLI's `run` in a child process, the real azure-iot-device ModuleClient
 // over MQTT/TLS to the loopback edgeHub emulator, probing loopback "private endpoints" through a loopback
 // DNS server. Each test asserts what an operator sees: the twin, the messages, method answers, exit codes.
-import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { startModuleProcess, type ModuleProcess } from '../support/module-proces
 // Addresses 127.0.0.41-49 belong to this file (see landscape.ts).
 const HUB = 'e2e-hub.privatelink.azure-devices.net';
 let land: Landscape;
-let caFile: string;
+let landscapeEnv: Record<string, string>;
 const running: Array<{ emu?: Emulator; mod?: ModuleProcess }> = [];
 
 beforeAll(async () => {
@@ -20,9 +19,7 @@ beforeAll(async () => {
   await land.add({ name: 'iothub', host: HUB, address: '127.0.0.41', fixedPorts: [8883] });
   await land.add({ name: 'blob', host: 'e2estore.privatelink.blob.core.windows.net', address: '127.0.0.42', dnsAnswer: '203.0.113.10' });
   await land.add({ name: 'mute', host: 'e2e-mute.privatelink.azure-devices.net', address: '127.0.0.43', fixedPorts: [8883], silent: true });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-e2e-'));
-  caFile = path.join(dir, 'ca.pem');
-  await writeFile(caFile, land.ca.certPem);
+  landscapeEnv = await land.moduleEnv();
 });
 afterAll(() => land.close());
 afterEach(async () => {
@@ -35,12 +32,8 @@ afterEach(async () => {
 function moduleEnv(emu: Emulator, over: Record<string, string> = {}): Record<string, string> {
   return {
     ...emu.moduleEnv(),
-    CA_FILE: caFile,
-    KNOWN_ROOTS: land.ca.name,
     // Never the machine's resolver: the deployment-level DNS defaults point at the loopback server.
-    DNS_SERVERS: land.dns.endpoint,
-    DNS_SYSTEM: 'false',
-    PRIVATE_RANGES: '127.0.0.0/8',
+    ...landscapeEnv,
     CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'),
     UpstreamProtocol: 'Mqtt',
     HUB_TWIN_TIMEOUT_MS: '2000',

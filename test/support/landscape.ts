@@ -6,6 +6,9 @@
 // Loopback addresses by user, so test files running in parallel never share one: engine tests
 // 127.0.0.21-39, module end to end 127.0.0.41-59, `check` end to end 127.0.0.61-79, container steps
 // 127.0.0.81-99, the benchmark 127.0.1.0/24, the demo 127.0.2.0/24.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describeName } from '../../src/probe/catalogue.js';
 import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 import type { ProbeSettings, TargetSpec } from '../../src/probe/types.js';
@@ -44,6 +47,12 @@ export interface Landscape {
   add(spec: EndpointSpec): Promise<TargetSpec>;
   /** Probe settings for this landscape: its DNS server only, loopback private, the test CA trusted. */
   settings(over?: Partial<ProbeSettings>): ProbeSettings;
+  /**
+   * The same for the module's environment (CA_FILE, KNOWN_ROOTS, DNS_SERVERS, DNS_SYSTEM, PRIVATE_RANGES):
+   * the deployment-level defaults that hold before the twin is read, so the module never asks the machine's
+   * resolver. The CA is written to a temporary file, removed by close().
+   */
+  moduleEnv(): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
@@ -53,6 +62,7 @@ export async function startLandscape(options: { dnsLatencyMs?: number } = {}): P
   const dns = await startDnsServer(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {});
   const endpoints: TlsEndpoint[] = [];
   const records: ZoneRecord[] = [];
+  let caDir: string | undefined;
 
   const certificate = (spec: EndpointSpec) => {
     const name = describeName(spec.host);
@@ -111,8 +121,15 @@ export async function startLandscape(options: { dnsLatencyMs?: number } = {}): P
         ...over,
       };
     },
+    async moduleEnv() {
+      caDir ??= await mkdtemp(path.join(os.tmpdir(), 'plp-landscape-'));
+      const caFile = path.join(caDir, 'private-endpoints-ca.pem');
+      await writeFile(caFile, ca.certPem);
+      return { CA_FILE: caFile, KNOWN_ROOTS: ca.name, DNS_SERVERS: dns.endpoint, DNS_SYSTEM: 'false', PRIVATE_RANGES: '127.0.0.0/8' };
+    },
     async close() {
       await Promise.all([dns.close(), ...endpoints.map((e) => e.close())]);
+      if (caDir) await rm(caDir, { recursive: true, force: true });
     },
   };
 }
