@@ -1,0 +1,26 @@
+// The environment the end-to-end tests give the real module: what edgeAgent sets (from the emulator), the
+// landscape's deployment-level DNS and trust defaults (so the module never asks the machine's resolver),
+// MQTT upstream (the hub is probed on 8883, a port a loopback endpoint can open without root), short hub
+// timeouts, and a config.toml path that does not exist unless a test names one.
+import os from 'node:os';
+import path from 'node:path';
+import type { Emulator } from './emulator/index.js';
+
+/**
+ * Spread into the overrides to leave LOG_FORMAT unset, as edgeAgent does (the IoT Edge line format):
+ * startModuleProcess defaults it to json, and spawn leaves out variables whose value is undefined.
+ */
+export const LOG_FORMAT_UNSET: Record<string, string> = { LOG_FORMAT: undefined as unknown as string };
+
+export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string>, over: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...emu.moduleEnv(),
+    ...landscapeEnv,
+    CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'),
+    UpstreamProtocol: 'Mqtt',
+    HUB_TWIN_TIMEOUT_MS: '2000',
+    HUB_BACKOFF_BASE_MS: '200',
+    HUB_BACKOFF_CAP_MS: '1000',
+    ...over,
+  };
+}
