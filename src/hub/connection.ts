@@ -2,7 +2,8 @@
 // - open() is retried here with capped, jittered backoff (the SDK gives up at once: defect 3);
 // - every twin call and send has a timeout; a hang or failure closes the client and makes a new one, which
 //   re-reads the whole twin (defects 1 and 2: lost subscriptions, calls that never settle);
-// - after the SDK reconnects on its own, a twin read proves the twin topics still work (defect 1);
+// - the SDK's own silent reconnection is off: a lost connection ends the session at once, and the new
+//   client re-reads the whole twin, so nothing rests on the subscriptions the SDK restores (defect 1);
 // - malformed JSON from the broker is caught in the SDK's twin parser and also leads to a new client (defect 6);
 // - reported patches and output messages wait while disconnected and go out in order once connected.
 import type { Logger } from 'pino';
@@ -59,6 +60,7 @@ interface Session {
   twin?: ModuleTwin;
   end: (reason: string) => void;
   ended: Promise<string>;
+  isEnded: boolean;
 }
 
 export class HubConnection {
@@ -153,17 +155,17 @@ export class HubConnection {
   private async session(onConnected: () => void): Promise<string> {
     const { twinTimeoutMs, openTimeoutMs, log } = this.options;
     const client = await withTimeout(createModuleClient(this.options.modelId), openTimeoutMs, 'create client');
-    let end!: (reason: string) => void;
-    const ended = new Promise<string>((resolve) => (end = resolve));
-    const session: Session = { client, end, ended };
+    let resolveEnded!: (reason: string) => void;
+    const ended = new Promise<string>((resolve) => (resolveEnded = resolve));
+    const end = (reason: string) => {
+      session.isEnded = true;
+      resolveEnded(reason);
+    };
+    const session: Session = { client, end, ended, isEnded: false };
     this.current = session;
     if (this.closing) end('closing');
     client.on('error', (e: Error) => end(`client error: ${e.message}`));
     client.on('disconnect', () => end('disconnected'));
-    // The SDK reconnects by itself after a drop; if edgeHub lost our session, the twin topics are silently dead.
-    client.on('connect', () => {
-      if (session.twin) void this.refreshTwin(session);
-    });
     await withTimeout(openClient(client), openTimeoutMs, 'open');
     if (this.closing) return 'closing';
     for (const [name, handler] of Object.entries(this.handlers.methods)) onMethod(client, name, handler, (e) => log.warn({ err: e, method: name }, 'method response failed'));
@@ -183,17 +185,6 @@ export class HubConnection {
     return ended;
   }
 
-  private async refreshTwin(session: Session): Promise<void> {
-    try {
-      const twin = await withTimeout(getTwin(session.client), this.options.twinTimeoutMs, 'getTwin after reconnect');
-      this.lastContactAt = this.now();
-      await this.handlers.onTwin(twin.properties.desired as JsonObject, twin.properties.reported as unknown as JsonObject);
-      void this.flush();
-    } catch (e) {
-      session.end(`twin unusable after reconnect: ${(e as Error).message}`);
-    }
-  }
-
   private async dispose(): Promise<void> {
     const session = this.current;
     this.current = undefined;
@@ -203,30 +194,41 @@ export class HubConnection {
     await withTimeout(closeClient(session.client), 3_000, 'close').catch((e) => this.options.log.debug({ err: e }, 'close failed'));
   }
 
+  /** One drain at a time; one that stopped with its session leaves the rest to the next session's drain. */
   private flush(): Promise<void> {
-    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+      if (this.current && !this.current.isEnded && (this.pendingReported || this.queue.length > 0)) void this.flush();
+    });
     return this.flushing;
   }
 
-  /** Reported first (it is the twin's truth), then messages oldest first; a failure ends the session. */
+  /**
+   * Reported first (it is the twin's truth), then messages oldest first; a failure ends the session. Each
+   * call is bounded by its timeout and by its session's end: a call on a dead client must not hold back
+   * what the next client could send.
+   */
   private async drain(): Promise<void> {
     const { twinTimeoutMs, sendTimeoutMs } = this.options;
     for (;;) {
       const session = this.current;
-      if (!session?.twin || this.stateValue !== 'connected') return;
+      if (!session?.twin || session.isEnded || this.stateValue !== 'connected') return;
+      const bounded = <T>(call: Promise<T>, ms: number, what: string) =>
+        withTimeout(Promise.race([call, session.ended.then((reason) => Promise.reject(new Error(`session ended: ${reason}`)))]), ms, what);
       try {
         if (this.pendingReported) {
           const patch = this.pendingReported;
           this.pendingReported = undefined;
           try {
-            await withTimeout(updateReported(session.twin, patch), twinTimeoutMs, 'reported update');
+            await bounded(updateReported(session.twin, patch), twinTimeoutMs, 'reported update');
           } catch (e) {
+            // Not acknowledged: it may or may not have landed, so it is sent again (merge patches are idempotent).
             this.pendingReported = combinePatches(patch, this.pendingReported);
             throw e;
           }
         } else if (this.queue.length > 0) {
           const item = this.queue.peek()!;
-          await withTimeout(sendOutput(session.client, item.output, item.message), sendTimeoutMs, `send on ${item.output}`);
+          await bounded(sendOutput(session.client, item.output, item.message), sendTimeoutMs, `send on ${item.output}`);
           this.queue.shift();
         } else {
           return;

@@ -2,12 +2,14 @@
 // wrappers that always pass a callback (a callback-less `reported.update` crashes later: defect 5).
 import { readFile } from 'node:fs/promises';
 import device from 'azure-iot-device';
+import common from 'azure-iot-common';
 import mqtt from 'azure-iot-device-mqtt';
 import type { ModuleClient as SdkModuleClient, Twin } from 'azure-iot-device';
 
 // Under Node's ESM loader the SDK's CommonJS exports are reached through the default export.
 const { ModuleClient, Message, IotEdgeAuthenticationProvider } = device;
 const { Mqtt } = mqtt;
+const { NoRetry } = common;
 
 export type ModuleClient = SdkModuleClient;
 export type ModuleTwin = Twin;
@@ -44,9 +46,14 @@ async function trustBundle(env: NodeJS.ProcessEnv): Promise<string | undefined> 
  * A new client over MQTT with the model id announced. `fromEnvironment` reads `process.env`; the model id
  * needs `setOptions`, which replaces the transport options and would drop the trust bundle (defect 4), so
  * the CA is fetched and passed again with it.
+ *
+ * The SDK's own reconnection is switched off (NoRetry): it retries silently for minutes while the module
+ * cannot tell, and what it restores is broken (defect 1: twin subscriptions). A lost connection is then a
+ * `disconnect` event at once, and the connection makes a new client, which re-reads the twin.
  */
 export async function createModuleClient(modelId: string): Promise<ModuleClient> {
   const client = await ModuleClient.fromEnvironment(Mqtt);
+  client.setRetryPolicy(new NoRetry());
   const ca = await trustBundle(process.env);
   await client.setOptions({ ...(ca ? { ca } : {}), modelId });
   return client;

@@ -206,7 +206,8 @@ export class ProbeModule {
     this.lastBody = telemetryBody(run, context);
     const alerts = verdictChanges(previous, run);
     this.options.log.info({ runId: run.runId, overall: run.overall, ms: run.durationMs, targets: run.targets.length }, `probe run ${run.overall}`);
-    for (const a of alerts) this.options.log.warn({ target: a.target, from: a.from, to: a.to, code: a.code }, a.reason);
+    // A warning is for what needs attention: a target turning healthy (or first seen healthy) is news, not a warning.
+    for (const a of alerts) this.options.log[a.to === 'healthy' ? 'info' : 'warn']({ target: a.target, from: a.from, to: a.to, code: a.code }, a.reason);
 
     this.writeReported(run);
     const telemetry = this.config.config.telemetry;

@@ -115,6 +115,8 @@ interface TwinDetail {
 }
 
 const TWIN_LEVELS: readonly [TwinDetail, ...TwinDetail[]] = [
+  // A small installation keeps every text whole (512 bytes is the twin's per-string limit): the fix is its end.
+  { reason: TWIN_MAX_STRING_BYTES, text: TWIN_MAX_STRING_BYTES, addresses: 4, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
   { reason: 200, text: 200, addresses: 4, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
   { reason: 120, text: 120, addresses: 2, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
   { reason: 80, text: 80, addresses: 1, host: 128, measurements: true, answerPath: true },

@@ -109,11 +109,12 @@ describe('reported sections: twin-safe', () => {
     expect(isTwinSafe(oneDeeper)).toBe(false);
   });
 
-  it('cuts a multi-byte reason to at most 200 bytes at a character boundary, ending in an ellipsis', () => {
+  it('cuts a multi-byte reason to the 512 bytes a twin string may hold, at a character boundary, ending in an ellipsis', () => {
     const reason = multibyteText(600);
     const target: TargetResult = { ...publicBlobTarget('blob'), reason };
     const cut = reportedSections(runOf([target]), ctx()).results.blob!.reason!;
-    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(512);
+    expect(Buffer.byteLength(cut)).toBeGreaterThan(500);
     expect(cut.endsWith('…')).toBe(true);
     expect(reason.startsWith(cut.slice(0, -1))).toBe(true);
     // No character was split: the UTF-8 round trip gives the same string (a lone surrogate would not survive it).

@@ -95,7 +95,9 @@ export class MqttBroker {
     return this.enqueue(async () => {
       if (this.closed || on === this.refusing) return;
       this.refusing = on;
-      if (on) await this.closeListener();
+      // server.close() stops accepting at once but calls back only when the connected clients are gone,
+      // which they are not meant to be here: do not wait for it.
+      if (on) void this.closeListener();
       else await this.listen(this.options.port);
     });
   }
