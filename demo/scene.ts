@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../test/support/emulator/index.js';
+import { edgeModuleEnv } from '../test/support/edge-module-env.js';
 import { startLandscape, type Landscape } from '../test/support/landscape.js';
 import type { ModuleProcess } from '../test/support/module-process.js';
 
@@ -65,19 +66,10 @@ export async function startScene(): Promise<Scene> {
     closers.push(() => emu.close());
 
     const { CLI_ENTRY, startModuleProcess } = await moduleProcesses();
-    const mod = startModuleProcess({
-      ...emu.moduleEnv(),
-      UpstreamProtocol: 'Mqtt',
-      // The landscape's CA (standing in for a root Azure uses), its DNS server for the private zones (never the
-      // machine's resolver), and loopback playing the virtual network's private range.
-      ...(await land.moduleEnv()),
-      // No edge runtime config.toml is mounted (the default, and the safer choice: it can hold secrets).
-      CONFIG_TOML_PATH: path.join(dir, 'config.toml'),
-      // Quick reconnects: the demo's edgeHub is local.
-      HUB_TWIN_TIMEOUT_MS: '2000',
-      HUB_BACKOFF_BASE_MS: '200',
-      HUB_BACKOFF_CAP_MS: '1000',
-    });
+    // The module as edgeAgent starts it, pointed at the landscape's CA (standing in for a root Azure uses) and
+    // its DNS server (never the machine's resolver), loopback playing the private range; no config.toml is
+    // mounted (the default, and the safer choice: it can hold secrets); quick reconnects to the local edgeHub.
+    const mod = startModuleProcess(edgeModuleEnv(emu, await land.moduleEnv(), { CONFIG_TOML_PATH: path.join(dir, 'config.toml') }));
     closers.push(async () => {
       const kill = setTimeout(() => mod.child.kill('SIGKILL'), MODULE_STOP_MS);
       moduleExit = (await mod.stop('SIGTERM')).code;

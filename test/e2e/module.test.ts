@@ -1,11 +1,10 @@
 // The module end to end: the built CLI's `run` in a child process, the real azure-iot-device ModuleClient
 // over MQTT/TLS to the loopback edgeHub emulator, probing loopback "private endpoints" through a loopback
 // DNS server. Each test asserts what an operator sees: the twin, the messages, method answers, exit codes.
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
+import { edgeModuleEnv } from '../support/edge-module-env.js';
 import { startModuleProcess, type ModuleProcess } from '../support/module-process.js';
 
 // Addresses 127.0.0.41-49 belong to this file (see landscape.ts).
@@ -29,18 +28,8 @@ afterEach(async () => {
   }
 });
 
-function moduleEnv(emu: Emulator, over: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...emu.moduleEnv(),
-    // Never the machine's resolver: the deployment-level DNS defaults point at the loopback server.
-    ...landscapeEnv,
-    CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'),
-    UpstreamProtocol: 'Mqtt',
-    HUB_TWIN_TIMEOUT_MS: '2000',
-    HUB_BACKOFF_BASE_MS: '200',
-    HUB_BACKOFF_CAP_MS: '1000',
-    ...over,
-  };
+function moduleEnv(emu: Emulator, over: Record<string, string> = {}) {
+  return edgeModuleEnv(emu, landscapeEnv, over);
 }
 
 async function start(options: Parameters<typeof startEmulator>[0] = {}, env: Record<string, string> = {}) {

@@ -8,11 +8,11 @@ import type { Emulator } from './emulator/index.js';
 
 /**
  * Spread into the overrides to leave LOG_FORMAT unset, as edgeAgent does (the IoT Edge line format):
- * startModuleProcess defaults it to json, and spawn leaves out variables whose value is undefined.
+ * startModuleProcess defaults it to json, and leaves out variables whose value is undefined.
  */
-export const LOG_FORMAT_UNSET: Record<string, string> = { LOG_FORMAT: undefined as unknown as string };
+export const LOG_FORMAT_UNSET = { LOG_FORMAT: undefined };
 
-export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string>, over: Record<string, string> = {}): Record<string, string> {
+export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string>, over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     ...emu.moduleEnv(),
     ...landscapeEnv,

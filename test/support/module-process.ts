@@ -25,7 +25,8 @@ export interface ModuleProcess {
   exited: Promise<number | null>;
 }
 
-export function startModuleProcess(env: Record<string, string>, args: string[] = ['run']): ModuleProcess {
+/** `env` over a minimal base (JSON logs, no HTTP port); a variable given as undefined is left unset. */
+export function startModuleProcess(env: Record<string, string | undefined>, args: string[] = ['run']): ModuleProcess {
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
