@@ -8,8 +8,8 @@
 // the resolver-context findings depend on where the test runs and are left out of the comparisons.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { edgeModuleEnv, LOG_FORMAT_UNSET } from '../support/edge-module-env.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeModuleEnv, LOG_FORMAT_UNSET, moduleCleanup } from '../support/edge-module-env.js';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { freePort } from '../support/free-port.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
@@ -29,7 +29,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 let land: Landscape;
 let landscapeEnv: Record<string, string>;
-const running: Array<{ emu: Emulator; mod: ModuleProcess }> = [];
+const track = moduleCleanup();
 
 beforeAll(async () => {
   land = await startLandscape();
@@ -40,12 +40,6 @@ beforeAll(async () => {
   landscapeEnv = await land.moduleEnv();
 });
 afterAll(() => land.close());
-afterEach(async () => {
-  for (const { emu, mod } of running.splice(0)) {
-    await mod.stop('SIGKILL');
-    await emu.close();
-  }
-});
 
 interface Started {
   emu: Emulator;
@@ -65,7 +59,7 @@ async function startWithConfig(fixture: string, hub: string): Promise<Started> {
   const emu = await startEmulator({ hubHostname: hub });
   const env = { ...LOG_FORMAT_UNSET, LOG_LEVEL: 'trace', CONFIG_TOML_PATH: file, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' };
   const mod = startModuleProcess(edgeModuleEnv(emu, landscapeEnv, env));
-  running.push({ emu, mod });
+  track(emu, mod);
   const reported = emu.twin.reported as Json;
   await emu.waitFor(() => reported.status, 20_000, 'the first run reported');
   const body = await emu.waitFor(() => emu.messages.find((m) => m.output === 'probeResults')?.body as Json | undefined);

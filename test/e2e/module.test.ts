@@ -1,17 +1,17 @@
 // The module end to end: the built CLI's `run` in a child process, the real azure-iot-device ModuleClient
 // over MQTT/TLS to the loopback edgeHub emulator, probing loopback "private endpoints" through a loopback
 // DNS server. Each test asserts what an operator sees: the twin, the messages, method answers, exit codes.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
-import { edgeModuleEnv } from '../support/edge-module-env.js';
-import { startModuleProcess, type ModuleProcess } from '../support/module-process.js';
+import { edgeModuleEnv, moduleCleanup } from '../support/edge-module-env.js';
+import { startModuleProcess } from '../support/module-process.js';
 
 // Addresses 127.0.0.41-49 belong to this file (see landscape.ts).
 const HUB = 'e2e-hub.privatelink.azure-devices.net';
 let land: Landscape;
 let landscapeEnv: Record<string, string>;
-const running: Array<{ emu?: Emulator; mod?: ModuleProcess }> = [];
+const track = moduleCleanup();
 
 beforeAll(async () => {
   land = await startLandscape();
@@ -21,12 +21,6 @@ beforeAll(async () => {
   landscapeEnv = await land.moduleEnv();
 });
 afterAll(() => land.close());
-afterEach(async () => {
-  for (const { emu, mod } of running.splice(0)) {
-    await mod?.stop('SIGKILL');
-    await emu?.close();
-  }
-});
 
 function moduleEnv(emu: Emulator, over: Record<string, string> = {}) {
   return edgeModuleEnv(emu, landscapeEnv, over);
@@ -35,7 +29,7 @@ function moduleEnv(emu: Emulator, over: Record<string, string> = {}) {
 async function start(options: Parameters<typeof startEmulator>[0] = {}, env: Record<string, string> = {}) {
   const emu = await startEmulator({ hubHostname: HUB, ...options });
   const mod = startModuleProcess(moduleEnv(emu, env));
-  running.push({ emu, mod });
+  track(emu, mod);
   return { emu, mod };
 }
 
@@ -187,7 +181,7 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const emu = await startEmulator({ hubHostname: HUB });
     await emu.refuseConnections(true);
     const mod = startModuleProcess(moduleEnv(emu));
-    running.push({ emu, mod });
+    track(emu, mod);
     await mod.waitForLine(/edgeHub connection failed/, 10_000);
     // The probe runs anyway: when the link is down is when it matters.
     await mod.waitForLine(/probe run (healthy|degraded|unhealthy)/, 30_000);
@@ -212,7 +206,7 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const env = moduleEnv(emu);
     for (const k of Object.keys(env)) if (k.startsWith('IOTEDGE_')) delete env[k];
     const mod = startModuleProcess({ ...env, ...emu.connectionStringEnv() });
-    running.push({ emu, mod });
+    track(emu, mod);
     const status = await emu.waitFor(() => reported(emu).status, 20_000);
     expect(status).toMatchObject({ upstream: { hostname: HUB } });
     expect(reported(emu).results.iothub).toMatchObject({ host: HUB, code: 'OK' });

@@ -7,9 +7,9 @@
 // give on demand: test/module covers it.)
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserChecksRun, headlessChromium } from '../support/chromium.js';
-import { edgeModuleEnv, LOG_FORMAT_UNSET } from '../support/edge-module-env.js';
+import { edgeModuleEnv, LOG_FORMAT_UNSET, moduleCleanup } from '../support/edge-module-env.js';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { freePort } from '../support/free-port.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
@@ -26,7 +26,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 let land: Landscape;
 let landscapeEnv: Record<string, string>;
-const running: Array<{ emu: Emulator; mod: ModuleProcess }> = [];
+const track = moduleCleanup();
 
 beforeAll(async () => {
   land = await startLandscape();
@@ -37,12 +37,6 @@ beforeAll(async () => {
   landscapeEnv = await land.moduleEnv();
 });
 afterAll(() => land.close());
-afterEach(async () => {
-  for (const { emu, mod } of running.splice(0)) {
-    await mod.stop('SIGKILL');
-    await emu.close();
-  }
-});
 
 interface Started {
   emu: Emulator;
@@ -69,7 +63,7 @@ async function startModule(over: Record<string, string> = {}): Promise<Started> 
   });
   const startedAt = Date.now();
   const mod = startModuleProcess(edgeModuleEnv(emu, landscapeEnv, { ...LOG_FORMAT_UNSET, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', ...over }));
-  running.push({ emu, mod });
+  track(emu, mod);
   const stdout: string[] = [];
   let rest = '';
   // A character split across two chunks is decoded whole (log texts carry →, …).

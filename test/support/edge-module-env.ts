@@ -4,7 +4,9 @@
 // timeouts, and a config.toml path that does not exist unless a test names one.
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import type { Emulator } from './emulator/index.js';
+import type { ModuleProcess } from './module-process.js';
 
 /**
  * Spread into the overrides to leave LOG_FORMAT unset, as edgeAgent does (the IoT Edge line format):
@@ -23,4 +25,19 @@ export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string
     HUB_BACKOFF_CAP_MS: '1000',
     ...over,
   };
+}
+
+/**
+ * Registers an afterEach that kills every module started through the returned function and closes its
+ * emulator, so a failing test leaves no process behind.
+ */
+export function moduleCleanup(): (emu: Emulator, mod: ModuleProcess) => void {
+  const running: Array<{ emu: Emulator; mod: ModuleProcess }> = [];
+  afterEach(async () => {
+    for (const { emu, mod } of running.splice(0)) {
+      await mod.stop('SIGKILL');
+      await emu.close();
+    }
+  });
+  return (emu, mod) => void running.push({ emu, mod });
 }
