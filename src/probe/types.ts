@@ -191,7 +191,8 @@ export interface TlsResult {
   protocol?: string;
   cipher?: string;
   cert?: CertificateInfo;
-  /** True when the chain ends in a root Azure uses (DigiCert G2/G3, Microsoft 2017, Baltimore). */
+  /** True when the chain ends in one of `settings.knownRoots` (by default the roots Azure uses); the verdict's
+   *  TLS_INSPECTED rests on it. */
   azureRoot?: boolean;
   /** OpenSSL / Node error code or message for anything but `ok`. */
   error?: string;

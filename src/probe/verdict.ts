@@ -36,7 +36,7 @@ export interface VerdictInput {
   expectedAddresses?: string[];
   /** Private addresses the counterpart name resolved to: proof that the private record exists. */
   counterpartPrivate?: string[];
-  settings: Pick<ProbeSettings, 'hostnamePolicy' | 'expiringDays' | 'slowMs' | 'timeoutMs' | 'knownRoots' | 'systemDns'>;
+  settings: Pick<ProbeSettings, 'hostnamePolicy' | 'expiringDays' | 'slowMs' | 'timeoutMs' | 'systemDns'>;
 }
 
 const DNS_CODES: Record<Exclude<DnsOutcome, 'ok'>, Code> = {
@@ -192,11 +192,6 @@ function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict 
   }
 }
 
-function rootIsKnown(chainTop: string | undefined, knownRoots: readonly string[]): boolean {
-  if (!chainTop) return false;
-  return knownRoots.some((root) => chainTop.includes(`CN=${root}`));
-}
-
 /** One port: the first TCP failure (any address), then TLS, then the degraded TLS conditions. */
 export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'settings'>, port: Pick<PortResult, 'port' | 'tcp' | 'tls'>): Verdict {
   const failedTcp = port.tcp.find((t) => t.outcome !== 'ok');
@@ -208,7 +203,8 @@ export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'setting
   if (cert && cert.daysLeft <= input.settings.expiringDays) {
     return verdictOf('TLS_EXPIRING', `TLS on ${tls.address}:${port.port} (${input.host}): the certificate expires in ${cert.daysLeft} days (${cert.notAfter})`);
   }
-  if (input.kind !== 'custom' && !rootIsKnown(cert?.chainTop, input.settings.knownRoots)) {
+  // The TLS step matched the chain against settings.knownRoots (tls.azureRoot).
+  if (input.kind !== 'custom' && tls.azureRoot !== true) {
     return verdictOf(
       'TLS_INSPECTED',
       `TLS on ${tls.address}:${port.port} (${input.host}) chains to ${cert?.chainTop ?? 'an unknown root'}, not a root Azure uses: a TLS-inspecting proxy is re-signing traffic; exempt this host from inspection`,

@@ -41,6 +41,7 @@ const GOOD_TLS: TlsResult = {
     daysLeft: 185,
     chainTop: 'CN=DigiCert Global Root G2, O=DigiCert Inc',
   },
+  azureRoot: true,
 };
 
 function input(over: Partial<VerdictInput> = {}): VerdictInput {
@@ -162,7 +163,7 @@ describe('verdict table', () => {
   });
 
   it('an Azure kind whose chain ends in an unknown root is TLS_INSPECTED; a custom kind is not', () => {
-    const tls = { ...GOOD_TLS, cert: { ...GOOD_TLS.cert!, chainTop: 'CN=Contoso Inspection Root' } };
+    const tls = { ...GOOD_TLS, azureRoot: false, cert: { ...GOOD_TLS.cert!, chainTop: 'CN=Contoso Inspection Root' } };
     expect(portVerdict(input(), { port: 443, tcp: okTcp(443), tls }).code).toBe('TLS_INSPECTED');
     const custom = input({ host: 'historian.factory.example' });
     expect(portVerdict(custom, { port: 443, tcp: okTcp(443), tls }).code).toBe('OK');
