@@ -83,13 +83,20 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     return 2;
   }
   const id = identity(env);
+  let settingsOverride: Partial<ProbeSettings>;
+  try {
+    settingsOverride = await settingsFromEnv(env);
+  } catch (e) {
+    log.fatal({ err: e }, `CA_FILE ${env.CA_FILE}: cannot read it; mount the CA bundle there or unset CA_FILE`);
+    return 2;
+  }
   const module = new ProbeModule({
     ...id,
     moduleVersion: moduleVersion(),
     deps: realDeps(),
     log,
     readEdge: () => readEdgeContext({ env }),
-    settingsOverride: await settingsFromEnv(env),
+    settingsOverride,
     dnsDefaults: dnsDefaultsFromEnv(env, log),
   });
   const hub = new HubConnection(module.handlers(), {

@@ -193,6 +193,15 @@ describe.sequential('the module against the edgeHub emulator', () => {
     await emu.waitFor(() => results(emu).length >= 1, 20_000);
   }, 60_000);
 
+  it('exits 2 with a clear line when started without IoT Edge or with an unreadable CA_FILE', async () => {
+    const outside = startModuleProcess({});
+    expect(await outside.exited).toBe(2);
+    expect(outside.lines.join('\n')).toContain('not running in IoT Edge');
+    const badCa = startModuleProcess({ IOTEDGE_WORKLOADURI: 'unix:///nonexistent/workload.sock', CA_FILE: '/nonexistent/ca.pem' });
+    expect(await badCa.exited).toBe(2);
+    expect(badCa.lines.join('\n')).toContain('CA_FILE /nonexistent/ca.pem: cannot read it');
+  });
+
   it('exits 0 within 5 s on SIGTERM', async () => {
     const { emu, mod } = await start();
     await emu.waitFor(() => reported(emu).status);
