@@ -8,7 +8,7 @@ import { defaultPorts, describeName, isTlsPort, type NameInfo } from './catalogu
 import type { ProbeDeps } from './deps.js';
 import { resolveSystem, resolveWithServer } from './dns.js';
 import { createLimiter, type Limiter } from './limit.js';
-import { probeTcp } from './tcp.js';
+import { openTcp, probeTcp } from './tcp.js';
 import { probeTls, sharedTrust, type TlsTrust } from './tls.js';
 import type {
   ClassifiedAddress,
@@ -20,6 +20,8 @@ import type {
   TargetDns,
   TargetResult,
   TargetSpec,
+  TcpResult,
+  TlsResult,
 } from './types.js';
 import { dnsVerdict, portVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
 
@@ -159,7 +161,10 @@ function privateAddresses(answers: readonly DnsAnswer[], ranges: PrivateRanges):
   return [...new Set(found)];
 }
 
-/** TCP to the first address (or all), then TLS on the first address that connected. */
+/**
+ * TCP to the first address (or to all), then, on a TLS port, the handshake on the first address's own
+ * connection: one connection measures both steps (the other addresses get a plain connect).
+ */
 async function probePort(port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext): Promise<PortResult> {
   const addresses = input.dns.addresses.map((a) => a.address);
   const targets = ctx.settings.connectTo === 'all' ? addresses : addresses.slice(0, 1);
@@ -167,19 +172,29 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
     const v = verdictOf('DNS_NO_ANSWER', `no address to connect to for ${input.host}`);
     return { port, ok: false, code: v.code, reason: v.reason, tcp: [] };
   }
-  const tcp = await Promise.all(targets.map((address) => ctx.limiter.run(() => probeTcp(address, port, ctx.deps.connect, stepOptions(ctx)))));
-  const connected = tcp.find((t) => t.outcome === 'ok');
-  const tls =
-    connected && speaksTls
-      ? await ctx.limiter.run(() =>
-          probeTls(connected.address, port, input.host, ctx.trust, {
-            ...stepOptions(ctx),
-            now: ctx.deps.now,
-            knownRoots: ctx.settings.knownRoots,
-            ...(input.name.counterpart && net.isIP(input.host) === 0 ? { counterpart: input.name.counterpart } : {}),
-          }),
-        )
-      : undefined;
+  const [first, ...others] = targets as [string, ...string[]];
+  const [{ tcp: firstTcp, tls }, ...otherTcp] = await Promise.all([
+    ctx.limiter.run(() => connectAndShake(first, port, speaksTls, input, ctx)),
+    ...others.map((address) => ctx.limiter.run(async () => ({ tcp: await probeTcp(address, port, ctx.deps.connect, stepOptions(ctx)), tls: undefined }))),
+  ]);
+  const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
   const verdict = portVerdict(input, { port, tcp, tls });
   return { port, ok: verdict.status !== 'unhealthy', code: verdict.code, reason: verdict.reason, tcp, ...(tls ? { tls } : {}) };
+}
+
+async function connectAndShake(address: string, port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
+  const { result: tcp, socket } = await openTcp(address, port, ctx.deps.connect, stepOptions(ctx));
+  if (!socket) return { tcp, tls: undefined };
+  if (!speaksTls) {
+    socket.destroy();
+    return { tcp, tls: undefined };
+  }
+  const tls = await probeTls(address, port, input.host, ctx.trust, {
+    ...stepOptions(ctx),
+    socket,
+    now: ctx.deps.now,
+    knownRoots: ctx.settings.knownRoots,
+    ...(input.name.counterpart && net.isIP(input.host) === 0 ? { counterpart: input.name.counterpart } : {}),
+  });
+  return { tcp, tls };
 }

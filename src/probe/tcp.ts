@@ -38,7 +38,18 @@ export function errorCode(err: unknown): string | undefined {
 }
 
 /** Connects, then closes at once. Never rejects. */
-export function probeTcp(address: string, port: number, connect: TcpConnect, opts: StepOptions): Promise<TcpResult> {
+export async function probeTcp(address: string, port: number, connect: TcpConnect, opts: StepOptions): Promise<TcpResult> {
+  const { result, socket } = await openTcp(address, port, connect, opts);
+  socket?.destroy();
+  return result;
+}
+
+/**
+ * Connects and, on success, hands over the open socket (the caller must end or destroy it): the TLS step
+ * then shakes hands on the very connection this step measured, instead of opening a second one.
+ * Never rejects.
+ */
+export function openTcp(address: string, port: number, connect: TcpConnect, opts: StepOptions): Promise<{ result: TcpResult; socket?: net.Socket }> {
   const started = opts.elapsed();
   return new Promise((resolve) => {
     let socket: net.Socket | undefined;
@@ -48,10 +59,11 @@ export function probeTcp(address: string, port: number, connect: TcpConnect, opt
       clearTimeout(timer);
       timer = undefined;
       opts.signal?.removeEventListener('abort', onAbort);
-      socket?.destroy();
       const result: TcpResult = { address, port, outcome, ms: roundMs(opts.elapsed() - started) };
       if (error !== undefined) result.error = error;
-      resolve(result);
+      if (outcome === 'ok' && socket) return resolve({ result, socket });
+      socket?.destroy();
+      resolve({ result });
     };
     const onAbort = () => finish('error', 'aborted');
     timer = setTimeout(() => finish('timeout', `no answer within ${opts.timeoutMs} ms`), opts.timeoutMs);
@@ -64,7 +76,8 @@ export function probeTcp(address: string, port: number, connect: TcpConnect, opt
       return finish(classifyTcpError(code), code ?? String(err));
     }
     socket.once('connect', () => finish('ok'));
-    // Stays attached after finish: a late error on a destroyed socket must not become an uncaught exception.
+    // Stays attached after finish: a late error on a destroyed (or handed-over) socket must not become an
+    // uncaught exception; the TLS step reports errors after the connect itself.
     socket.on('error', (err) => {
       const code = errorCode(err);
       finish(classifyTcpError(code), code ?? err.message);

@@ -25,6 +25,12 @@ export interface TlsStepOptions extends StepOptions {
    * uses. A chain that verifies but ends elsewhere, for an Azure target, suggests TLS inspection.
    */
   knownRoots?: readonly string[];
+  /**
+   * A TCP connection the TCP step has just opened to this address and port: the handshake runs on it (and
+   * `ms` is then the handshake alone) instead of on a new connection. The counterpart handshake always
+   * opens its own.
+   */
+  socket?: net.Socket;
 }
 
 /**
@@ -85,7 +91,7 @@ export async function probeTls(
 ): Promise<TlsResult> {
   const result = await handshake(address, port, servername, trust, opts);
   if (result.outcome !== 'hostname-mismatch' || !opts.counterpart) return result;
-  const other = await handshake(address, port, opts.counterpart, trust, opts);
+  const other = await handshake(address, port, opts.counterpart, trust, { ...opts, socket: undefined });
   result.counterpart = { servername: opts.counterpart, outcome: other.outcome, ms: other.ms };
   if (other.error !== undefined) result.counterpart.error = other.error;
   return result;
@@ -103,7 +109,7 @@ function handshake(
   const started = opts.elapsed();
   return new Promise((resolve) => {
     let socket: tls.TLSSocket | undefined;
-    let tcpConnected = false;
+    let tcpConnected = opts.socket !== undefined;
     let peer: tls.DetailedPeerCertificate | undefined;
     let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: Outcome, handshakeDone = false) => {
@@ -124,12 +130,14 @@ function handshake(
         : `no TCP connection within ${opts.timeoutMs} ms`;
       finish({ outcome: 'timeout', error });
     }, opts.timeoutMs);
-    if (opts.signal?.aborted) return onAbort();
+    if (opts.signal?.aborted) {
+      opts.socket?.destroy();
+      return onAbort();
+    }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       socket = tls.connect({
-        host: address,
-        port,
+        ...(opts.socket ? { socket: opts.socket } : { host: address, port }),
         // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
         servername: net.isIP(servername) === 0 ? servername : undefined,
         secureContext: trust.context,

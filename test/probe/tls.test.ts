@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openTcp } from '../../src/probe/tcp.js';
 import { createTrust, probeTls, type TlsStepOptions, type TlsTrust } from '../../src/probe/tls.js';
 import type { TlsResult } from '../../src/probe/types.js';
 import { createCa, TEST_ORGANIZATION, type IssueOptions, type TestCa } from '../support/pki.js';
@@ -304,5 +305,29 @@ describe('createTrust keeps Node default store semantics', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('probeTls on the connection the TCP step opened', () => {
+  it('shakes hands on that one connection, and opens its own for the counterpart name', async () => {
+    const ep = await endpoint('127.0.0.24', { dnsNames: [PUBLIC_NAME] });
+    const tcpOpts = { timeoutMs: 5000, elapsed: () => performance.now() };
+    const { result: tcp, socket } = await openTcp(ep.host, ep.port, (o) => net.connect(o), tcpOpts);
+    expect(tcp.outcome).toBe('ok');
+    const result = await probeTls(ep.host, ep.port, PRIVATE_NAME, trust, opts({ socket, counterpart: PUBLIC_NAME }));
+    expect(result.outcome).toBe('hostname-mismatch');
+    expect(result.counterpart).toMatchObject({ servername: PUBLIC_NAME, outcome: 'ok' });
+    // Two handshakes in all: the handed-over connection's and the counterpart's own.
+    await expect.poll(() => ep.handshakes).toBe(2);
+  });
+
+  it('a listener that never speaks TLS times out the handshake on the handed-over connection', async () => {
+    const silent = await startSilentEndpoint({ host: '127.0.0.24' });
+    endpoints.push(silent);
+    const { socket } = await openTcp(silent.host, silent.port, (o) => net.connect(o), { timeoutMs: 1000, elapsed: () => performance.now() });
+    const result = await probeTls(silent.host, silent.port, PRIVATE_NAME, trust, opts({ socket, timeoutMs: 300 }));
+    expect(result).toMatchObject({ outcome: 'timeout' });
+    expect(result.error).toContain('TCP connected, but no TLS handshake within 300 ms');
+    expect(socket!.destroyed).toBe(true);
   });
 });
