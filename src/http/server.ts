@@ -83,7 +83,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     ['/', () => ({ status: 200, type: 'text/html; charset=utf-8', body: renderStatusPage(snapshot(), { now: now() }), headers: PAGE_HEADERS })],
     ['/status', () => ({ status: 200, type: 'application/json; charset=utf-8', body: `${JSON.stringify(statusDocument(snapshot()), null, 2)}\n` })],
     ['/metrics', async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() })],
-    ['/healthz', () => (options.healthy() ? { status: 200, type: TEXT, body: 'ok\n' } : { status: 503, type: TEXT, body: 'stalled: no probe run completed within 3 intervals\n' })],
+    ['/healthz', () => (options.healthy() ? { status: 200, type: TEXT, body: 'ok\n' } : { status: 503, type: TEXT, body: 'stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n' })],
   ]);
 
   const answer = async (req: http.IncomingMessage): Promise<{ route: string | null; reply: Reply }> => {
