@@ -136,9 +136,13 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     },
   });
   const port = env.METRICS_PORT === undefined ? 9600 : Number(env.METRICS_PORT);
+  // The local endpoints are for when the link is down; a busy port must not take the probe down with them.
   const http =
     Number.isInteger(port) && port > 0
-      ? await startHttpServer({ port, host: env.METRICS_HOST ?? '0.0.0.0', snapshot: () => module.snapshot(), healthy: () => !watchdog.stalled(), log })
+      ? await startHttpServer({ port, host: env.METRICS_HOST ?? '0.0.0.0', snapshot: () => module.snapshot(), healthy: () => !watchdog.stalled(), log }).catch((e: unknown) => {
+          log.error({ err: e, port }, 'local HTTP endpoints unavailable (METRICS_PORT in use?); probing and reporting go on');
+          return undefined;
+        })
       : undefined;
 
   return new Promise<number>((resolve) => {

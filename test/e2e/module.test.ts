@@ -1,6 +1,8 @@
 // The module end to end: the built CLI's `run` in a child process, the real azure-iot-device ModuleClient
 // over MQTT/TLS to the loopback edgeHub emulator, probing loopback "private endpoints" through a loopback
 // DNS server. Each test asserts what an operator sees: the twin, the messages, method answers, exit codes.
+import { once } from 'node:events';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
@@ -200,6 +202,20 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const badCa = startModuleProcess({ IOTEDGE_WORKLOADURI: 'unix:///nonexistent/workload.sock', CA_FILE: '/nonexistent/ca.pem' });
     expect(await badCa.exited).toBe(2);
     expect(badCa.lines.join('\n')).toContain('CA_FILE /nonexistent/ca.pem: cannot read it');
+  });
+
+  it('keeps probing and reporting when METRICS_PORT is taken', async () => {
+    const squatter = net.createServer().listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const { port } = squatter.address() as net.AddressInfo;
+    try {
+      const { emu, mod } = await start({}, { METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' });
+      await emu.waitFor(() => reported(emu).status, 20_000);
+      expect(mod.lines.join('\n')).toContain('local HTTP endpoints unavailable');
+      expect(mod.child.exitCode).toBeNull();
+    } finally {
+      squatter.close();
+    }
   });
 
   it('exits 0 within 5 s on SIGTERM', async () => {
