@@ -47,8 +47,9 @@ async function main(argv: string[]): Promise<number> {
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       process.once('SIGTERM', () => abort.abort());
-      // A timed-out getaddrinfo keeps running in libuv's pool (glibc retries for ~10 s): the verdict is out,
-      // so end the process rather than wait for it. Writes to pipes and files are synchronous on Linux.
+      // The verdict is printed when the run ends (writes to pipes and files are synchronous on Linux). A
+      // getaddrinfo our timer gave up on still holds a libuv pool thread, which exit joins: against a silent
+      // resolver the process can outlive its verdict by glibc's retries (~10 s); nothing else keeps it.
       process.exit(await runCheck(rest, io, abort.signal));
       break;
     }

@@ -39,7 +39,7 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
     return 2;
   }
   const targets = mergeTargets(edge.autoTargets, args.targets);
-  const run = await runProbe(targets, args.settings, realDeps(), { signal });
+  const run = await runProbe(targets, { ...args.settings, systemNameservers: edge.resolvers }, realDeps(), { signal });
   if (args.json) {
     io.stdout(JSON.stringify(telemetryBody(run, { deviceId: null, moduleId: null, edge, budgetBytes: Infinity }), null, 2) + '\n');
   } else {

@@ -195,7 +195,8 @@ export class ProbeModule {
       this.options.log.warn({ err: e }, 'reading the edge runtime configuration failed');
     }
     const auto: TargetSpec[] = config.autoTargets && this.edge ? this.edge.autoTargets : [];
-    return runProbe(mergeTargets(auto, config.targets), settings, this.options.deps, { signal });
+    const systemNameservers = this.edge?.resolvers ?? [];
+    return runProbe(mergeTargets(auto, config.targets), { ...settings, systemNameservers }, this.options.deps, { signal });
   }
 
   private publish(run: RunResult): void {

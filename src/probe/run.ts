@@ -124,7 +124,7 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
   const { settings } = ctx;
   const useSystem = settings.systemDns || settings.dnsServers.length === 0;
   const ask = (n: string): Array<Promise<DnsAnswer>> => [
-    ...(useSystem ? [ctx.limiter.run(() => resolveSystem(n, ctx.deps.lookup, stepOptions(ctx)))] : []),
+    ...(useSystem ? [ctx.limiter.run(() => systemAnswer(n, ctx))] : []),
     ...settings.dnsServers.map((server) => ctx.limiter.run(() => resolveWithServer(n, server, stepOptions(ctx)))),
   ];
   const t0 = ctx.deps.elapsed();
@@ -143,6 +143,27 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
     private: addresses.length > 0 && addresses.every((a) => a.private),
     mismatch: resolversDisagree(answers),
     ms: Math.round(ctx.deps.elapsed() - t0),
+  };
+}
+
+/**
+ * The system resolver's answer. On EAI_AGAIN (a resolver that is down, or one that answered SERVFAIL: getaddrinfo
+ * cannot say which) its nameservers are asked directly with what is left of the step: when none of them answers
+ * at all, the failure is the resolver's own (timeout, or `error` such as ECONNREFUSED), not the zone's.
+ */
+async function systemAnswer(name: string, ctx: RunContext): Promise<DnsAnswer> {
+  const answer = await resolveSystem(name, ctx.deps.lookup, stepOptions(ctx));
+  const nameservers = ctx.settings.systemNameservers ?? [];
+  const left = ctx.settings.timeoutMs - answer.ms;
+  if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50) return answer;
+  const direct = await Promise.all(nameservers.map((ns) => resolveWithServer(name, ns, { ...stepOptions(ctx), timeoutMs: left })));
+  if (direct.some((d) => d.outcome !== 'timeout' && d.outcome !== 'error')) return answer;
+  const down = direct.map((d) => `${d.resolver} ${d.outcome === 'timeout' ? 'silent' : (d.error ?? 'error')}`).join(', ');
+  return {
+    ...answer,
+    outcome: direct.some((d) => d.outcome === 'timeout') ? 'timeout' : 'error',
+    error: `EAI_AGAIN, and no nameserver answers: ${down}`,
+    ms: answer.ms + Math.max(...direct.map((d) => d.ms)),
   };
 }
 

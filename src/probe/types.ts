@@ -78,6 +78,11 @@ export interface ProbeSettings {
   dnsServers: string[];
   /** Also resolve with the system resolver; when true, connections use its answers. */
   systemDns: boolean;
+  /**
+   * The nameservers the system resolver uses (resolv.conf). getaddrinfo says EAI_AGAIN both when they are
+   * down and when they answer SERVFAIL; they are then asked directly, within the same step, to tell which.
+   */
+  systemNameservers?: string[];
   /** CIDRs that count as private. */
   privateRanges: string[];
   /** Connect to the first resolved address, or to every one. */

@@ -101,8 +101,10 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
                 `add the private endpoint's DNS zone group, or ${zoneAdvice(name)}`
             : `${host} does not exist according to ${via}: check the name and the zone it belongs to`,
         );
-      case 'timeout':
-        return verdictOf(code, `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms: check that the resolver is up and reachable from this network`);
+      case 'timeout': {
+        const which = answer.error?.startsWith('EAI_AGAIN') ? ` (${answer.error})` : '';
+        return verdictOf(code, `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms${which}: check that the resolver is up and reachable from this network`);
+      }
       case 'cname-loop':
         return verdictOf(code, `${host} has a CNAME loop${chain} at ${via}: fix the CNAME records in the zone`);
       case 'error':

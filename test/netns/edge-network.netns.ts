@@ -213,6 +213,19 @@ describe.skipIf(skipped)('an edge network in namespaces: system resolver, on-pre
     }
   });
 
+  it('resolver stopped (its port closed: getaddrinfo says EAI_AGAIN at once) → the resolver is named as down, not the zone', async () => {
+    await nft(topology.ns.onprem, 'table inet plp_dns_stopped {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 53 reject\n  tcp dport 53 reject with tcp reset\n }\n}\n');
+    try {
+      const { target } = await check(['--hub', HUB.name, '--timeout', '1500']);
+      // ECONNREFUSED from the port-unreachable reply; the kernel's ICMP rate limit may turn one reply into silence.
+      expect(['DNS_FAILED', 'DNS_TIMEOUT']).toContain(target.code);
+      expect(target.reason).toContain(`no nameserver answers: ${ADDRESSES.onpremResolver}:53`);
+      expect(target.reason).not.toContain('link the private DNS zone');
+    } finally {
+      await nft(topology.ns.onprem, 'delete table inet plp_dns_stopped\n');
+    }
+  });
+
   it('the module in the edge namespace reports the desired privatelink target at its 10.x endpoint in the twin', async () => {
     const emulator = topology.start('edge', [process.execPath, EMULATOR_HOST], { env: nodeEnv(), ipc: true });
     const moduleEnv = await emulator.call<Record<string, string>>(

@@ -1,7 +1,9 @@
+import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realDeps, type ProbeDeps } from '../../src/probe/deps.js';
 import { runProbe } from '../../src/probe/run.js';
 import type { TargetResult } from '../../src/probe/types.js';
+import { startDnsServer } from '../support/dns-server.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
 import { closedPort } from '../support/tls-server.js';
 
@@ -95,3 +97,49 @@ describe('runProbe against a loopback landscape', () => {
     expect(run.targets[0]?.status).toBe('unhealthy');
   });
 });
+
+describe('the system resolver says EAI_AGAIN', () => {
+  const eaiAgain: ProbeDeps['lookup'] = () => Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
+  const target = { name: 'hub', host: 'again.privatelink.azure-devices.net' };
+
+  it('a nameserver that refuses every query (nothing listens) is the resolver down: DNS_FAILED naming it', async () => {
+    const nothing = await closedUdpPort();
+    const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], systemNameservers: [`127.0.0.1:${nothing}`] }), { ...realDeps(), lookup: eaiAgain });
+    expect(run.targets[0]).toMatchObject({ code: 'DNS_FAILED' });
+    expect(run.targets[0]?.reason).toContain(`no nameserver answers: 127.0.0.1:${nothing} ECONNREFUSED`);
+  });
+
+  it('a silent nameserver is the resolver down: DNS_TIMEOUT', async () => {
+    const silent = await startDnsServer();
+    silent.setBehaviour(target.host, 'silent');
+    silent.setBehaviour('again.azure-devices.net', 'silent');
+    try {
+      const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], timeoutMs: 600, systemNameservers: [silent.endpoint] }), { ...realDeps(), lookup: eaiAgain });
+      expect(run.targets[0]).toMatchObject({ code: 'DNS_TIMEOUT' });
+      expect(run.targets[0]?.reason).toContain(`${silent.endpoint} silent`);
+      expect(run.durationMs).toBeLessThan(4 * 600 + 1000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a nameserver that answers SERVFAIL leaves DNS_SERVFAIL: the resolver is up, the zone is not reached', async () => {
+    const failing = await startDnsServer();
+    failing.setBehaviour(target.host, 'servfail');
+    try {
+      const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], systemNameservers: [failing.endpoint] }), { ...realDeps(), lookup: eaiAgain });
+      expect(run.targets[0]).toMatchObject({ code: 'DNS_SERVFAIL' });
+    } finally {
+      await failing.close();
+    }
+  });
+});
+
+/** A UDP port on loopback nobody listens on (bind, read the port, close). */
+async function closedUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
