@@ -124,7 +124,10 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     const { intervalSeconds } = module.snapshot();
     return 3 * Math.max(intervalSeconds * 1000, 4 * module.timeoutMs() + 5_000);
   };
-  const lastProgressAt = () => module.snapshot().lastCompletedAt ?? module.snapshot().startedAt;
+  const lastProgressAt = () => {
+    const { lastCompletedAt, startedAt } = module.snapshot();
+    return lastCompletedAt ?? startedAt;
+  };
   // IoT Edge ignores Docker health checks: a stalled scheduler must end the process so edgeAgent restarts it.
   const watchdog = startWatchdog({
     lastProgressAt,

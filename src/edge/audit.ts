@@ -207,7 +207,7 @@ function auditHubNames(
   if (policy === 'privatelink') {
     const [first, ...rest] = byForm('public');
     if (first !== undefined) {
-      const also = rest.length > 0 ? ` (also ${rest.map((i) => i.host).join(', ')})` : '';
+      const also = alsoNamed(rest);
       out.add(
         'HUB_PUBLIC_NAME',
         'warning',
@@ -220,7 +220,7 @@ function auditHubNames(
   if (policy === 'public') {
     const [first, ...rest] = byForm('privatelink');
     if (first !== undefined) {
-      const also = rest.length > 0 ? ` (also ${rest.map((i) => i.host).join(', ')})` : '';
+      const also = alsoNamed(rest);
       out.add(
         'HUB_PRIVATELINK_NAME',
         'warning',
@@ -374,6 +374,11 @@ function autoTargets(
 }
 
 /** Audit what was read. Pure and total. */
+/** ` (also a, b)` for the further names a hub-name finding concerns; empty when there are none. */
+function alsoNamed(rest: ReadonlyArray<{ host: string }>): string {
+  return rest.length > 0 ? ` (also ${rest.map((i) => i.host).join(', ')})` : '';
+}
+
 export function auditEdge(ctx: EdgeContext, options: AuditOptions): EdgeAudit {
   const policy = options.hostnamePolicy;
   const config = ctx.configToml.state === 'found' ? ctx.configToml.config : undefined;
