@@ -71,8 +71,26 @@ export function getTwin(client: ModuleClient): Promise<ModuleTwin> {
   return new Promise((resolve, reject) => client.getTwin((err, twin) => (err || !twin ? reject(err ?? new Error('no twin')) : resolve(twin))));
 }
 
+/** IoT Hub answered a reported patch with an error status: it was refused, not lost on the way. */
+export class ReportedRejectedError extends Error {
+  constructor(message: string) {
+    super(`IoT Hub refused the reported patch: ${message}`);
+    this.name = 'ReportedRejectedError';
+  }
+}
+
+/**
+ * The SDK turns an error answer on the twin response topic (a body with `errorCode`) into a plain `Error`
+ * carrying the hub's message, while transport failures arrive as its own error classes (NotConnectedError, …);
+ * the plain one is told apart here, so the connection can drop a refused patch instead of sending it for ever.
+ */
 export function updateReported(twin: ModuleTwin, patch: JsonObject): Promise<void> {
-  return new Promise((resolve, reject) => twin.properties.reported.update(patch, (err: Error | undefined) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    twin.properties.reported.update(patch, (err: Error | undefined) => {
+      if (!err) resolve();
+      else reject(err.constructor === Error ? new ReportedRejectedError(err.message) : err);
+    }),
+  );
 }
 
 export function sendOutput(client: ModuleClient, output: string, message: OutgoingMessage): Promise<unknown> {

@@ -106,6 +106,11 @@ export class ProbeModule {
         this.markTwinRead();
       },
       onDesiredPatch: (patch: JsonObject) => this.applyDesired(applyDesiredPatch(this.config, patch)),
+      // What the twin holds is no longer known: the next run writes whole sections rather than a diff.
+      onReportedRejected: () => {
+        this.twinSections = undefined;
+        this.writtenFingerprint = undefined;
+      },
       methods: {
         runNow: () => this.runNow(),
         getStatus: () => Promise.resolve(this.getStatus()),
