@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one executable: `run` (the module, the container's default), `check` (one probe run), `demo`.
 import { runCheck } from './cli/check.js';
+import { exitNow } from './exit.js';
 import { runModule } from './main.js';
 
 const USAGE = `Usage: privatelink-probe <command> [options]
@@ -41,16 +42,15 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       // The SDK keeps sockets and timers of its own: end the process once the module has shut down.
-      process.exit(await runModule());
+      exitNow(await runModule());
       break;
     case 'check': {
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       process.once('SIGTERM', () => abort.abort());
-      // The verdict is printed when the run ends (writes to pipes and files are synchronous on Linux). A
-      // getaddrinfo our timer gave up on still holds a libuv pool thread, which exit joins: against a silent
-      // resolver the process can outlive its verdict by glibc's retries (~10 s); nothing else keeps it.
-      process.exit(await runCheck(rest, io, abort.signal));
+      // The verdict is printed when the run ends (writes to pipes and files are synchronous on Linux); the
+      // exit does not wait for a getaddrinfo our timer gave up on (src/exit.ts).
+      exitNow(await runCheck(rest, io, abort.signal));
       break;
     }
     case 'demo':

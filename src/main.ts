@@ -8,6 +8,7 @@ import { parseList } from './config/lists.js';
 import { validateDesired } from './config/validate.js';
 import { readEdgeContext } from './edge/read.js';
 import { connectionStringIdentity } from './edge/redact.js';
+import { exitNow } from './exit.js';
 import { DEFAULT_HUB_OPTIONS, HubConnection } from './hub/connection.js';
 import { usesConnectionString } from './hub/sdk.js';
 import { createLogger } from './log.js';
@@ -112,11 +113,18 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     },
   });
   module.attach(hub);
+  // Signals are heard from here on, whatever the state: during the first-run wait below as much as later.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  let stopRequested: string | undefined;
+  void stopSignal.then((signal) => (stopRequested = signal));
   log.info({ version: moduleVersion(), device: id.deviceId, module: id.moduleId, hub: id.iothub }, 'privatelink-probe starting');
   hub.start();
   // The first run waits for the desired properties, but not for long: when the link is down they never come.
-  await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000))]);
-  module.start();
+  await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000), undefined, { ref: false }), stopSignal]);
+  if (stopRequested === undefined) module.start();
 
   // Stalled: no run completed for 3 intervals, or 3 worst-case runs (4 sequential steps) when those are longer,
   // so a slow but healthy run on a short interval is not taken for a stall.
@@ -135,38 +143,35 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     checkEveryMs: 10_000,
     onStall: (ms: number) => {
       log.fatal({ stalledMs: ms }, 'no probe run completed for 3 intervals; exiting so edgeAgent restarts the module');
-      process.exit(1);
+      exitNow(1);
     },
   });
   const port = env.METRICS_PORT === undefined ? 9600 : Number(env.METRICS_PORT);
   // The local endpoints are for when the link is down; a busy port must not take the probe down with them.
   const http =
-    Number.isInteger(port) && port > 0
+    Number.isInteger(port) && port > 0 && stopRequested === undefined
       ? await startHttpServer({ port, host: env.METRICS_HOST ?? '0.0.0.0', snapshot: () => module.snapshot(), healthy: () => !watchdog.stalled(), log }).catch((e: unknown) => {
           log.error({ err: e, port }, 'local HTTP endpoints unavailable (METRICS_PORT in use?); probing and reporting go on');
           return undefined;
         })
       : undefined;
 
-  return new Promise<number>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      const deadline = setTimeout(() => resolve(0), EXIT_DEADLINE_MS);
-      deadline.unref();
-      void (async () => {
-        watchdog.stop();
-        await module.stop(RUN_GRACE_MS);
-        await hub.close(EXIT_DEADLINE_MS - RUN_GRACE_MS - 500);
-        await http?.close();
-        log.info('stopped');
-        clearTimeout(deadline);
-        resolve(0);
-      })().catch((e: unknown) => {
-        log.error({ err: e }, 'shutdown failed');
-        resolve(0);
-      });
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+  const signal = await stopSignal;
+  log.info({ signal }, 'stopping');
+  // Whatever hangs below, the process ends by the deadline: edgeAgent kills a module that does not stop.
+  const deadline = delay(EXIT_DEADLINE_MS, 'deadline', { ref: false });
+  const stopped = (async () => {
+    watchdog.stop();
+    await module.stop(RUN_GRACE_MS);
+    await hub.close(EXIT_DEADLINE_MS - RUN_GRACE_MS - 500);
+    await http?.close();
+    return 'stopped';
+  })().catch((e: unknown) => {
+    log.error({ err: e }, 'shutdown failed');
+    return 'failed';
   });
+  const outcome = await Promise.race([stopped, deadline]);
+  if (outcome === 'deadline') log.warn({ afterMs: EXIT_DEADLINE_MS }, 'stopped before the shutdown completed');
+  else log.info('stopped');
+  return 0;
 }

@@ -18,11 +18,18 @@ export interface ProbeDeps {
   connect: TcpConnect;
 }
 
+/** getaddrinfo calls not yet returned, counting those our step timer already gave up on (see `src/exit.ts`). */
+let systemLookups = 0;
+export const systemLookupsInFlight = (): number => systemLookups;
+
 export function realDeps(): ProbeDeps {
   return {
     now: () => Date.now(),
     elapsed: () => performance.now(),
-    lookup: (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true }),
+    lookup: (hostname) => {
+      systemLookups++;
+      return dns.promises.lookup(hostname, { all: true, verbatim: true }).finally(() => systemLookups--);
+    },
     connect: (options) => net.connect(options),
   };
 }
