@@ -213,6 +213,37 @@ describe.skipIf(skipped)('an edge network in namespaces: system resolver, on-pre
     }
   });
 
+  // A getaddrinfo stuck on a silent resolver holds a libuv pool thread for glibc's whole retry cycle, and a
+  // plain process exit joins that thread; src/exit.ts replaces the process instead (process.execve, Node >= 22.15).
+  const canExitPromptly = typeof (process as unknown as { execve?: unknown }).execve === 'function';
+  if (!canExitPromptly) console.warn(`SKIPPED on Node ${process.version}: prompt exit during a stuck getaddrinfo needs process.execve (Node >= 22.15); .ci/run runs these on Node 24`);
+
+  it.skipIf(!canExitPromptly)('resolver down: check ends with its verdict, and the module ends within 5 s of SIGTERM, while getaddrinfo is still stuck', async () => {
+    await nft(topology.ns.onprem, 'table inet plp_dns_exit {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 53 drop\n  tcp dport 53 drop\n }\n}\n');
+    const emulator = topology.start('edge', [process.execPath, EMULATOR_HOST], { env: nodeEnv(), ipc: true });
+    try {
+      const command = [process.execPath, CLI_ENTRY, 'check', '--json', '--hub', HUB.name, '--timeout', '1000'];
+      const checked = await runInNamespace(topology.ns.edge, command, { ...nodeEnv(), NO_COLOR: '1' }, 30_000);
+      expect((JSON.parse(checked.stdout) as TelemetryBody).targets[0]).toMatchObject({ code: 'DNS_TIMEOUT' });
+      // glibc goes on asking for 2 × 5 s (resolv.conf defaults); the process does not wait for it.
+      expect(checked.ms).toBeLessThan(5_000);
+
+      const moduleEnv = await emulator.call<Record<string, string>>('start', { hubHostname: HUB.name, initialDesired: { timeoutMs: 1000 } }, 20_000);
+      const mod = topology.start('edge', [process.execPath, CLI_ENTRY, 'run'], {
+        env: { ...nodeEnv(), ...moduleEnv, LOG_FORMAT: 'json', METRICS_PORT: '0', CONFIG_TOML_PATH: path.join(dir, 'no-config.toml') },
+      });
+      await emulator.call('reported', { path: ['results', 'iothub'], timeoutMs: 30_000 }, 35_000);
+      const signalled = performance.now();
+      await mod.stop('SIGTERM');
+      expect(performance.now() - signalled).toBeLessThan(5_000);
+      expect(await mod.exited).toBe(0);
+      expect(mod.lines.at(-1)).toContain('stopped');
+    } finally {
+      await emulator.stop();
+      await nft(topology.ns.onprem, 'delete table inet plp_dns_exit\n');
+    }
+  });
+
   it('resolver stopped (its port closed: getaddrinfo says EAI_AGAIN at once) → the resolver is named as down, not the zone', async () => {
     await nft(topology.ns.onprem, 'table inet plp_dns_stopped {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 53 reject\n  tcp dport 53 reject with tcp reset\n }\n}\n');
     // Every query gets its port-unreachable, as from a stopped service: the kernel's ICMP rate limit (per
