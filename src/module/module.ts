@@ -10,6 +10,8 @@ import type { ProbeDeps } from '../probe/deps.js';
 import { runProbe } from '../probe/run.js';
 import type { ProbeSettings, RunResult, TargetSpec } from '../probe/types.js';
 import { alertMessage, verdictChanges } from '../report/alerts.js';
+import { DEFAULT_FLAPPING, withFlapping } from '../report/flapping.js';
+import { RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
 import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
 import { reportedSections, type ReportedSections } from '../report/reported.js';
@@ -55,6 +57,7 @@ export class ProbeModule {
   private readonly scheduler: Scheduler<RunResult>;
   private hub: HubPort | undefined;
   private lastRun: RunResult | undefined;
+  private readonly history = new RunHistory();
   private lastBody: TelemetryBody | undefined;
   private edge: EdgeAudit | null = null;
   /** What the twin's reported status/results/edge hold, as read at start and then as written. */
@@ -134,6 +137,7 @@ export class ProbeModule {
       nextRunAt: this.scheduler.nextRunAt,
       changedAt: this.changedAt(),
       edge: this.edge,
+      history: this.history,
       upstream: {
         state: hub?.state ?? 'disconnected',
         hostname: this.options.iothub,
@@ -204,7 +208,10 @@ export class ProbeModule {
     return runProbe(mergeTargets(auto, config.targets), { ...settings, systemNameservers }, this.options.deps, { signal });
   }
 
-  private publish(run: RunResult): void {
+  /** `measured` is the engine's run; what is reported has FLAPPING in front of the targets that keep changing. */
+  private publish(measured: RunResult): void {
+    const rule = DEFAULT_FLAPPING;
+    const run = withFlapping(measured, this.history.record(measured, rule), rule);
     const previous = this.lastRun;
     this.lastRun = run;
     this.runCount++;

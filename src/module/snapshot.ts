@@ -2,6 +2,15 @@
 // The module keeps one and replaces it after every run or connection change; readers never mutate it.
 import type { EdgeAudit } from '../edge/audit.js';
 import type { RunResult } from '../probe/types.js';
+import type { HistoryEntry, HistorySummary } from '../report/history.js';
+
+/** The recent runs of each target (report/history.ts), read-only. */
+export interface HistoryReader {
+  readonly capacity: number;
+  entries(name: string, limit?: number): HistoryEntry[];
+  summary(name: string): HistorySummary | undefined;
+  changesTotal(): Record<string, number>;
+}
 
 export type UpstreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
@@ -34,4 +43,5 @@ export interface ModuleSnapshot {
   changedAt: Record<string, string>;
   edge: EdgeAudit | null;
   upstream: UpstreamView;
+  history: HistoryReader;
 }

@@ -49,6 +49,8 @@ export const CODE_STATUS = {
   TLS_INSPECTED: 'degraded',
   HOSTNAME_POLICY: 'degraded',
   SLOW: 'degraded',
+  /** Added: the verdict keeps changing (report/flapping.ts); the measured verdict is in `flapping.measured`. */
+  FLAPPING: 'degraded',
 } as const satisfies Record<string, Status>;
 export type Code = keyof typeof CODE_STATUS;
 
@@ -234,6 +236,8 @@ export interface TargetResult {
   reason: string;
   startedAt: string;
   ms: number;
+  /** Set while the target is flagged as flapping: the changes counted in the window, and what this run measured. */
+  flapping?: { changes: number; window: number; measured: { status: Status; code: Code } };
 }
 
 export interface RunResult {

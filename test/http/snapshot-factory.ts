@@ -4,6 +4,8 @@
 import type { EdgeAudit } from '../../src/edge/audit.js';
 import type { ModuleSnapshot } from '../../src/module/snapshot.js';
 import type { RunResult } from '../../src/probe/types.js';
+import { DEFAULT_FLAPPING } from '../../src/report/flapping.js';
+import { RunHistory } from '../../src/report/history.js';
 import { edgeAudit, healthyTarget, mismatchAcrTarget, publicBlobTarget, runOf, STARTED_AT } from '../report/factory.js';
 
 /** When the pages are rendered: five minutes after the run. */
@@ -37,8 +39,16 @@ export function snapshotOf(over: Partial<ModuleSnapshot> = {}): ModuleSnapshot {
     changedAt: Object.fromEntries((lastRun?.targets ?? []).map((t, i) => [t.name, new Date(Date.parse(STARTED_AT) - i * 60_000).toISOString()])),
     edge: edge(),
     upstream: { state: 'connected', hostname: 'myhub.azure-devices.net', lastContactAt: '2026-11-28T09:00:01.000Z', queued: 2, dropped: 5 },
+    history: historyOf(lastRun ? [lastRun] : []),
     ...over,
   };
+}
+
+/** The history a module would keep after these runs, oldest first. */
+export function historyOf(runs: readonly RunResult[]): RunHistory {
+  const history = new RunHistory();
+  for (const run of runs) history.record(run, DEFAULT_FLAPPING);
+  return history;
 }
 
 /** Before the first run completes: nothing measured, the upstream still connecting. */

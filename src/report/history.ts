@@ -1,0 +1,147 @@
+// The recent runs of each target, in memory only (a restart starts it afresh): when it broke, and whether it
+// comes and goes. Fixed memory whatever the interval: each target keeps its last `capacity` runs in typed
+// arrays allocated once (288 runs: 24 hours at the default 5-minute interval, ≈ 7 KB a target), and only the
+// targets of the latest run are kept, so a configuration that churns through names leaves nothing behind.
+import { changesInWindow, nextFlag, type FlappingRule, type Verdict } from './flapping.js';
+import { CODE_STATUS, type Code, type RunResult, type Status, type TargetResult } from '../probe/types.js';
+
+export const HISTORY_RUNS = 288;
+
+const STATUSES: readonly Status[] = ['healthy', 'degraded', 'unhealthy'];
+const CODES = Object.keys(CODE_STATUS) as Code[];
+const NO_TIME = -1;
+
+/** One run of one target, as kept. Times in ms; undefined when the step did not run. */
+export interface HistoryEntry {
+  /** When the run started (epoch ms). */
+  at: number;
+  status: Status;
+  code: Code;
+  dnsMs?: number;
+  /** The slowest port's TCP connect and TLS handshake. */
+  tcpMs?: number;
+  tlsMs?: number;
+}
+
+class TargetRing {
+  private readonly at: Float64Array;
+  private readonly status: Uint8Array;
+  private readonly code: Uint8Array;
+  /** dns, tcp, tls per entry. */
+  private readonly ms: Float32Array;
+  private next = 0;
+  size = 0;
+  /** Verdict changes since the process started (for the Prometheus counter). */
+  changesTotal = 0;
+  flapping = false;
+  flappingChanges = 0;
+
+  constructor(readonly capacity: number) {
+    this.at = new Float64Array(capacity);
+    this.status = new Uint8Array(capacity);
+    this.code = new Uint8Array(capacity);
+    this.ms = new Float32Array(capacity * 3);
+  }
+
+  push(e: HistoryEntry): void {
+    const last = this.size > 0 ? this.entry(this.size - 1) : undefined;
+    if (last && (last.status !== e.status || last.code !== e.code)) this.changesTotal++;
+    const i = this.next;
+    this.at[i] = e.at;
+    this.status[i] = STATUSES.indexOf(e.status);
+    this.code[i] = CODES.indexOf(e.code);
+    [e.dnsMs, e.tcpMs, e.tlsMs].forEach((ms, k) => (this.ms[i * 3 + k] = ms ?? NO_TIME));
+    this.next = (i + 1) % this.capacity;
+    this.size = Math.min(this.size + 1, this.capacity);
+  }
+
+  /** The k-th kept entry, oldest first. */
+  entry(k: number): HistoryEntry {
+    const i = (this.next - this.size + k + this.capacity) % this.capacity;
+    const time = (n: number) => (this.ms[i * 3 + n]! === NO_TIME ? undefined : Math.round(this.ms[i * 3 + n]!));
+    return { at: this.at[i]!, status: STATUSES[this.status[i]!]!, code: CODES[this.code[i]!]!, dnsMs: time(0), tcpMs: time(1), tlsMs: time(2) };
+  }
+
+  verdicts(last: number): Verdict[] {
+    const from = Math.max(0, this.size - last);
+    return Array.from({ length: this.size - from }, (_, k) => this.entry(from + k));
+  }
+}
+
+/** What a target's history says, for the twin: changes and availability over what is kept. */
+export interface HistorySummary {
+  /** Runs kept (at most `capacity`). */
+  runs: number;
+  changes: number;
+  /** Share of kept runs whose measured verdict was healthy or degraded, in percent, one decimal. */
+  availabilityPct: number;
+}
+
+export class RunHistory {
+  private readonly rings = new Map<string, TargetRing>();
+
+  constructor(readonly capacity = HISTORY_RUNS) {}
+
+  /**
+   * Keeps the run's measured verdicts (before FLAPPING stands in for any of them) and returns the targets
+   * flagged as flapping under `rule`, with the changes counted in the window.
+   */
+  record(run: RunResult, rule: FlappingRule): Map<string, { changes: number }> {
+    const at = Date.parse(run.startedAt);
+    const names = new Set(run.targets.map((t) => t.name));
+    for (const name of this.rings.keys()) if (!names.has(name)) this.rings.delete(name);
+    const flagged = new Map<string, { changes: number }>();
+    for (const t of run.targets) {
+      let ring = this.rings.get(t.name);
+      if (!ring) this.rings.set(t.name, (ring = new TargetRing(this.capacity)));
+      ring.push(entryOf(t, at));
+      // One more than the window: the window's first run changed or not from the run before it.
+      const changes = changesInWindow(ring.verdicts(rule.window + 1), rule.window);
+      ring.flapping = nextFlag(ring.flapping, changes, rule);
+      ring.flappingChanges = changes;
+      if (ring.flapping) flagged.set(t.name, { changes });
+    }
+    return flagged;
+  }
+
+  /** A target's kept runs, oldest first; the last `limit` only when given. */
+  entries(name: string, limit = this.capacity): HistoryEntry[] {
+    const ring = this.rings.get(name);
+    if (!ring) return [];
+    const from = Math.max(0, ring.size - limit);
+    return Array.from({ length: ring.size - from }, (_, k) => ring.entry(from + k));
+  }
+
+  summary(name: string): HistorySummary | undefined {
+    const ring = this.rings.get(name);
+    if (!ring || ring.size === 0) return undefined;
+    const verdicts = ring.verdicts(ring.size);
+    const up = verdicts.filter((v) => v.status !== 'unhealthy').length;
+    return { runs: ring.size, changes: changesInWindow(verdicts, ring.size), availabilityPct: Math.round((1000 * up) / ring.size) / 10 };
+  }
+
+  /** Verdict changes per target since the process started. */
+  changesTotal(): Record<string, number> {
+    return Object.fromEntries([...this.rings].map(([name, ring]) => [name, ring.changesTotal]));
+  }
+
+  targets(): string[] {
+    return [...this.rings.keys()];
+  }
+}
+
+function entryOf(t: TargetResult, at: number): HistoryEntry {
+  const slowest = (values: Array<number | undefined>) => {
+    const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return known.length > 0 ? Math.max(...known) : undefined;
+  };
+  const tried = t.ports.filter((p) => p.tcp.length > 0);
+  return {
+    at,
+    status: t.status,
+    code: t.code,
+    dnsMs: Number.isFinite(t.dns.ms) ? t.dns.ms : undefined,
+    tcpMs: slowest(tried.map((p) => p.tcp[0]?.ms)),
+    tlsMs: slowest(tried.map((p) => p.tls?.ms)),
+  };
+}
