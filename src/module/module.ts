@@ -11,7 +11,7 @@ import { runProbe } from '../probe/run.js';
 import type { ProbeSettings, RunResult, TargetSpec } from '../probe/types.js';
 import { alertMessage, verdictChanges } from '../report/alerts.js';
 import { DEFAULT_FLAPPING, withFlapping } from '../report/flapping.js';
-import { RunHistory } from '../report/history.js';
+import { historyView, RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
 import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
 import { reportedSections, type ReportedSections } from '../report/reported.js';
@@ -32,6 +32,12 @@ export interface HubPort {
 }
 
 export type MethodResult = { status: number; payload: unknown };
+
+/**
+ * Runs per target in `getStatus`: 32 targets × 12 runs × ≈ 100 bytes ≈ 40 KB of JSON, beside a last-run body of
+ * at most 64 KB, within the 128 KB a direct method's answer may carry.
+ */
+export const GET_STATUS_HISTORY_RUNS = 12;
 
 export interface ModuleOptions {
   deviceId: string | null;
@@ -160,7 +166,8 @@ export class ProbeModule {
 
   getStatus(): MethodResult {
     if (!this.lastBody) return { status: 404, payload: { message: 'no run has completed yet' } };
-    return { status: 200, payload: { ...this.lastBody, upstream: this.snapshot().upstream } };
+    // A direct method's answer is limited (128 KB): the last runs only; `/status` has all of them.
+    return { status: 200, payload: { ...this.lastBody, upstream: this.snapshot().upstream, history: historyView(this.history, GET_STATUS_HISTORY_RUNS) } };
   }
 
   private applyDesired(update: DesiredUpdate): void {
@@ -244,6 +251,7 @@ export class ProbeModule {
       moduleVersion: this.options.moduleVersion,
       nextRunAt: new Date(Date.parse(run.startedAt) + this.config.config.intervalSeconds * 1000).toISOString(),
       runCount: this.runCount,
+      history: (name) => this.history.summary(name),
       previous: this.twinSections as Parameters<typeof reportedSections>[1]['previous'],
     });
     const next = fingerprint(sections);

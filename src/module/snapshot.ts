@@ -2,15 +2,7 @@
 // The module keeps one and replaces it after every run or connection change; readers never mutate it.
 import type { EdgeAudit } from '../edge/audit.js';
 import type { RunResult } from '../probe/types.js';
-import type { HistoryEntry, HistorySummary } from '../report/history.js';
-
-/** The recent runs of each target (report/history.ts), read-only. */
-export interface HistoryReader {
-  readonly capacity: number;
-  entries(name: string, limit?: number): HistoryEntry[];
-  summary(name: string): HistorySummary | undefined;
-  changesTotal(): Record<string, number>;
-}
+import type { HistoryReader } from '../report/history.js';
 
 export type UpstreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 

@@ -77,7 +77,27 @@ export interface HistorySummary {
   availabilityPct: number;
 }
 
-export class RunHistory {
+/** The recent runs of each target, read-only: what the endpoints, the page and the metrics see. */
+export interface HistoryReader {
+  readonly capacity: number;
+  entries(name: string, limit?: number): HistoryEntry[];
+  summary(name: string): HistorySummary | undefined;
+  changesTotal(): Record<string, number>;
+  targets(): string[];
+}
+
+/** The history as `/status` and `getStatus` carry it: per target, its last `limit` runs, oldest first. */
+export interface HistoryView {
+  /** Runs kept per target. */
+  capacity: number;
+  targets: Record<string, HistoryEntry[]>;
+}
+
+export function historyView(history: HistoryReader, limit = history.capacity): HistoryView {
+  return { capacity: history.capacity, targets: Object.fromEntries(history.targets().map((name) => [name, history.entries(name, limit)])) };
+}
+
+export class RunHistory implements HistoryReader {
   private readonly rings = new Map<string, TargetRing>();
 
   constructor(readonly capacity = HISTORY_RUNS) {}

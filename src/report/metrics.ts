@@ -13,6 +13,7 @@
 // |------------------------------------------------------|------------------------|------------------------------------------|
 // | privatelink_probe_target_status                      | target kind status     | 1 for the current status, 0 for the others (healthy, degraded, unhealthy) |
 // | privatelink_probe_target_info                        | target kind host code  | 1                                        |
+// | privatelink_probe_verdict_changes_total              | target                 | verdict changes since start (counter)    |
 // | privatelink_probe_dns_seconds                        | target kind            | the DNS step                             |
 // | privatelink_probe_dns_private                        | target kind            | 1 all addresses in use private, 0 not; absent without an answer |
 // | privatelink_probe_port_ok                            | target kind port       | 1 reachable and verified, 0 not          |
@@ -109,6 +110,13 @@ const DEFINITIONS: readonly Definition[] = [
     type: 'gauge',
     labelNames: [...TARGET, 'host', 'code'],
     samples: (s) => targets(s).map((t) => [{ target: t.name, kind: t.kind, host: t.host, code: t.code }, 1] as const),
+  },
+  {
+    name: 'verdict_changes_total',
+    help: 'Times the target\'s verdict (status or code) changed since the module started: a rate that is not zero is a link that comes and goes.',
+    type: 'counter',
+    labelNames: ['target'],
+    samples: (s) => Object.entries(s.history.changesTotal()).map(([target, n]) => [{ target }, n] as const),
   },
   {
     name: 'dns_seconds',

@@ -18,6 +18,7 @@ import { fitString, TWIN_MAX_STRING_BYTES } from '../config/twin-safe.js';
 import type { Code, Kind, Overall, PortResult, RunResult, Status, TargetResult } from '../probe/types.js';
 import { firstThatFits, withoutEmpty } from './budget.js';
 import type { EdgeAuditView } from './edge-view.js';
+import type { HistorySummary } from './history.js';
 import { summaryLine } from './summary.js';
 import { twinKeys } from './twin-keys.js';
 
@@ -59,6 +60,10 @@ export type ReportedTarget = {
   changedAt: string;
   dns: ReportedDns;
   ports: Record<string, ReportedPort>;
+  /** The runs the module keeps in memory: verdict changes among them and the share that was not unhealthy. */
+  history?: HistorySummary;
+  /** While `code` is FLAPPING: what this run measured. */
+  measured?: Code;
 };
 
 export type ReportedStatus = {
@@ -98,6 +103,8 @@ export interface ReportedContext {
   runCount: number;
   previous?: PreviousResults;
   budgetBytes?: number;
+  /** Each target's history summary, by target name. */
+  history?: (name: string) => HistorySummary | undefined;
 }
 
 /** How much the twin keeps at one detail level (bytes of text, a count of addresses). */
@@ -136,7 +143,7 @@ export function reportedSections(run: RunResult, ctx: ReportedContext): Reported
     TWIN_LEVELS,
     (detail) => ({
       status,
-      results: Object.fromEntries(run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail)])),
+      results: Object.fromEntries(run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail, ctx.history?.(t.name))])),
       edge: ctx.edge ? edgeSection(ctx.edge, detail) : null,
     }),
     ctx.budgetBytes ?? SECTIONS_BUDGET_BYTES,
@@ -169,7 +176,7 @@ function statusSection(run: RunResult, ctx: ReportedContext): ReportedStatus {
   });
 }
 
-function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail): ReportedTarget {
+function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail, history: HistorySummary | undefined): ReportedTarget {
   const portKeys = twinKeys(t.ports.map((p) => String(p.port)));
   return withoutEmpty({
     status: t.status,
@@ -187,6 +194,8 @@ function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail): Re
       mismatch: t.dns.mismatch,
     }),
     ports: Object.fromEntries(t.ports.map((p, i) => [portKeys[i]!, portEntry(p, detail)])),
+    history: detail.measurements ? history : undefined,
+    measured: t.flapping?.measured.code,
   });
 }
 

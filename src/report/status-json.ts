@@ -4,6 +4,7 @@
 // completes the answer is still 200, with `lastRun: null`: a page or script polling during start-up gets
 // a document it can read (upstream state included) instead of an error it must special-case.
 import type { ModuleSnapshot, UpstreamView } from '../module/snapshot.js';
+import { historyView, type HistoryView } from './history.js';
 import { telemetryBody, type TelemetryBody } from './telemetry.js';
 
 export const STATUS_SCHEMA = 'privatelink-probe/status@1';
@@ -22,6 +23,8 @@ export interface StatusDocument {
   upstream: UpstreamView;
   /** The telemetry body of the last run, or null before the first run completes. */
   lastRun: TelemetryBody | null;
+  /** Each target's recent runs (status, code, step times), oldest first. */
+  history: HistoryView;
 }
 
 export function statusDocument(s: ModuleSnapshot): StatusDocument {
@@ -37,6 +40,7 @@ export function statusDocument(s: ModuleSnapshot): StatusDocument {
     nextRunAt: isoOrNull(s.nextRunAt),
     upstream: s.upstream,
     lastRun: s.lastRun ? telemetryBody(s.lastRun, { deviceId: s.deviceId, moduleId: s.moduleId, edge: s.edge, budgetBytes: Infinity }) : null,
+    history: historyView(s.history),
   };
 }
 

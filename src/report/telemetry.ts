@@ -63,6 +63,8 @@ export interface TelemetryTarget {
   reason: string;
   dns: TelemetryDns;
   ports: TelemetryPort[];
+  /** While `code` is FLAPPING: the verdict changes counted, the window, and what this run measured. */
+  flapping?: TargetResult['flapping'];
 }
 
 export interface TelemetryDns {
@@ -231,6 +233,7 @@ function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTar
       counterpartAnswers: detail.counterpartAnswers ? t.dns.counterpartAnswers.map((a) => telemetryAnswer(a, detail)) : undefined,
     }),
     ports: t.ports.map((p, i) => telemetryPort(p, firstPortWithCert(t.ports, i), detail)),
+    ...(t.flapping ? { flapping: t.flapping } : {}),
   };
 }
 

@@ -17,8 +17,9 @@ export const TELEMETRY_HEARTBEAT_RUNS = 24;
 /**
  * A digest of what the sections say, leaving out what changes on every run without meaning anything:
  * the run's time, duration, count and next time; every measured duration (dns.ms, tcpMs, tlsMs);
- * certDaysLeft (its crossing of the expiry threshold changes the code, which counts); and the digits
- * of reasons (a SLOW or TLS_EXPIRING reason quotes milliseconds or days). Keys are sorted, so the
+ * certDaysLeft (its crossing of the expiry threshold changes the code, which counts); the history summary
+ * (it moves with every run; a verdict change, which moves it for a reason, counts by itself); and the digits
+ * of reasons (a SLOW, TLS_EXPIRING or FLAPPING reason quotes numbers). Keys are sorted, so the
  * order targets are configured in does not matter.
  */
 export function fingerprint(sections: ReportedSections): string {
@@ -27,7 +28,7 @@ export function fingerprint(sections: ReportedSections): string {
 
 function meaningful(sections: ReportedSections): unknown {
   const { lastRunAt: _at, lastRunMs: _ms, runCount: _count, nextRunAt: _next, ...status } = sections.status;
-  const results = Object.entries(sections.results).map(([key, { reason, dns, ports, ...target }]) => {
+  const results = Object.entries(sections.results).map(([key, { reason, dns, ports, history: _history, ...target }]) => {
     const { ms: _dnsMs, ...dnsMeaning } = dns;
     const portMeaning = Object.entries(ports).map(([port, { tcpMs: _tcp, tlsMs: _tls, certDaysLeft: _days, ...p }]) => [port, p]);
     return [key, { ...target, reason: reason?.replace(/\d+/g, '#'), dns: dnsMeaning, ports: Object.fromEntries(portMeaning) }];

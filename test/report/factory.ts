@@ -314,3 +314,17 @@ export function acknowledgements(run: RunResult): Record<string, unknown> {
     telemetry: ack({ enabled: true, output: 'probeResults', onChangeOnly: false }),
   };
 }
+
+/** One target's verdicts, as runs five minutes apart: 0 healthy OK, 1 unhealthy DNS_TIMEOUT, 2 degraded SLOW. */
+export const VERDICT_SHAPES = [
+  { status: 'healthy', code: 'OK', reason: 'reachable' },
+  { status: 'unhealthy', code: 'DNS_TIMEOUT', reason: 'the system resolver did not answer' },
+  { status: 'degraded', code: 'SLOW', reason: 'slow' },
+] as const;
+
+export function runsOf(verdicts: readonly number[]): RunResult[] {
+  return verdicts.map((v, i) => {
+    const startedAt = new Date(Date.parse(STARTED_AT) + i * 300_000).toISOString();
+    return runOf([healthyTarget('hub', undefined, { ...VERDICT_SHAPES[v]!, startedAt })], { startedAt });
+  });
+}

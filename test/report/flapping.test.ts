@@ -4,21 +4,7 @@ import type { RunResult } from '../../src/probe/types.js';
 import { verdictChanges } from '../../src/report/alerts.js';
 import { changesInWindow, DEFAULT_FLAPPING, withFlapping, type FlappingRule } from '../../src/report/flapping.js';
 import { RunHistory } from '../../src/report/history.js';
-import { healthyTarget, runOf, STARTED_AT } from './factory.js';
-
-/** One target's verdicts, as runs five minutes apart: 0 healthy OK, 1 unhealthy DNS_TIMEOUT, 2 degraded SLOW. */
-const SHAPES = [
-  { status: 'healthy', code: 'OK', reason: 'reachable' },
-  { status: 'unhealthy', code: 'DNS_TIMEOUT', reason: 'the system resolver did not answer' },
-  { status: 'degraded', code: 'SLOW', reason: 'slow' },
-] as const;
-
-function runsOf(verdicts: readonly number[]): RunResult[] {
-  return verdicts.map((v, i) => {
-    const startedAt = new Date(Date.parse(STARTED_AT) + i * 300_000).toISOString();
-    return runOf([healthyTarget('hub', undefined, { ...SHAPES[v]!, startedAt })], { startedAt });
-  });
-}
+import { healthyTarget, runOf, runsOf, STARTED_AT, VERDICT_SHAPES as SHAPES } from './factory.js';
 
 /** Each run as the module reports it: the history kept, FLAPPING in front of flagged targets. */
 function reported(verdicts: readonly number[], rule: FlappingRule = DEFAULT_FLAPPING): RunResult[] {
