@@ -29,6 +29,11 @@ describe('base image', () => {
     expect(dockerfile.stages.map((s) => s.image)).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}']);
   });
 
+  it('builds the bundle once, on the build machine, and takes the runtime base for the target platform', () => {
+    expect(build?.platform).toBe('$BUILDPLATFORM');
+    expect(runtime.platform).toBeUndefined();
+  });
+
   it('documents the arm32v7 build with the Node 22 image through that argument', () => {
     expect(dockerfileText).toMatch(/--platform linux\/arm\/v7 --build-arg NODE_IMAGE=node:22-alpine/);
   });
@@ -72,7 +77,7 @@ describe('runtime stage', () => {
 
   it('runs the copied bundle with node, in exec form so SIGTERM reaches node, from /app', () => {
     expect(last(runtime, 'WORKDIR')).toBe('/app');
-    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual(['node', copies(runtime)[0]!.destination]);
+    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual(['node', '--disable-warning=DEP0169', copies(runtime)[0]!.destination]);
   });
 
   it('runs the module by default: CMD is the run command', () => {

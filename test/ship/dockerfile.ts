@@ -17,6 +17,8 @@ export interface Stage {
   image: string;
   /** The image with the ARGs' defaults, e.g. `node:24-alpine`. */
   from: string;
+  /** FROM's `--platform=` as written, e.g. `linux/arm/v7` or `$BUILDPLATFORM`. */
+  platform?: string;
   name?: string;
   instructions: Instruction[];
 }
@@ -27,8 +29,9 @@ export interface Dockerfile {
   stages: Stage[];
 }
 
-export function readDockerfile(file = path.join(ROOT, 'Dockerfile')): Dockerfile {
-  return parseDockerfile(readFileSync(file, 'utf8'));
+/** A Dockerfile of the checkout, by its path from the root: `Dockerfile` (docker buildx) or `Dockerfile.<platform>`. */
+export function readDockerfile(name = 'Dockerfile'): Dockerfile {
+  return parseDockerfile(readFileSync(path.join(ROOT, name), 'utf8'));
 }
 
 export function parseDockerfile(text: string): Dockerfile {
@@ -39,9 +42,10 @@ export function parseDockerfile(text: string): Dockerfile {
     const keyword = m[1]!.toUpperCase();
     const rest = m[2]!;
     if (keyword === 'FROM') {
-      const from = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
+      const from = /^(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
       if (!from) throw new Error(`cannot read FROM ${rest}`);
-      stages.push({ image: from[1]!, from: expand(from[1]!, args), ...(from[2] ? { name: from[2] } : {}), instructions: [] });
+      const [, platform, image, name] = from;
+      stages.push({ image: image!, from: expand(image!, args), ...(platform ? { platform } : {}), ...(name ? { name } : {}), instructions: [] });
     } else if (stages.length === 0) {
       if (keyword !== 'ARG') throw new Error(`${keyword} before the first FROM`);
       const arg = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(rest);

@@ -105,11 +105,6 @@ describe('module.json', () => {
   it("has package.json's version as the image tag version", () => {
     expect(moduleJson.image.tag.version).toBe(pkg.version);
   });
-
-  it('builds amd64, arm64v8 and arm32v7 from the Dockerfile beside it', () => {
-    expect(moduleJson.image.tag.platforms).toEqual({ amd64: './Dockerfile', arm64v8: './Dockerfile', arm32v7: './Dockerfile' });
-    expect(existsSync(path.join(ROOT, moduleJson.image.tag.platforms.amd64 as string))).toBe(true);
-  });
 });
 
 describe('deployment.template.json', () => {
