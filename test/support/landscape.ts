@@ -5,7 +5,7 @@
 //
 // Loopback addresses by user, so test files running in parallel never share one: engine tests
 // 127.0.0.21-39, module end to end 127.0.0.41-59, `check` end to end 127.0.0.61-79, container steps
-// 127.0.0.81-99, the benchmark 127.0.1.0/24, the demo 127.0.2.0/24.
+// 127.0.0.81-99, the benchmark 127.0.1.0/24, the demo 127.0.2.0/24, the fault tier 127.0.3.0/24.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -18,16 +18,22 @@ export const CLI_ENTRY = path.resolve(repositoryRoot(), process.env.PLP_CLI_ENTR
 export interface ModuleProcess {
   child: ChildProcess;
   lines: string[];
-  /** Resolves with the first line (old or new) that matches; rejects after timeoutMs or on exit. */
-  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /**
+   * Resolves with the first line (old or new) that matches, from index `from` of `lines` on (default 0: a line
+   * already seen counts; `lines.length` taken before acting: only what follows); rejects after timeoutMs or on exit.
+   */
+  waitForLine(pattern: RegExp, timeoutMs?: number, from?: number): Promise<string>;
   /** Sends the signal and resolves with the exit code and how long the exit took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
   exited: Promise<number | null>;
 }
 
-/** `env` over a minimal base (JSON logs, no HTTP port); a variable given as undefined is left unset. */
-export function startModuleProcess(env: Record<string, string | undefined>, args: string[] = ['run']): ModuleProcess {
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+/**
+ * `env` over a minimal base (JSON logs, no HTTP port); a variable given as undefined is left unset. `nodeArgs`
+ * go to node before the entry point (e.g. `--expose-gc` and an `--import` of test instrumentation).
+ */
+export function startModuleProcess(env: Record<string, string | undefined>, args: string[] = ['run'], nodeArgs: string[] = []): ModuleProcess {
+  const child = spawn(process.execPath, [...nodeArgs, CLI_ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,10 +59,10 @@ export function startModuleProcess(env: Record<string, string | undefined>, args
     child,
     lines,
     exited,
-    waitForLine(pattern, timeoutMs = 20_000) {
+    waitForLine(pattern, timeoutMs = 20_000, from = 0) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const found = lines.find((l) => pattern.test(l));
+          const found = lines.slice(from).find((l) => pattern.test(l));
           if (found !== undefined) return finish(() => resolve(found));
           if (child.exitCode !== null) finish(() => reject(new Error(`module exited (${child.exitCode}) before a line matched ${pattern}:\n${lines.slice(-20).join('\n')}`)));
         };

@@ -102,6 +102,8 @@ export interface Emulator {
   refuseConnections(on: boolean): Promise<void>;
   /** While on, twin GET and reported PATCH requests get no response. */
   stallTwin(on: boolean): void;
+  /** While on, new connections complete TLS but CONNECT is never answered (a hung edgeHub); existing ones stay. */
+  hangConnects(on: boolean): void;
   /** Publishes a raw payload on a twin topic: default the desired-patch topic (SDK defect #6 with bad JSON). */
   sendRawOnTwinTopic(payload: string, topic?: string): void;
   close(): Promise<void>;
@@ -265,6 +267,10 @@ class LoopbackEdgeEmulator implements Emulator {
 
   stallTwin(on: boolean): void {
     this.twinStalled = on;
+  }
+
+  hangConnects(on: boolean): void {
+    this.broker.hangConnects(on);
   }
 
   sendRawOnTwinTopic(payload: string, topic?: string): void {

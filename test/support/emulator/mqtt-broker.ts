@@ -33,6 +33,7 @@ export class MqttBroker {
   private readonly sockets = new Set<Socket>();
   private readonly live = new Map<string, ClientWithSubscriptions>();
   private refusing = false;
+  private hanging = false;
   private closed = false;
   // Listener changes (refuse, restart, close) are asynchronous; they run one after another.
   private queue: Promise<void> = Promise.resolve();
@@ -102,6 +103,14 @@ export class MqttBroker {
     });
   }
 
+  /**
+   * While on, new connections complete TLS and are then left unanswered: CONNECT never gets a CONNACK, like a
+   * hung edgeHub. The sockets stay open until dropConnections, restart or close; connected clients are not touched.
+   */
+  hangConnects(on: boolean): void {
+    this.hanging = on;
+  }
+
   close(): Promise<void> {
     return this.enqueue(async () => {
       this.closed = true;
@@ -160,7 +169,11 @@ export class MqttBroker {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    server.on('secureConnection', (socket) => this.broker?.handle(socket));
+    server.on('secureConnection', (socket) => {
+      // A hung socket is never read; a client that gives up on it resets it, which is not an emulator failure.
+      if (this.hanging) socket.on('error', () => undefined);
+      else this.broker?.handle(socket);
+    });
     // A client that gives up mid-handshake is not an emulator failure.
     server.on('tlsClientError', () => undefined);
     await new Promise<void>((resolve, reject) => {
