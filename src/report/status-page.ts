@@ -9,6 +9,10 @@
 // reasons and DNS answers come from configuration and from the network, so none may become markup.
 import type { ModuleSnapshot, UpstreamState } from '../module/snapshot.js';
 import type { Overall, PortResult, TargetResult } from '../probe/types.js';
+import { historySection, HISTORY_STYLE } from './history-svg.js';
+import { html, raw, type Html } from './html.js';
+
+export { escapeHtml } from './html.js';
 
 export interface StatusPageOptions {
   /** Epoch ms the page is rendered at: ages ("3 min ago") are counted from it. */
@@ -29,7 +33,7 @@ export function renderStatusPage(s: ModuleSnapshot, { now }: StatusPageOptions):
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="${refresh}">
 <title>${overall} · privatelink-probe${s.deviceId ? ` · ${s.deviceId}` : ''}</title>
-<style>${raw(STYLE)}</style>
+<style>${raw(STYLE + HISTORY_STYLE)}</style>
 </head>
 <body>
 <header>
@@ -45,6 +49,7 @@ ${fact('Runs', html`${s.runCount} since ${when(s.startedAt, now)} · every ${s.i
 <main>
 ${upstreamSection(s, now)}
 ${targetsSection(s, now)}
+${historySection(s.history, (run?.targets ?? []).map((t) => t.name))}
 ${edgeSection(s)}
 </main>
 <footer>Rendered ${when(now, now)}; reloads every ${refresh} s. Machine-readable: <a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> (Prometheus).</footer>
@@ -159,36 +164,6 @@ function age(deltaMs: number): string {
   if (s === 0) return 'now';
   const text = s < 90 ? `${s} s` : s < 90 * 60 ? `${Math.round(s / 60)} min` : s < 36 * 3600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`;
   return deltaMs < 0 ? `${text} ago` : `in ${text}`;
-}
-
-// ---- escaping template ------------------------------------------------------------------------------
-
-/** Markup that is already safe: produced by `html` (or `raw` for the page's own constant CSS). */
-class Html {
-  constructor(readonly text: string) {}
-}
-
-function raw(text: string): Html {
-  return new Html(text);
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-type Value = Html | string | number | null | undefined | readonly Value[];
-
-function html(strings: TemplateStringsArray, ...values: Value[]): Html {
-  let out = strings[0]!;
-  values.forEach((v, i) => (out += fragment(v) + strings[i + 1]!));
-  return new Html(out);
-}
-
-function fragment(v: Value): string {
-  if (v instanceof Html) return v.text;
-  if (Array.isArray(v)) return v.map(fragment).join('');
-  if (v === null || v === undefined) return '';
-  return escapeHtml(String(v));
 }
 
 const STYLE = `
