@@ -14,6 +14,15 @@ export interface TelemetryConfig {
   onChangeOnly: boolean;
 }
 
+/** When a target that keeps changing verdict is reported FLAPPING (see src/report/flapping.ts). */
+export interface FlappingConfig {
+  enabled: boolean;
+  /** Verdict changes within `window` runs that flag a target. */
+  changes: number;
+  /** Runs the changes are counted over, and that a flagged target must stay stable for. */
+  window: number;
+}
+
 /** A desired document after validation: everything the module needs, defaults filled in. */
 export interface ModuleConfig {
   intervalSeconds: number;
@@ -22,6 +31,7 @@ export interface ModuleConfig {
   targets: TargetSpec[];
   autoTargets: boolean;
   telemetry: TelemetryConfig;
+  flapping: FlappingConfig;
 }
 
 export interface ConfigError {
@@ -43,5 +53,6 @@ export const DESIRED_KEYS = [
   'targets',
   'autoTargets',
   'telemetry',
+  'flapping',
 ] as const;
 export type DesiredKey = (typeof DESIRED_KEYS)[number];

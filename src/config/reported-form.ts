@@ -26,6 +26,8 @@ export function reportedValue(key: DesiredKey, config: ModuleConfig): unknown {
       return config.autoTargets;
     case 'telemetry':
       return { enabled: telemetry.enabled, output: telemetry.output, onChangeOnly: telemetry.onChangeOnly };
+    case 'flapping':
+      return { ...config.flapping };
   }
 }
 

@@ -5,7 +5,9 @@ import { DEFAULT_SETTINGS } from '../probe/defaults.js';
 import { formatServerEndpoint, parseServerEndpoint } from '../probe/hostname.js';
 import { HOSTNAME_POLICIES, type ProbeSettings } from '../probe/types.js';
 import { own, type JsonObject } from './json.js';
-import { DESIRED_KEYS, type DesiredDoc, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
+import { DEFAULT_FLAPPING } from '../report/flapping.js';
+import { HISTORY_RUNS } from '../report/history.js';
+import { DESIRED_KEYS, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
 import { Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readInteger, readList, readObject, readString } from './read.js';
 import { readTargets } from './targets.js';
 
@@ -36,6 +38,7 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
   const targets = readField(doc, [], 'targets', [], (v) => readTargets(v, faults));
   const autoTargets = readField(doc, [], 'autoTargets', true, (v, path) => readBoolean(v, path, faults));
   const telemetry = readTelemetry(own(doc, 'telemetry') ?? {}, faults);
+  const flapping = readFlapping(own(doc, 'flapping') ?? {}, faults);
   if (
     faults.errors.length > 0 ||
     intervalSeconds === undefined ||
@@ -44,7 +47,8 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
     dns === undefined ||
     targets === undefined ||
     autoTargets === undefined ||
-    telemetry === undefined
+    telemetry === undefined ||
+    flapping === undefined
   ) {
     return { ok: false, errors: faults.errors };
   }
@@ -55,7 +59,7 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
     hostnamePolicy,
     ...dns,
   };
-  return { ok: true, config: { intervalSeconds, settings, targets, autoTargets, telemetry } };
+  return { ok: true, config: { intervalSeconds, settings, targets, autoTargets, telemetry, flapping } };
 }
 
 type DnsSettings = Pick<ProbeSettings, 'dnsServers' | 'systemDns' | 'privateRanges'>;
@@ -120,6 +124,23 @@ function readTelemetry(value: unknown, faults: Faults): TelemetryConfig | undefi
   const onChangeOnly = readField(fields, path, 'onChangeOnly', DEFAULT_TELEMETRY.onChangeOnly, boolean);
   if (enabled === undefined || output === undefined || onChangeOnly === undefined) return undefined;
   return { enabled, output, onChangeOnly };
+}
+
+function readFlapping(value: unknown, faults: Faults): FlappingConfig | undefined {
+  const path = ['flapping'];
+  const fields = readObject(value, ['enabled', 'changes', 'window'], path, faults);
+  if (fields === undefined) return undefined;
+  const enabled = readField(fields, path, 'enabled', true, (v, p) => readBoolean(v, p, faults));
+  // One change is an incident, not flapping; the history keeps HISTORY_RUNS runs to count over.
+  const count = (v: unknown, p: string[]) => readInteger(v, p, 2, HISTORY_RUNS, faults);
+  const changes = readField(fields, path, 'changes', DEFAULT_FLAPPING.changes, count);
+  const window = readField(fields, path, 'window', DEFAULT_FLAPPING.window, count);
+  if (enabled === undefined || changes === undefined || window === undefined) return undefined;
+  if (changes > window) {
+    faults.add(['flapping', 'changes'], `${changes} changes cannot happen within a window of ${window} runs: make changes at most window`);
+    return undefined;
+  }
+  return { enabled, changes, window };
 }
 
 function readOutput(value: unknown, faults: Faults): string | undefined {

@@ -10,7 +10,7 @@ import type { ProbeDeps } from '../probe/deps.js';
 import { runProbe } from '../probe/run.js';
 import type { ProbeSettings, RunResult, TargetSpec } from '../probe/types.js';
 import { alertMessage, verdictChanges } from '../report/alerts.js';
-import { DEFAULT_FLAPPING, withFlapping } from '../report/flapping.js';
+import { withFlapping } from '../report/flapping.js';
 import { historyView, RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
 import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
@@ -217,8 +217,9 @@ export class ProbeModule {
 
   /** `measured` is the engine's run; what is reported has FLAPPING in front of the targets that keep changing. */
   private publish(measured: RunResult): void {
-    const rule = DEFAULT_FLAPPING;
-    const run = withFlapping(measured, this.history.record(measured, rule), rule);
+    const rule = this.config.config.flapping;
+    const flagged = this.history.record(measured, rule);
+    const run = rule.enabled ? withFlapping(measured, flagged, rule) : measured;
     const previous = this.lastRun;
     this.lastRun = run;
     this.runCount++;

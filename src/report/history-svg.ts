@@ -31,6 +31,7 @@ function targetHistory(name: string, entries: readonly HistoryEntry[], summary: 
   return html`<div class="history" data-target="${name}">
 <h3>${name} <span class="muted">${facts}</span></h3>
 ${timeline(entries)}
+<div class="axis muted"><span>${clock(entries[0]!.at)}</span><span>${clock(entries.at(-1)!.at)}</span></div>
 ${latencyPlot(entries)}
 </div>`;
 }
@@ -89,5 +90,5 @@ export const HISTORY_STYLE = `
 .history{margin:.5rem 0 .9rem}.history h3{margin:.2rem 0}
 svg.timeline{display:block;width:100%;height:1.1rem;border-radius:3px;background:#eff2f5}
 .plot svg{display:block;width:100%;height:3rem;background:#f6f8fa;border-bottom:1px solid #d0d7de}
-.legend{font-size:.75rem}
+.axis{display:flex;justify-content:space-between;font-size:.7rem}.legend{font-size:.75rem}
 `;

@@ -26,12 +26,25 @@ describe('validateDesired: defaults', () => {
       targets: [],
       autoTargets: true,
       telemetry: { enabled: true, output: 'probeResults', onChangeOnly: false },
+      flapping: { enabled: true, changes: 4, window: 12 },
     });
     expect(DEFAULT_CONFIG).toEqual(config);
   });
 
   it('null values read as absent (merge-patch deletion)', () => {
     expect(accepted({ intervalSeconds: null, dns: { servers: null }, targets: { a: null } })).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('validateDesired: flapping', () => {
+  it('tunes the rule within the kept history, and refuses more changes than the window can hold', () => {
+    expect(accepted({ flapping: { changes: '3', window: 6 } }).flapping).toEqual({ enabled: true, changes: 3, window: 6 });
+    expect(accepted({ flapping: { enabled: false } }).flapping).toEqual({ enabled: false, changes: 4, window: 12 });
+    expect(rejected({ flapping: { changes: 1 } })).toEqual([expect.objectContaining({ path: 'flapping.changes' })]);
+    expect(rejected({ flapping: { window: 289 } })).toEqual([expect.objectContaining({ path: 'flapping.window' })]);
+    expect(rejected({ flapping: { changes: 8, window: 6 } })).toEqual([
+      { key: 'flapping', path: 'flapping.changes', message: '8 changes cannot happen within a window of 6 runs: make changes at most window' },
+    ]);
   });
 });
 
