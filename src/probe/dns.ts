@@ -1,14 +1,15 @@
-// The DNS step of a probe (product.md §1 step 2), two ways: the system resolver through the injected
-// getaddrinfo, and each explicit server queried directly over UDP (TCP when the answer is truncated).
-// Both settle with a DnsAnswer and never reject. Both are bounded by our own timer: dns.lookup has no
-// timeout and dns.Resolver checks its timers only once a second (azure-facts.md, "Node facts measured"),
-// which is also why the explicit path speaks the wire protocol itself instead of using dns.Resolver.
+// The DNS step of a probe, two ways: the system resolver through the injected getaddrinfo, and each
+// explicit server queried directly over UDP (TCP when the answer is truncated). Both settle with a
+// DnsAnswer and never reject. Both are bounded by our own timer: dns.lookup has no timeout, and
+// dns.Resolver checks its timers only about once a second, which is also why the explicit path speaks the
+// wire protocol itself (dns-wire.ts reads what comes back) instead of using dns.Resolver.
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
-import type { Answer, DecodedPacket, StringAnswer } from 'dns-packet';
+import type { Answer, StringAnswer } from 'dns-packet';
 import type { SystemLookup } from './deps.js';
+import { MalformedAnswer, readResponse, sameName, type Asked, type Reading, type Response, type StrayKind } from './dns-wire.js';
 import { formatServerEndpoint, normalizeHostname, parseServerEndpoint, type ServerEndpoint } from './hostname.js';
 import type { DnsAnswer, DnsOutcome } from './types.js';
 
@@ -21,7 +22,7 @@ export interface DnsQueryOptions {
   signal?: AbortSignal;
 }
 
-/** Longest CNAME chain followed, as in BIND's and Unbound's restart limits. */
+/** Longest CNAME chain followed, as in BIND's and Unbound's restart limits; a longer one is `cname-too-long`. */
 const MAX_CNAME_CHAIN = 16;
 
 /** A UDP query unanswered this long is sent again (same id): one lost datagram must not read as a timeout. */
@@ -96,7 +97,12 @@ export async function resolveWithServer(name: string, server: string, opts: DnsQ
     }),
   );
   const ended = await withinBudget(() => Promise.all(walks), opts);
-  const [a, aaaa] = results.map((r) => r ?? failure('timeout', timeoutMessage(opts.timeoutMs)));
+  // Silence is a timeout; responses that were all for other queries are something on the path gone wrong.
+  const strays = exchange.strays();
+  const unanswered = strays
+    ? failure('malformed', `no answer to its query within ${opts.timeoutMs} ms, only ${strays}`)
+    : failure('timeout', timeoutMessage(opts.timeoutMs));
+  const [a, aaaa] = results.map((r) => r ?? unanswered);
   const result = ended.kind === 'aborted' ? failure('error', 'aborted') : combineFamilies(a!, aaaa!);
   const final = answer(result);
   await exchange.close();
@@ -143,7 +149,7 @@ async function walkChain(exchange: Exchange, name: string, type: 'A' | 'AAAA'): 
         ttl = minTtl(ttl, alias.ttl);
         if (seen.has(alias.target)) return result('cname-loop', rcode, { error: `CNAME loop at ${alias.target}` });
         if (cname.length > MAX_CNAME_CHAIN) {
-          return result('cname-loop', rcode, { error: `CNAME chain longer than ${MAX_CNAME_CHAIN} names` });
+          return result('cname-too-long', rcode, { error: `more than ${MAX_CNAME_CHAIN} names, none repeated` });
         }
         seen.add(alias.target);
         current = alias.target;
@@ -164,6 +170,7 @@ async function walkChain(exchange: Exchange, name: string, type: 'A' | 'AAAA'): 
       if (current === asked || recursionAvailable(response)) return result('no-answer', rcode);
     }
   } catch (error) {
+    if (error instanceof MalformedAnswer) return result('malformed', undefined, { error: error.message });
     return result('error', undefined, { error: errorText(error) });
   }
 }
@@ -186,15 +193,18 @@ function cnameOf(records: Answer[], owner: string): { target: string; ttl: numbe
 /**
  * Failures in order of what they tell the operator. A server's statement about the name beats silence:
  * resolvers and middleboxes that drop AAAA queries are a known pathology, so "A: no-answer, AAAA:
- * timeout" is a name without addresses, not a dead resolver. Among statements, a loop and NXDOMAIN are
- * facts about the zone (and name the fix); SERVFAIL/REFUSED are facts about the resolver; an empty
- * NOERROR is normal for one family alone. A local error (e.g. ECONNREFUSED) still says more than silence.
+ * timeout" is a name without addresses, not a dead resolver. Among statements, a loop, a chain too long
+ * and NXDOMAIN are facts about the zone (and name the fix); SERVFAIL/REFUSED are facts about the resolver;
+ * a malformed answer is a fact about the path to it; an empty NOERROR is normal for one family alone. A
+ * local error (e.g. ECONNREFUSED) still says more than silence.
  */
 const FAILURE_ORDER: readonly DnsOutcome[] = [
   'cname-loop',
+  'cname-too-long',
   'nxdomain',
   'servfail',
   'refused',
+  'malformed',
   'no-answer',
   'error',
   'timeout',
@@ -221,21 +231,28 @@ function combineFamilies(a: FamilyResult, aaaa: FamilyResult): FamilyResult {
 
 // ---- the wire ------------------------------------------------------------------------------------
 
-type Response = DecodedPacket & { rcode?: string };
+/** What settles a query: its response, or word that it is truncated. Malformed answers reject it. */
+type Reply = Extract<Reading, { kind: 'response' | 'truncated' }>;
 
-interface PendingQuery {
-  name: string;
-  type: string;
-  resolve: (response: Response) => void;
+interface PendingQuery extends Asked {
+  resolve: (reply: Reply) => void;
   reject: (error: Error) => void;
   resend: NodeJS.Timeout;
 }
 
+/** How the strays of a step are summed up, in this order. */
+const STRAY_TEXT: ReadonlyArray<[StrayKind, string]> = [
+  ['another id', 'responses with another id'],
+  ['another question', 'responses to another question'],
+  ['not a response', 'packets that are not DNS responses'],
+];
+
 /**
  * The sockets of one step: one UDP socket *connected* to the server, so the kernel delivers only its
  * datagrams (source address and port matched) and reports ICMP port-unreachable as ECONNREFUSED instead
- * of a silent timeout; responses are matched by random id and by question. TCP connections are opened
- * only for truncated answers. `close()` leaves no socket or timer behind.
+ * of a silent timeout; responses are matched by random id and by question, and what matches nothing is
+ * counted as a stray. TCP connections are opened only for truncated answers. `close()` leaves no socket or
+ * timer behind.
  */
 class Exchange {
   private readonly server: ServerEndpoint;
@@ -244,6 +261,7 @@ class Exchange {
   private readonly connected: Promise<void>;
   private readonly pending = new Map<number, PendingQuery>();
   private readonly streams = new Set<net.Socket>();
+  private readonly strayKinds = new Set<StrayKind>();
   private broken: Error | undefined;
   private closed = false;
 
@@ -270,16 +288,22 @@ class Exchange {
       flags: dnsPacket.RECURSION_DESIRED,
       questions: [{ type, name, class: 'IN' }],
     });
-    const response = await new Promise<Response>((resolve, reject) => {
+    const reply = await new Promise<Reply>((resolve, reject) => {
       if (this.closed || this.broken) return reject(this.broken ?? new Error('closed'));
       const send = () => this.socket.send(packet, (error) => error && this.fail(error));
       this.pending.set(id, { name, type, resolve, reject, resend: setInterval(send, this.retransmitMs) });
       send();
     });
-    return response.flag_tc ? this.queryOverTcp(packet, id, name, type) : response;
+    return reply.kind === 'truncated' ? this.queryOverTcp(packet, id, { name, type }) : reply.response;
   }
 
-  private queryOverTcp(packet: Buffer, id: number, name: string, type: string): Promise<Response> {
+  /** What arrived that was no query's answer, summed up; undefined when nothing did. */
+  strays(): string | undefined {
+    const seen = STRAY_TEXT.filter(([kind]) => this.strayKinds.has(kind)).map(([, text]) => text);
+    return seen.length > 0 ? seen.join(' and ') : undefined;
+  }
+
+  private queryOverTcp(packet: Buffer, id: number, asked: Asked): Promise<Response> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('closed'));
       const stream = net.connect({ host: this.server.address, port: this.server.port });
@@ -295,12 +319,15 @@ class Exchange {
         while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
           const frame = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
           buffered = buffered.subarray(2 + frame.length);
-          const response = decodeResponse(frame);
-          if (response && response.id === id && answers(response, name, type)) {
-            resolve(response);
-            stream.destroy();
-            return;
+          const reading = readResponse(frame, (frameId) => (frameId === id ? asked : undefined));
+          if (reading.kind === 'stray') {
+            this.strayKinds.add(reading.stray);
+            continue;
           }
+          if (reading.kind === 'response') resolve(reading.response);
+          else reject(new MalformedAnswer(reading.kind === 'malformed' ? reading.fault : 'marked truncated even over TCP'));
+          stream.destroy();
+          return;
         }
       });
       stream.on('error', (error) => reject(new Error(`truncated over UDP, and TCP failed: ${errorText(error)}`)));
@@ -312,12 +339,16 @@ class Exchange {
   }
 
   private receive(message: Buffer): void {
-    const response = decodeResponse(message);
-    const query = response && this.pending.get(response.id ?? -1);
-    // Stray or late datagrams (another id, another question, garbage) are ignored.
-    if (!response || !query || !answers(response, query.name, query.type)) return;
-    this.settle(response.id!);
-    query.resolve(response);
+    const reading = readResponse(message, (id) => this.pending.get(id));
+    // Stray datagrams (another id, another question, garbage) are counted and otherwise ignored.
+    if (reading.kind === 'stray') {
+      this.strayKinds.add(reading.stray);
+      return;
+    }
+    const query = this.pending.get(reading.id)!;
+    this.settle(reading.id);
+    if (reading.kind === 'malformed') query.reject(new MalformedAnswer(reading.fault));
+    else query.resolve(reading);
   }
 
   private fail(error: Error): void {
@@ -349,21 +380,6 @@ class Exchange {
     for (const stream of this.streams) stream.destroy();
     await Promise.all([...streamsClosed, new Promise<void>((resolve) => this.socket.close(() => resolve()))]);
   }
-}
-
-function decodeResponse(message: Buffer): Response | undefined {
-  try {
-    const packet = dnsPacket.decode(message) as Response;
-    return packet.type === 'response' ? packet : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The response repeats our question (names compare case-insensitively: servers may echo 0x20 case). */
-function answers(response: Response, name: string, type: string): boolean {
-  const question = response.questions?.[0];
-  return question !== undefined && question.type === type && sameName(question.name, name);
 }
 
 function rcodeOf(response: Response): string {
@@ -404,10 +420,6 @@ function errorText(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return code;
   return error instanceof Error ? error.message : String(error);
-}
-
-function sameName(a: string, b: string): boolean {
-  return normalizeHostname(a) === normalizeHostname(b);
 }
 
 function minTtl(current: number | undefined, ttl: number | undefined): number | undefined {

@@ -157,13 +157,17 @@ async function systemAnswer(name: string, ctx: RunContext): Promise<DnsAnswer> {
   const left = ctx.settings.timeoutMs - answer.ms;
   if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50) return answer;
   const direct = await Promise.all(nameservers.map((ns) => resolveWithServer(name, ns, { ...stepOptions(ctx), timeoutMs: left })));
+  const ms = answer.ms + Math.max(...direct.map((d) => d.ms));
+  // A nameserver whose answers cannot be read is what getaddrinfo's "temporary failure" was about: name it.
+  const malformed = direct.find((d) => d.outcome === 'malformed');
+  if (malformed) return { ...answer, outcome: 'malformed', error: `EAI_AGAIN; nameserver ${malformed.resolver}: ${malformed.error}`, ms };
   if (direct.some((d) => d.outcome !== 'timeout' && d.outcome !== 'error')) return answer;
   const down = direct.map((d) => `${d.resolver} ${d.outcome === 'timeout' ? 'silent' : (d.error ?? 'error')}`).join(', ');
   return {
     ...answer,
     outcome: direct.some((d) => d.outcome === 'timeout') ? 'timeout' : 'error',
     error: `EAI_AGAIN, and no nameserver answers: ${down}`,
-    ms: answer.ms + Math.max(...direct.map((d) => d.ms)),
+    ms,
   };
 }
 

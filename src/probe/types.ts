@@ -19,7 +19,7 @@ export const HOSTNAME_POLICIES: readonly HostnamePolicy[] = ['privatelink', 'pub
 export type Status = 'healthy' | 'degraded' | 'unhealthy';
 export type Overall = Status | 'unknown';
 
-/** Stable verdict codes (product.md §1). Extend, never rename: dashboards and fleet queries use them. */
+/** Stable verdict codes. Extend, never rename: dashboards and fleet queries use them. */
 export const CODE_STATUS = {
   OK: 'healthy',
   DNS_NXDOMAIN: 'unhealthy',
@@ -32,6 +32,8 @@ export const CODE_STATUS = {
   DNS_UNEXPECTED_ADDRESS: 'unhealthy',
   /** Added: a resolver error that is none of the above (socket error, unexpected errno). */
   DNS_FAILED: 'unhealthy',
+  /** Added: the server's answer does not decode, its records are cut short, or only responses to other queries came. */
+  DNS_MALFORMED: 'unhealthy',
   TCP_REFUSED: 'unhealthy',
   TCP_TIMEOUT: 'unhealthy',
   TCP_UNREACHABLE: 'unhealthy',
@@ -103,7 +105,22 @@ export interface ProbeSettings {
 
 // ---- DNS --------------------------------------------------------------------------------------
 
-export type DnsOutcome = 'ok' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'no-answer' | 'cname-loop' | 'error';
+/**
+ * `cname-too-long`: a chain longer than the walk follows, no name repeated. `malformed`: an answer to our
+ * query that does not decode or whose records are cut short or invalid, or, by the deadline, nothing but
+ * responses to other queries.
+ */
+export type DnsOutcome =
+  | 'ok'
+  | 'nxdomain'
+  | 'servfail'
+  | 'refused'
+  | 'timeout'
+  | 'no-answer'
+  | 'cname-loop'
+  | 'cname-too-long'
+  | 'malformed'
+  | 'error';
 
 /** What one resolver said about one name. */
 export interface DnsAnswer {

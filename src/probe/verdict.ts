@@ -46,6 +46,9 @@ const DNS_CODES: Record<Exclude<DnsOutcome, 'ok'>, Code> = {
   timeout: 'DNS_TIMEOUT',
   'no-answer': 'DNS_NO_ANSWER',
   'cname-loop': 'DNS_CNAME_LOOP',
+  // The same code: dashboards already read DNS_CNAME_LOOP as "the chain cannot be followed"; the reason says which.
+  'cname-too-long': 'DNS_CNAME_LOOP',
+  malformed: 'DNS_MALFORMED',
   error: 'DNS_FAILED',
 };
 
@@ -107,6 +110,18 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
       }
       case 'cname-loop':
         return verdictOf(code, `${host} has a CNAME loop${chain} at ${via}: fix the CNAME records in the zone`);
+      case 'cname-too-long':
+        return verdictOf(
+          code,
+          `${host} has a CNAME chain too long to follow at ${via} (${answer.error}: ${answer.cname[0]} > … > ${answer.cname.at(-1)}): ` +
+            'shorten the chain in the zone; resolvers give up after that many aliases',
+        );
+      case 'malformed':
+        return verdictOf(
+          code,
+          `${via} sent a malformed answer for ${host} (${answer.error}): something between this device and the resolver, such as a broken ` +
+            'middlebox or DNS proxy, mangles DNS traffic, or the resolver itself is faulty; query it from another host to tell which',
+        );
       case 'error':
         return verdictOf(code, `could not ask ${via} about ${host} (${answer.error ?? 'error'}): check the resolver's address and that it is reachable from this network`);
       case 'no-answer':

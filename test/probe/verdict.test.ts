@@ -80,6 +80,8 @@ describe('verdict table', () => {
     ['timeout', 'DNS_TIMEOUT'],
     ['no-answer', 'DNS_NO_ANSWER'],
     ['cname-loop', 'DNS_CNAME_LOOP'],
+    ['cname-too-long', 'DNS_CNAME_LOOP'],
+    ['malformed', 'DNS_MALFORMED'],
     ['error', 'DNS_FAILED'],
   ] as const)('DNS outcome %s gives %s', (outcome, code) => {
     const v = dnsVerdict(input({ dns: dns({ answers: [answer({ outcome, addresses: [] })], addresses: [] }) }));

@@ -1,14 +1,16 @@
-// A real DNS server on loopback for tests, the benchmark and the demo (testing.md, "Real parts, not mocks"):
-// UDP and TCP on one port, built on dns-packet. It answers from a record list the way a recursive
-// resolver would (chasing CNAMEs within one response unless `chase: false`), and plays scripted faults per
-// name: NXDOMAIN, SERVFAIL, REFUSED, silence, truncation. Malformed packets are ignored.
+// A real DNS server on loopback for tests, the benchmark and the demo, so the probe's DNS step is tested
+// against the wire protocol rather than a mock: UDP and TCP on one port, built on dns-packet. It answers
+// from a record list the way a recursive resolver would (chasing CNAMEs within one response unless
+// `chase: false`), and plays scripted faults per name: NXDOMAIN, SERVFAIL, REFUSED, silence, truncation,
+// and the hostile answers of dns-hostile.ts. Malformed queries are ignored.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, Packet } from 'dns-packet';
 import { formatServerEndpoint, normalizeHostname as normalize } from '../../src/probe/hostname.js';
+import { hostileResponse, isHostile, type HostileBehaviour } from './dns-hostile.js';
 
-export type Behaviour = 'answer' | 'nxdomain' | 'servfail' | 'refused' | 'silent' | 'truncate';
+export type Behaviour = 'answer' | 'nxdomain' | 'servfail' | 'refused' | 'silent' | 'truncate' | HostileBehaviour;
 
 export interface ZoneRecord {
   name: string;
@@ -115,7 +117,9 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
     const rcode = FAULT_RCODES[behaviour];
     if (rcode !== undefined) return dnsPacket.encode(header(rcode));
     const found = lookUp(normalize(question.name), question.type);
-    const response = dnsPacket.encode({ ...header(found.rcode), answers: found.answers });
+    const answer = { ...header(found.rcode), answers: found.answers };
+    if (isHostile(behaviour)) return hostileResponse(behaviour, answer);
+    const response = dnsPacket.encode(answer);
     return transport === 'udp' && response.length > UDP_LIMIT ? truncated() : response;
   }
 
