@@ -1,6 +1,7 @@
 // One probe run: every target concurrently, each through at most four sequential steps (DNS, TCP, TLS,
 // counterpart TLS), each bounded by `timeoutMs`, so a run ends within 4 × timeoutMs whatever the number of
-// targets. Sockets and lookups share one in-flight bound. Everything outside comes in through `deps`.
+// targets. Sockets and lookups share one in-flight bound, and each step gets a signal of its own that aborts
+// with the run's (step-signals.ts). Everything outside comes in through `deps`.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { classifyAddress, parsePrivateRanges, type PrivateRanges } from './address.js';
@@ -8,7 +9,8 @@ import { defaultPorts, describeName, isTlsPort, type NameInfo } from './catalogu
 import type { ProbeDeps } from './deps.js';
 import { resolveSystem, resolveWithServer } from './dns.js';
 import { createLimiter, type Limiter } from './limit.js';
-import { openTcp, probeTcp } from './tcp.js';
+import { StepSignals } from './step-signals.js';
+import { openTcp, probeTcp, type StepOptions } from './tcp.js';
 import { probeTls, sharedTrust, type TlsTrust } from './tls.js';
 import type {
   ClassifiedAddress,
@@ -37,7 +39,7 @@ interface RunContext {
   limiter: Limiter;
   trust: TlsTrust;
   ranges: PrivateRanges;
-  signal?: AbortSignal;
+  steps: StepSignals;
 }
 
 export async function runProbe(targets: readonly TargetSpec[], settings: ProbeSettings, deps: ProbeDeps, options: RunOptions = {}): Promise<RunResult> {
@@ -47,11 +49,11 @@ export async function runProbe(targets: readonly TargetSpec[], settings: ProbeSe
     limiter: createLimiter(settings.maxInFlight),
     trust: sharedTrust(settings.caPem),
     ranges: parsePrivateRanges(settings.privateRanges),
-    signal: options.signal,
+    steps: new StepSignals(options.signal),
   };
   const startedAt = new Date(deps.now()).toISOString();
   const t0 = deps.elapsed();
-  const results = await Promise.all(targets.map((t) => probeTarget(t, ctx)));
+  const results = await Promise.all(targets.map((t) => probeTarget(t, ctx))).finally(() => ctx.steps.close());
   return {
     runId: options.runId ?? randomUUID(),
     startedAt,
@@ -111,8 +113,9 @@ async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetR
   };
 }
 
-function stepOptions(ctx: RunContext) {
-  return { timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal: ctx.signal };
+/** One step in flight: it holds a limiter slot and its own abort signal until it ends. */
+function step<T>(ctx: RunContext, work: (opts: StepOptions) => Promise<T>): Promise<T> {
+  return ctx.limiter.run(() => ctx.steps.run((signal) => work({ timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal })));
 }
 
 /** Every resolver asked about the name and its counterpart at once: one step, bounded by timeoutMs. */
@@ -124,8 +127,8 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
   const { settings } = ctx;
   const useSystem = settings.systemDns || settings.dnsServers.length === 0;
   const ask = (n: string): Array<Promise<DnsAnswer>> => [
-    ...(useSystem ? [ctx.limiter.run(() => systemAnswer(n, ctx))] : []),
-    ...settings.dnsServers.map((server) => ctx.limiter.run(() => resolveWithServer(n, server, stepOptions(ctx)))),
+    ...(useSystem ? [step(ctx, (opts) => systemAnswer(n, ctx, opts))] : []),
+    ...settings.dnsServers.map((server) => step(ctx, (opts) => resolveWithServer(n, server, opts))),
   ];
   const t0 = ctx.deps.elapsed();
   const [answers, counterpartAnswers] = await Promise.all([
@@ -151,12 +154,12 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
  * cannot say which) its nameservers are asked directly with what is left of the step: when none of them answers
  * at all, the failure is the resolver's own (timeout, or `error` such as ECONNREFUSED), not the zone's.
  */
-async function systemAnswer(name: string, ctx: RunContext): Promise<DnsAnswer> {
-  const answer = await resolveSystem(name, ctx.deps.lookup, stepOptions(ctx));
+async function systemAnswer(name: string, ctx: RunContext, opts: StepOptions): Promise<DnsAnswer> {
+  const answer = await resolveSystem(name, ctx.deps.lookup, opts);
   const nameservers = ctx.settings.systemNameservers ?? [];
   const left = ctx.settings.timeoutMs - answer.ms;
   if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50) return answer;
-  const direct = await Promise.all(nameservers.map((ns) => resolveWithServer(name, ns, { ...stepOptions(ctx), timeoutMs: left })));
+  const direct = await Promise.all(nameservers.map((ns) => ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left }))));
   const ms = answer.ms + Math.max(...direct.map((d) => d.ms));
   // A nameserver whose answers cannot be read is what getaddrinfo's "temporary failure" was about: name it.
   const malformed = direct.find((d) => d.outcome === 'malformed');
@@ -199,23 +202,23 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
   }
   const [first, ...others] = targets as [string, ...string[]];
   const [{ tcp: firstTcp, tls }, ...otherTcp] = await Promise.all([
-    ctx.limiter.run(() => connectAndShake(first, port, speaksTls, input, ctx)),
-    ...others.map((address) => ctx.limiter.run(async () => ({ tcp: await probeTcp(address, port, ctx.deps.connect, stepOptions(ctx)), tls: undefined }))),
+    step(ctx, (opts) => connectAndShake(first, port, speaksTls, input, ctx, opts)),
+    ...others.map((address) => step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts), tls: undefined }))),
   ]);
   const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
   const verdict = portVerdict(input, { port, tcp, tls });
   return { port, ok: verdict.status !== 'unhealthy', code: verdict.code, reason: verdict.reason, tcp, ...(tls ? { tls } : {}) };
 }
 
-async function connectAndShake(address: string, port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
-  const { result: tcp, socket } = await openTcp(address, port, ctx.deps.connect, stepOptions(ctx));
+async function connectAndShake(address: string, port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext, opts: StepOptions): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
+  const { result: tcp, socket } = await openTcp(address, port, ctx.deps.connect, opts);
   if (!socket) return { tcp, tls: undefined };
   if (!speaksTls) {
     socket.destroy();
     return { tcp, tls: undefined };
   }
   const tls = await probeTls(address, port, input.host, ctx.trust, {
-    ...stepOptions(ctx),
+    ...opts,
     socket,
     now: ctx.deps.now,
     knownRoots: ctx.settings.knownRoots,
