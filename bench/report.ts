@@ -7,7 +7,7 @@ export interface Figure {
   id: string;
   figure: string;
   value: number;
-  unit: 'ratio' | 'ms';
+  unit: 'ratio' | 'ms' | 'MB';
   /** The figure is met when value ≤ goal. */
   goal: number;
 }
@@ -17,7 +17,7 @@ export function met(f: Figure): boolean {
 }
 
 export function formatFigures(figures: readonly Figure[]): string {
-  const show = (f: Figure, n: number) => (f.unit === 'ratio' ? n.toFixed(2) : `${Math.round(n)} ms`);
+  const show = (f: Figure, n: number) => (f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'MB' ? `${n.toFixed(2)} MB` : `${Math.round(n)} ms`);
   return table(
     ['figure', 'value', 'goal', 'met?'],
     figures.map((f) => [f.figure, show(f, f.value), `≤ ${show(f, f.goal)}`, met(f) ? 'yes' : 'NO']),

@@ -1,7 +1,10 @@
 // `npm run bench`: the probe engine against bare Node primitives doing the same work, side by side in one
 // process and one run, on loopback fixtures served by a child process (fixtures.ts). Every figure is a
 // ratio or a difference measured within the run (testing.md tier 3); nothing here is asserted in CI.
+import { execFile } from 'node:child_process';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describeName } from '../src/probe/catalogue.js';
 import { realDeps } from '../src/probe/deps.js';
 import { runProbe } from '../src/probe/run.js';
@@ -28,6 +31,8 @@ const WATCHDOG_MS = 5 * 60_000;
 const RATIO_GOAL = 1.3;
 const LATENCY_GOAL = 1.5;
 const SILENT_GOAL_MS = 100;
+const HISTORY_GOAL_MB = 2;
+const HISTORY_PAIRS = 5;
 
 const deps = realDeps();
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -158,6 +163,27 @@ async function silentDns(land: RemoteLandscape) {
   return { timeoutMs: SILENT_TIMEOUT_MS, healthyTargets: SILENT_HEALTHY, wallsMs: walls, setAside, overrunMs };
 }
 
+/**
+ * Figure 4: what a full run history costs (32 targets × 288 runs), in fresh processes with and without it
+ * (history-memory.ts), alternating; the medians of JS memory (heap + array buffers) and resident memory.
+ */
+async function historyMemory() {
+  const script = fileURLToPath(new URL('./history-memory.js', import.meta.url));
+  const sample = async (mode: 'with' | 'without') => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', script, mode]);
+    return JSON.parse(stdout) as { jsBytes: number; rssBytes: number };
+  };
+  const js: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < HISTORY_PAIRS; i++) {
+    const [a, b] = [await sample('with'), await sample('without')];
+    js.push(a.jsBytes - b.jsBytes);
+    rss.push(a.rssBytes - b.rssBytes);
+  }
+  const mb = (n: number) => round(n / 1048576, 2);
+  return { jsMb: mb(median(js)), rssMb: mb(median(rss)), jsMbPairs: js.map(mb), rssMbPairs: rss.map(mb) };
+}
+
 async function main(): Promise<void> {
   const env = environment();
   console.log(`privatelink-probe bench — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.date}`);
@@ -175,6 +201,8 @@ async function main(): Promise<void> {
     const latency = await compareLatency(slow);
     console.log(`  one silent DNS name among ${SILENT_HEALTHY} healthy targets, timeoutMs ${SILENT_TIMEOUT_MS} …`);
     const silent = await silentDns(fast);
+    console.log('  a full run history (32 targets × 288 runs), with and without, in fresh processes …');
+    const history = await historyMemory();
     const drops1 = udpReceiveDrops();
     const udpDrops = drops0 === undefined || drops1 === undefined ? null : drops1 - drops0;
 
@@ -185,6 +213,7 @@ async function main(): Promise<void> {
       ]),
       { id: 'latency-100-vs-1', figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`, value: latency.engineRatio, unit: 'ratio', goal: LATENCY_GOAL },
       { id: 'silent-dns-overrun', figure: `silent DNS among ${SILENT_HEALTHY}: wall − timeoutMs`, value: silent.overrunMs, unit: 'ms', goal: SILENT_GOAL_MS },
+      { id: 'history-memory', figure: 'run history, 32 targets × 288 runs: JS memory', value: history.jsMb, unit: 'MB', goal: HISTORY_GOAL_MB },
     ];
     const missed = figures.filter((f) => !met(f));
     const { trustCpuMs: trust, dnsQueriesPerTarget: queries } = work;
@@ -213,6 +242,7 @@ async function main(): Promise<void> {
     console.log(`${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`);
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
     for (const run of silent.setAside) console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
+    console.log(`run history, 32 targets × 288 runs, with − without: JS ${history.jsMb} MB, resident ${history.rssMb} MB (medians of ${HISTORY_PAIRS} pairs; resident memory moves with the heap's growth, not only with what is kept)`);
     console.log(`memory after the 100-target runs: RSS ${memoryMb.rss} MB, heap used ${memoryMb.heapUsed} MB of ${memoryMb.heapTotal} MB, external ${memoryMb.external} MB`);
     console.log('');
     for (const note of notes) console.log(`- ${note}`);
@@ -227,6 +257,7 @@ async function main(): Promise<void> {
         bySize,
         latency,
         silentDns: silent,
+        historyMemory: history,
         ...work,
         udpReceiveDrops: udpDrops,
         memoryAfter100TargetsMb: memoryMb,

@@ -5,7 +5,7 @@
 // verdict the last run measured: one verdict change (one alert) when flapping starts and one when it ends,
 // instead of one per flip.
 import { overallOf } from '../probe/run.js';
-import type { Code, RunResult, Status, TargetResult } from '../probe/types.js';
+import type { RunResult, TargetResult } from '../probe/types.js';
 
 export interface FlappingRule {
   /** Verdict changes within the window that flag a target. */
@@ -20,21 +20,6 @@ export interface FlappingRule {
  */
 export const DEFAULT_FLAPPING: FlappingRule = { changes: 4, window: 12 };
 
-/** A target's verdict in one run, as the rule compares it. */
-export interface Verdict {
-  status: Status;
-  code: Code;
-}
-
-/** How many times the verdict changed within the last `window` runs of `verdicts` (oldest first). */
-export function changesInWindow(verdicts: readonly Verdict[], window: number): number {
-  let changes = 0;
-  for (let i = Math.max(1, verdicts.length - window); i < verdicts.length; i++) {
-    if (verdicts[i]!.status !== verdicts[i - 1]!.status || verdicts[i]!.code !== verdicts[i - 1]!.code) changes++;
-  }
-  return changes;
-}
-
 /** Flagged at the threshold; cleared only after a whole stable window; otherwise as before. */
 export function nextFlag(wasFlapping: boolean, changes: number, rule: FlappingRule): boolean {
   if (changes >= rule.changes) return true;
@@ -48,7 +33,7 @@ export function withFlapping(run: RunResult, flagged: ReadonlyMap<string, { chan
   const targets = run.targets.map((t): TargetResult => {
     const flag = flagged.get(t.name);
     if (!flag) return t;
-    const measured: Verdict = { status: t.status, code: t.code };
+    const measured = { status: t.status, code: t.code };
     return {
       ...t,
       status: 'degraded',

@@ -2,7 +2,7 @@
 // comes and goes. Fixed memory whatever the interval: each target keeps its last `capacity` runs in typed
 // arrays allocated once (288 runs: 24 hours at the default 5-minute interval, ≈ 7 KB a target), and only the
 // targets of the latest run are kept, so a configuration that churns through names leaves nothing behind.
-import { changesInWindow, nextFlag, type FlappingRule, type Verdict } from './flapping.js';
+import { nextFlag, type FlappingRule } from './flapping.js';
 import { CODE_STATUS, type Code, type RunResult, type Status, type TargetResult } from '../probe/types.js';
 
 export const HISTORY_RUNS = 288;
@@ -27,6 +27,8 @@ class TargetRing {
   private readonly at: Float64Array;
   private readonly status: Uint8Array;
   private readonly code: Uint8Array;
+  /** 1 where the verdict (status or code) differs from the run before. */
+  private readonly changed: Uint8Array;
   /** dns, tcp, tls per entry. */
   private readonly ms: Float32Array;
   private next = 0;
@@ -34,37 +36,52 @@ class TargetRing {
   /** Verdict changes since the process started (for the Prometheus counter). */
   changesTotal = 0;
   flapping = false;
-  flappingChanges = 0;
 
   constructor(readonly capacity: number) {
     this.at = new Float64Array(capacity);
     this.status = new Uint8Array(capacity);
     this.code = new Uint8Array(capacity);
+    this.changed = new Uint8Array(capacity);
     this.ms = new Float32Array(capacity * 3);
   }
 
   push(e: HistoryEntry): void {
-    const last = this.size > 0 ? this.entry(this.size - 1) : undefined;
-    if (last && (last.status !== e.status || last.code !== e.code)) this.changesTotal++;
     const i = this.next;
-    this.at[i] = e.at;
+    const last = (i - 1 + this.capacity) % this.capacity;
     this.status[i] = STATUSES.indexOf(e.status);
     this.code[i] = CODES.indexOf(e.code);
+    const changed = this.size > 0 && (this.status[i] !== this.status[last] || this.code[i] !== this.code[last]);
+    this.changed[i] = changed ? 1 : 0;
+    if (changed) this.changesTotal++;
+    this.at[i] = e.at;
     [e.dnsMs, e.tcpMs, e.tlsMs].forEach((ms, k) => (this.ms[i * 3 + k] = ms ?? NO_TIME));
     this.next = (i + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
   }
 
+  private index(k: number): number {
+    return (this.next - this.size + k + this.capacity) % this.capacity;
+  }
+
   /** The k-th kept entry, oldest first. */
   entry(k: number): HistoryEntry {
-    const i = (this.next - this.size + k + this.capacity) % this.capacity;
+    const i = this.index(k);
     const time = (n: number) => (this.ms[i * 3 + n]! === NO_TIME ? undefined : Math.round(this.ms[i * 3 + n]!));
     return { at: this.at[i]!, status: STATUSES[this.status[i]!]!, code: CODES[this.code[i]!]!, dnsMs: time(0), tcpMs: time(1), tlsMs: time(2) };
   }
 
-  verdicts(last: number): Verdict[] {
-    const from = Math.max(0, this.size - last);
-    return Array.from({ length: this.size - from }, (_, k) => this.entry(from + k));
+  /** Verdict changes among the last `runs` kept runs (each counted against the run before it). */
+  changes(runs: number): number {
+    let n = 0;
+    for (let k = Math.max(0, this.size - runs); k < this.size; k++) n += this.changed[this.index(k)]!;
+    return n;
+  }
+
+  /** Kept runs that were not unhealthy. */
+  upRuns(): number {
+    let n = 0;
+    for (let k = 0; k < this.size; k++) if (STATUSES[this.status[this.index(k)]!] !== 'unhealthy') n++;
+    return n;
   }
 }
 
@@ -115,10 +132,8 @@ export class RunHistory implements HistoryReader {
       let ring = this.rings.get(t.name);
       if (!ring) this.rings.set(t.name, (ring = new TargetRing(this.capacity)));
       ring.push(entryOf(t, at));
-      // One more than the window: the window's first run changed or not from the run before it.
-      const changes = changesInWindow(ring.verdicts(rule.window + 1), rule.window);
+      const changes = ring.changes(rule.window);
       ring.flapping = nextFlag(ring.flapping, changes, rule);
-      ring.flappingChanges = changes;
       if (ring.flapping) flagged.set(t.name, { changes });
     }
     return flagged;
@@ -135,9 +150,8 @@ export class RunHistory implements HistoryReader {
   summary(name: string): HistorySummary | undefined {
     const ring = this.rings.get(name);
     if (!ring || ring.size === 0) return undefined;
-    const verdicts = ring.verdicts(ring.size);
-    const up = verdicts.filter((v) => v.status !== 'unhealthy').length;
-    return { runs: ring.size, changes: changesInWindow(verdicts, ring.size), availabilityPct: Math.round((1000 * up) / ring.size) / 10 };
+    // The oldest kept run's change was against a run no longer kept: not counted.
+    return { runs: ring.size, changes: ring.changes(ring.size - 1), availabilityPct: Math.round((1000 * ring.upRuns()) / ring.size) / 10 };
   }
 
   /** Verdict changes per target since the process started. */
