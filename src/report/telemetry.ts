@@ -63,8 +63,8 @@ export interface TelemetryTarget {
   reason: string;
   dns: TelemetryDns;
   ports: TelemetryPort[];
-  /** While `code` is FLAPPING: the verdict changes counted, the window, and what this run measured. */
-  flapping?: TargetResult['flapping'];
+  /** While `code` is FLAPPING: the verdict changes counted, the window, and the code this run measured. */
+  flapping?: { changes: number; window: number; measured: Code };
 }
 
 export interface TelemetryDns {
@@ -233,7 +233,7 @@ function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTar
       counterpartAnswers: detail.counterpartAnswers ? t.dns.counterpartAnswers.map((a) => telemetryAnswer(a, detail)) : undefined,
     }),
     ports: t.ports.map((p, i) => telemetryPort(p, firstPortWithCert(t.ports, i), detail)),
-    ...(t.flapping ? { flapping: t.flapping } : {}),
+    ...(t.flapping ? { flapping: { changes: t.flapping.changes, window: t.flapping.window, measured: t.flapping.measured.code } } : {}),
   };
 }
 

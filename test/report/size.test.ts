@@ -1,18 +1,29 @@
 // The size limits, measured on generated worst cases (factory.ts): 32 targets × 3 ports, every target
 // failing with the longest code, 512-byte multi-byte reasons, IPv6 address lists, long CNAME chains, all
-// 20 audit findings with 512-byte texts, and the desired-key acknowledgements for 32 targets.
+// 20 audit findings with 512-byte texts, the desired-key acknowledgements for 32 targets, and every target
+// flagged as flapping with a full history summary.
 import { describe, expect, it } from 'vitest';
 import { isTwinSafe } from '../../src/config/twin-safe.js';
 import { jsonBytes } from '../../src/report/budget.js';
 import { reportedSections, SECTIONS_BUDGET_BYTES, type ReportedSections } from '../../src/report/reported.js';
 import { telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
+import type { RunResult } from '../../src/probe/types.js';
 import { acknowledgements, PATHOLOGICAL, worstCaseRun, worstEdge, WORST_STRINGS, type WorstCase } from './factory.js';
 
 const KB = 1024;
 
-function reportedDocument(worst: WorstCase, budgetBytes?: number): { doc: Record<string, unknown>; sections: ReportedSections } {
+/** Every target flagged as flapping, with a full history behind it: the most the twin and telemetry carry. */
+function flappingWorstCase(worst: WorstCase): RunResult {
   const run = worstCaseRun(worst);
-  const sections = reportedSections(run, { edge: worstEdge(worst.hostLength), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1, budgetBytes });
+  const flapping = { changes: 288, window: 288, measured: { status: 'unhealthy' as const, code: 'TLS_HOSTNAME_MISMATCH' as const } };
+  return { ...run, targets: run.targets.map((t) => ({ ...t, flapping })) };
+}
+const fullHistory = () => ({ runs: 288, changes: 287, availabilityPct: 33.3 });
+
+function reportedDocument(worst: WorstCase, budgetBytes?: number): { doc: Record<string, unknown>; sections: ReportedSections } {
+  const run = flappingWorstCase(worst);
+  const ctx = { edge: worstEdge(worst.hostLength), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1, budgetBytes, history: fullHistory };
+  const sections = reportedSections(run, ctx);
   return { doc: { ...acknowledgements(run), ...sections }, sections };
 }
 
@@ -50,6 +61,7 @@ describe('reported document size', () => {
     expect(Buffer.byteLength(target.reason!)).toBeGreaterThan(190);
     expect(target.dns.cname).toBeDefined();
     expect(target.ports['443']!.tlsMs).toBe(1234);
+    expect(target).toMatchObject({ history: fullHistory(), measured: 'TLS_HOSTNAME_MISMATCH' });
   });
 
   it('at the floor every target still says status, code, host, since when and where DNS leads', () => {
@@ -64,7 +76,7 @@ describe('reported document size', () => {
 
 describe('telemetry size', () => {
   it('under 64 KB for 32 targets × 3 ports with the worst strings', () => {
-    const body = telemetryBody(worstCaseRun(WORST_STRINGS), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+    const body = telemetryBody(flappingWorstCase(WORST_STRINGS), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
     expect(body.targets).toHaveLength(32);
     expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
   });
@@ -72,7 +84,7 @@ describe('telemetry size', () => {
   // Three resolvers × 8 addresses, connectTo all and 253-character names at once: the floor is ≈ 68 KB,
   // over the 64 KB §5 aims for but far under the 256 KB IoT Hub accepts.
   it('under IoT Hub\'s 256 KB message limit with everything at its maximum at once', () => {
-    const body = telemetryBody(worstCaseRun(PATHOLOGICAL), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+    const body = telemetryBody(flappingWorstCase(PATHOLOGICAL), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
     expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(256 * KB);
   });
 });
