@@ -1,10 +1,10 @@
-// The desired-properties state machine the hub layer drives (product.md §3). Pure: each step returns a
+// The desired-properties state machine the hub layer drives. Pure: each step returns a
 // new state plus what to do — apply a changed configuration, report an acknowledgement.
 //
 // IoT Hub keeps the desired document as written, so the document here is always the merged one, valid
 // or not: a rejected version stays rejected through later patches until one patches the fault away,
 // and meanwhile the last good configuration keeps running.
-import { acknowledge, acknowledgementPatch, reportedAcknowledgements } from './acknowledge.js';
+import { acknowledge, reportedAcknowledgements } from './acknowledge.js';
 import type { JsonObject } from './json.js';
 import { desiredVersion, mergeDesired } from './merge.js';
 import type { ConfigError, DesiredDoc, ModuleConfig } from './model.js';
@@ -69,12 +69,12 @@ function evaluate(state: ConfigState, desired: DesiredDoc, version: number | und
   const errors = result.ok ? [] : result.errors;
   // A document without `$version` (never from IoT Hub) is acknowledged under the last version known.
   const av = version ?? state.version ?? 0;
-  const ack = acknowledge(desired, av, result, state.config);
+  const { ack, patch } = acknowledge(desired, av, result, state.config, state.acknowledged);
   return {
     state: { desired, version: version ?? state.version, config, errors, acknowledged: ack },
     changed: !sameConfig(config, state.config),
     versionChanged,
-    ack: acknowledgementPatch(state.acknowledged, ack),
+    ack: patch,
     errors,
   };
 }

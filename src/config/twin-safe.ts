@@ -59,3 +59,23 @@ export function fitString(text: string, maxBytes = TWIN_MAX_STRING_BYTES): strin
   }
   return out + ellipsis;
 }
+
+/**
+ * `text` cut so that its JSON form, quotes excluded, takes at most `maxBytes` UTF-8 bytes, ending in '…' when
+ * cut. For a fixed worst-case size: a control character escapes to six bytes (`\u0000`), so `fitString` alone
+ * would let 512 of them weigh 3 KB in the twin. Never longer than `fitString(text, maxBytes)`.
+ */
+export function fitJsonString(text: string, maxBytes: number): string {
+  const size = (part: string) => utf8Bytes(JSON.stringify(part)) - 2;
+  if (size(text) <= maxBytes) return text;
+  const ellipsis = '…';
+  let budget = maxBytes - size(ellipsis);
+  let out = '';
+  for (const char of text) {
+    const bytes = size(char);
+    if (bytes > budget) break;
+    out += char;
+    budget -= bytes;
+  }
+  return out + ellipsis;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledge, acknowledgementPatch, reportedAcknowledgements } from '../../src/config/acknowledge.js';
+import { acknowledge, reportedAcknowledgements } from '../../src/config/acknowledge.js';
+import type { JsonObject } from '../../src/config/json.js';
 import type { DesiredDoc } from '../../src/config/model.js';
 import { twinSafetyViolation } from '../../src/config/twin-safe.js';
 import { DEFAULT_CONFIG, validateDesired } from '../../src/config/validate.js';
@@ -14,7 +15,12 @@ const good: DesiredDoc = {
 };
 
 function ack(desired: DesiredDoc, version: number, lastGood = DEFAULT_CONFIG) {
-  return acknowledge(desired, version, validateDesired(desired), lastGood);
+  return acknowledge(desired, version, validateDesired(desired), lastGood).ack;
+}
+
+/** The patch acknowledging `desired` over the acknowledgement `previous`. */
+function patchOver(previous: JsonObject, desired: DesiredDoc, version: number) {
+  return acknowledge(desired, version, validateDesired(desired), DEFAULT_CONFIG, previous).patch;
 }
 
 describe('acknowledge an accepted version', () => {
@@ -85,31 +91,57 @@ describe('acknowledge a rejected version', () => {
     expect(twinSafetyViolation(many)).toBeUndefined();
   });
 
-  it('does not acknowledge a desired key named like a reported section, but names its fault elsewhere', () => {
-    const clash = ack({ status: 'x', timeoutMs: 1000 }, 10);
-    expect(Object.keys(clash)).toEqual(['timeoutMs']);
+  it('does not acknowledge a desired key named like a reported section in place, but names it and its fault elsewhere', () => {
+    const clash = ack({ status: 'x', timeoutMs: 1000, unknownKeys: 'y' }, 10);
+    expect(Object.keys(clash)).toEqual(['timeoutMs', 'unknownKeys']);
     expect(clash.timeoutMs).toMatchObject({ ac: 400, value: 5000, ad: expect.stringContaining("status: unknown key 'status'") });
+    expect(clash.unknownKeys).toMatchObject({ value: 'status,unknownKeys', ac: 400, av: 10, ad: expect.stringMatching(/^2 unknown desired keys, /) });
   });
 });
 
-describe('acknowledgementPatch', () => {
+describe('acknowledge unknown keys', () => {
+  it('acknowledges the first 8 in place and names the others, in document order, in unknownKeys', () => {
+    const unknown = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`extra${i}`, i]));
+    const acks = ack({ intervalSeconds: 60, ...unknown, 'not a key': 1 }, 3);
+    expect(Object.keys(acks)).toEqual(['intervalSeconds', ...Array.from({ length: 8 }, (_, i) => `extra${i}`), 'unknownKeys']);
+    expect(acks.extra0).toMatchObject({ value: null, ac: 400, av: 3, ad: expect.stringMatching(/^rejected, last good value kept: extra0: unknown key 'extra0'/) });
+    expect(acks.unknownKeys).toEqual({
+      value: 'extra8,extra9,extra10,not a key',
+      ac: 400,
+      av: 3,
+      ad: '4 unknown desired keys, not acknowledged one by one (value names them): delete them; the desired version is rejected while they are there',
+    });
+  });
+
+  it('names only the target names when their settings would not fit, and deletes the settings with the same patch', () => {
+    const host = (i: number) => `${'h'.repeat(63)}.${'x'.repeat(63)}.${'y'.repeat(63)}.t${i}.example.com`;
+    const pins = Array.from({ length: 8 }, (_, i) => `10.255.255.${240 + i}`);
+    const targets = Object.fromEntries(
+      Array.from({ length: 32 }, (_, i) => [`target${String(i).padStart(2, '0')}`, { host: host(i), ports: '1,2,3,4,5,6,7,8', expectedAddresses: pins }]),
+    );
+    const before = ack({ targets: { target00: { host: host(0) } } }, 1);
+    const { ack: acks, patch } = acknowledge({ targets }, 2, validateDesired({ targets }), DEFAULT_CONFIG, before);
+    expect(acks.targets).toMatchObject({ ac: 200, ad: 'applied', value: expect.stringMatching(/^target00,target01,.*,target31$/) });
+    // A string replaces the object: the twin keeps no target settings beside the names.
+    expect(patch.targets).toEqual(acks.targets);
+  });
+});
+
+describe('the acknowledgement patch', () => {
   it('writes null for keys acknowledged before and deleted since', () => {
     const before = ack({ intervalSeconds: 60, timeoutMs: 1000 }, 1);
-    const after = ack({ intervalSeconds: 60 }, 2);
-    expect(acknowledgementPatch(before, after)).toEqual({ intervalSeconds: { value: 60, ac: 200, av: 2, ad: 'applied' }, timeoutMs: null });
+    expect(patchOver(before, { intervalSeconds: 60 }, 2)).toEqual({ intervalSeconds: { value: 60, ac: 200, av: 2, ad: 'applied' }, timeoutMs: null });
   });
 
   it('writes null for a removed target and for a removed target field, which would otherwise linger', () => {
     const before = ack({ targets: { a: { host: 'a.example.com', kind: 'custom' }, b: { host: 'b.example.com' } } }, 1);
-    const after = ack({ targets: { a: { host: 'a.example.com' } } }, 2);
-    expect(acknowledgementPatch(before, after)).toEqual({
+    expect(patchOver(before, { targets: { a: { host: 'a.example.com' } } }, 2)).toEqual({
       targets: { value: { a: { host: 'a.example.com', kind: null }, b: null }, ac: 200, av: 2, ad: 'applied' },
     });
   });
 
   it('is the acknowledgement itself when nothing was reported before', () => {
-    const first = ack(good, 1);
-    expect(acknowledgementPatch({}, first)).toEqual(first);
+    expect(patchOver({}, good, 1)).toEqual(ack(good, 1));
   });
 
   it('picks acknowledgements out of a reported section read at start-up', () => {
@@ -121,6 +153,6 @@ describe('acknowledgementPatch', () => {
       $version: 12,
     };
     expect(reportedAcknowledgements(reported)).toEqual({ timeoutMs: reported.timeoutMs, foo: reported.foo });
-    expect(acknowledgementPatch(reportedAcknowledgements(reported), ack({}, 4))).toEqual({ timeoutMs: null, foo: null });
+    expect(patchOver(reportedAcknowledgements(reported), {}, 4)).toEqual({ timeoutMs: null, foo: null });
   });
 });

@@ -3,12 +3,13 @@
 // something the twin accepts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { acknowledge, RESERVED_REPORTED_KEYS } from '../../src/config/acknowledge.js';
+import { acknowledge, RESERVED_REPORTED_KEYS, UNKNOWN_KEYS_ENTRY } from '../../src/config/acknowledge.js';
 import type { JsonObject } from '../../src/config/json.js';
 import { parseList, parsePorts } from '../../src/config/lists.js';
 import { mergeDesired } from '../../src/config/merge.js';
 import { applyDesiredPatch, applyFullDesired, createConfigState } from '../../src/config/state.js';
 import { isTwinSafe, twinSafetyViolation } from '../../src/config/twin-safe.js';
+import { DESIRED_KEYS } from '../../src/config/model.js';
 import { contentKeys, DEFAULT_CONFIG, validateDesired } from '../../src/config/validate.js';
 
 // ---- generators ---------------------------------------------------------------------------------
@@ -82,11 +83,15 @@ const patch = fc.oneof(
   fc.dictionary(fc.oneof(twinKey, fc.constantFrom('intervalSeconds', 'dns', 'targets')), fc.constant(null), { maxKeys: 3 }),
 );
 
-/** Ack entries the module writes for a document: every present key except the reserved sections. */
+/**
+ * Ack entries the module writes for a document with a few unknown keys: every present key, except those named
+ * like a reported section or like `unknownKeys`, which that entry names instead.
+ */
 function acknowledgedKeys(doc: JsonObject): string[] {
-  return contentKeys(doc)
-    .filter((key) => !RESERVED_REPORTED_KEYS.includes(key))
-    .sort();
+  const known: readonly string[] = DESIRED_KEYS;
+  const listed = contentKeys(doc).filter((key) => !known.includes(key) && [...RESERVED_REPORTED_KEYS, UNKNOWN_KEYS_ENTRY].includes(key));
+  const inPlace = contentKeys(doc).filter((key) => !listed.includes(key));
+  return [...inPlace, ...(listed.length > 0 ? [UNKNOWN_KEYS_ENTRY] : [])].sort();
 }
 
 function depth(value: unknown): number {
@@ -131,7 +136,7 @@ describe('properties: validation and acknowledgement', () => {
     fc.assert(
       fc.property(desired, fc.nat(), (doc, version) => {
         const result = validateDesired(doc);
-        const ack = acknowledge(doc, version, result, DEFAULT_CONFIG);
+        const { ack } = acknowledge(doc, version, result, DEFAULT_CONFIG);
         expect(Object.keys(ack).sort()).toEqual(acknowledgedKeys(doc));
         for (const entry of Object.values(ack)) {
           expect(entry.ac).toBe(result.ok ? 200 : 400);
