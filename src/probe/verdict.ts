@@ -90,7 +90,8 @@ function inUse(dns: TargetDns): DnsAnswer | undefined {
 export function dnsVerdict(input: VerdictInput): Verdict | undefined {
   const { host, dns, name } = input;
   const answer = inUse(dns);
-  if (!answer) return undefined; // an IP literal: nothing was resolved
+  // An IP literal: nothing was resolved, but where it leads is judged as an answer's addresses are.
+  if (!answer) return addressVerdict(input, undefined);
   const via = answer.resolver === 'system' ? 'the system resolver' : `DNS server ${answer.resolver}`;
   if (answer.outcome !== 'ok') {
     const code = DNS_CODES[answer.outcome];
@@ -140,7 +141,23 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
         );
     }
   }
+  return addressVerdict(input, via);
+}
+
+/**
+ * The addresses connections would use: a public one (outside the private ranges), then one outside the pin.
+ * `via` names the resolver that gave them; undefined for an IP literal, which is held to the same rule.
+ */
+function addressVerdict(input: VerdictInput, via: string | undefined): Verdict | undefined {
+  const { host, dns, name } = input;
   const publicAddress = dns.addresses.find((a) => !a.private);
+  if (publicAddress && via === undefined) {
+    return verdictOf(
+      'DNS_PUBLIC_ADDRESS',
+      `${host} is a public address, outside the private ranges, so it is not connected to: a private endpoint has a private address; ` +
+        'configure its private address or name, or add the range to dns.privateRanges',
+    );
+  }
   if (publicAddress) {
     const proof = input.counterpartPrivate ?? [];
     const hint =
@@ -155,7 +172,7 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
     if (stray) {
       return verdictOf(
         'DNS_UNEXPECTED_ADDRESS',
-        `${host} resolves to ${stray.address}, not the pinned ${expected.join(', ')}: the DNS record is stale or the private endpoint was recreated; update the record or expectedAddresses`,
+        `${via === undefined ? host : `${host} resolves to ${stray.address}`}, not the pinned ${expected.join(', ')}: the DNS record is stale or the private endpoint was recreated; update the record or expectedAddresses`,
       );
     }
   }
