@@ -12,7 +12,15 @@ export interface TelemetryConfig {
   output: string;
   /** Send only when a verdict changed (plus a heartbeat every 24 runs). */
   onChangeOnly: boolean;
+  /**
+   * `auto`: full detail when a verdict, code or address changed, for `runNow` and every 12 runs, a summary
+   * otherwise; `full`: full detail every time.
+   */
+  detail: TelemetryDetailMode;
 }
+
+export const TELEMETRY_DETAIL_MODES = ['auto', 'full'] as const;
+export type TelemetryDetailMode = (typeof TELEMETRY_DETAIL_MODES)[number];
 
 /** When a target that keeps changing verdict is reported FLAPPING (see src/report/flapping.ts). */
 export interface FlappingConfig {

@@ -7,12 +7,12 @@ import { HOSTNAME_POLICIES, type ProbeSettings } from '../probe/types.js';
 import { own, type JsonObject } from './json.js';
 import { DEFAULT_FLAPPING } from '../report/flapping.js';
 import { HISTORY_RUNS } from '../report/history.js';
-import { DESIRED_KEYS, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
+import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
 import { Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readInteger, readList, readObject, readString } from './read.js';
 import { readTargets } from './targets.js';
 
 export const DEFAULT_INTERVAL_SECONDS = 300;
-export const DEFAULT_TELEMETRY: Readonly<TelemetryConfig> = { enabled: true, output: 'probeResults', onChangeOnly: false };
+export const DEFAULT_TELEMETRY: Readonly<TelemetryConfig> = { enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' };
 
 /** edgeHub output names are used in routes (`FROM /messages/modules/<m>/outputs/<output>`). */
 const OUTPUT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -116,14 +116,15 @@ function readRanges(value: unknown, faults: Faults): string[] | undefined {
 
 function readTelemetry(value: unknown, faults: Faults): TelemetryConfig | undefined {
   const path = ['telemetry'];
-  const fields = readObject(value, ['enabled', 'output', 'onChangeOnly'], path, faults);
+  const fields = readObject(value, ['enabled', 'output', 'onChangeOnly', 'detail'], path, faults);
   if (fields === undefined) return undefined;
   const boolean = (v: unknown, p: string[]) => readBoolean(v, p, faults);
   const enabled = readField(fields, path, 'enabled', DEFAULT_TELEMETRY.enabled, boolean);
   const output = readField(fields, path, 'output', DEFAULT_TELEMETRY.output, (v) => readOutput(v, faults));
   const onChangeOnly = readField(fields, path, 'onChangeOnly', DEFAULT_TELEMETRY.onChangeOnly, boolean);
-  if (enabled === undefined || output === undefined || onChangeOnly === undefined) return undefined;
-  return { enabled, output, onChangeOnly };
+  const detail = readField(fields, path, 'detail', DEFAULT_TELEMETRY.detail, (v, p) => readEnum(v, TELEMETRY_DETAIL_MODES, p, faults));
+  if (enabled === undefined || output === undefined || onChangeOnly === undefined || detail === undefined) return undefined;
+  return { enabled, output, onChangeOnly, detail };
 }
 
 function readFlapping(value: unknown, faults: Faults): FlappingConfig | undefined {

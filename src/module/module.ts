@@ -15,8 +15,8 @@ import { historyView, RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
 import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
 import { reportedSections, type ReportedSections } from '../report/reported.js';
-import { telemetryBody, telemetryMessage, type TelemetryBody } from '../report/telemetry.js';
-import { fingerprint, shouldSendTelemetry, shouldWriteReported } from '../report/write-policy.js';
+import { summaryBody, telemetryBody, telemetryMessage, type TelemetryBody } from '../report/telemetry.js';
+import { fingerprint, messageDetail, resultKey, shouldSendTelemetry, shouldWriteReported } from '../report/write-policy.js';
 import { createProbeMethod } from './probe-method.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { ModuleSnapshot, UpstreamView } from './snapshot.js';
@@ -71,6 +71,9 @@ export class ProbeModule {
   private writtenFingerprint: string | undefined;
   private runsSinceWrite = 0;
   private runsSinceSend = 0;
+  private runsSinceFull = Infinity;
+  /** A `runNow` is waiting for the run in progress or the next: its message goes out in full detail. */
+  private fullDetailRequested = false;
   private runCount = 0;
   private rerunAfterCurrent = false;
   private markTwinRead!: () => void;
@@ -155,6 +158,7 @@ export class ProbeModule {
   }
 
   async runNow(): Promise<MethodResult> {
+    this.fullDetailRequested = true;
     await this.scheduler.runNow();
     return { status: 200, payload: this.lastBody };
   }
@@ -233,9 +237,15 @@ export class ProbeModule {
     this.writeReported(run);
     const telemetry = this.config.config.telemetry;
     this.runsSinceSend++;
+    this.runsSinceFull++;
+    const requested = this.fullDetailRequested;
+    this.fullDetailRequested = false;
     if (telemetry.enabled && shouldSendTelemetry({ onChangeOnly: telemetry.onChangeOnly, changed: alerts.length > 0, runsSinceSend: this.runsSinceSend })) {
-      this.hub?.sendMessage(telemetry.output, telemetryMessage(this.lastBody));
+      const changed = resultKey(previous) !== resultKey(run);
+      const detail = messageDetail({ mode: telemetry.detail, changed, requested, runsSinceFull: this.runsSinceFull });
+      this.hub?.sendMessage(telemetry.output, telemetryMessage(detail === 'full' ? this.lastBody : summaryBody(run, context)));
       this.runsSinceSend = 0;
+      if (detail === 'full') this.runsSinceFull = 0;
     }
     for (const alert of alerts) this.hub?.sendMessage(ALERTS_OUTPUT, alertMessage(alert, context));
 

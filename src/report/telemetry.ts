@@ -38,6 +38,8 @@ import type { EdgeAuditView, EdgeFinding } from './edge-view.js';
 import { jsonMessage, type OutboundMessage } from './message.js';
 
 export const RESULT_SCHEMA = 'privatelink-probe/result@1';
+/** The compact body of a quiet run (see `summaryBody`). */
+export const SUMMARY_SCHEMA = 'privatelink-probe/summary@1';
 /** Under the 64 KB §5 promises for the body (the D2C limit is 256 KB, metered in 4 KB chunks). */
 export const TELEMETRY_BUDGET_BYTES = 63 * 1024;
 
@@ -203,8 +205,59 @@ export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryB
   );
 }
 
-export function telemetryMessage(body: TelemetryBody): OutboundMessage {
-  return jsonMessage(body, { schema: RESULT_SCHEMA, overall: body.overall });
+export function telemetryMessage(body: TelemetryBody | SummaryBody): OutboundMessage {
+  return jsonMessage(body, { schema: body.schema, overall: body.overall });
+}
+
+/**
+ * A quiet run's message: the verdicts, the addresses in use and the step times, without the evidence (answers,
+ * chains, certificates, reasons) that the last full message already carried. IoT Hub meters device-to-cloud
+ * messages in 4 KB units: this body keeps a run of 5 targets × 3 ports in one unit, where the full one takes
+ * several. Each target is a subset of the full target's fields, under the same names.
+ */
+export interface SummaryBody extends Omit<TelemetryBody, 'schema' | 'targets' | 'edge'> {
+  schema: typeof SUMMARY_SCHEMA;
+  targets: SummaryTarget[];
+  edge: { configToml: EdgeAuditView['configToml']; findings: Array<Pick<EdgeFinding, 'id' | 'severity'>> } | null;
+}
+
+export interface SummaryTarget {
+  name: string;
+  status: Status;
+  code: Code;
+  dns: { addresses: Array<Pick<ClassifiedAddress, 'address'>>; addressesTotal?: number; private: boolean; ms: number };
+  ports: Array<{ port: number; ok: boolean; code: Code; tcp: Array<{ ms: number }>; tls?: { ms: number } }>;
+  flapping?: TelemetryTarget['flapping'];
+}
+
+/**
+ * Addresses per target in a summary (the count says when more were cut; a change of any address sends full
+ * detail): 5 targets with two IPv6 addresses each and every audit finding still fit one 4 KB unit.
+ */
+const SUMMARY_ADDRESSES = 2;
+
+export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetBytes'>): SummaryBody {
+  return {
+    schema: SUMMARY_SCHEMA,
+    deviceId: ctx.deviceId,
+    moduleId: ctx.moduleId,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+    overall: run.overall,
+    targets: run.targets.map((t) => {
+      const addresses = capList(t.dns.addresses, SUMMARY_ADDRESSES);
+      return withoutEmpty({
+        name: t.name,
+        status: t.status,
+        code: t.code,
+        dns: withoutEmpty({ addresses: addresses.list.map((a) => ({ address: a.address })), addressesTotal: addresses.total, private: t.dns.private, ms: t.dns.ms }),
+        ports: t.ports.map((p) => withoutEmpty({ port: p.port, ok: p.ok, code: p.code, tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })), tls: p.tls ? { ms: p.tls.ms } : undefined })),
+        flapping: flappingRecord(t),
+      });
+    }),
+    edge: ctx.edge ? { configToml: ctx.edge.configToml, findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })) } : null,
+  };
 }
 
 function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTarget {
@@ -233,8 +286,12 @@ function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTar
       counterpartAnswers: detail.counterpartAnswers ? t.dns.counterpartAnswers.map((a) => telemetryAnswer(a, detail)) : undefined,
     }),
     ports: t.ports.map((p, i) => telemetryPort(p, firstPortWithCert(t.ports, i), detail)),
-    ...(t.flapping ? { flapping: { changes: t.flapping.changes, window: t.flapping.window, measured: t.flapping.measured.code } } : {}),
+    ...(t.flapping ? { flapping: flappingRecord(t) } : {}),
   };
+}
+
+function flappingRecord(t: TargetResult): TelemetryTarget['flapping'] {
+  return t.flapping && { changes: t.flapping.changes, window: t.flapping.window, measured: t.flapping.measured.code };
 }
 
 /** The earlier port of the target that presented the same certificate as port `i`, if any. */

@@ -9,6 +9,7 @@
 // `prevWritten = fingerprint(sections)` and `runsSinceWrite = 0`; after a send, `runsSinceSend = 0`.
 import { createHash } from 'node:crypto';
 import { isPlainObject } from '../config/json.js';
+import type { RunResult } from '../probe/types.js';
 import type { ReportedSections } from './reported.js';
 
 export const REPORTED_HEARTBEAT_RUNS = 12;
@@ -56,6 +57,34 @@ export interface WriteReportedInput {
 
 export function shouldWriteReported({ prevWritten, next, runsSinceWrite, heartbeatRuns = REPORTED_HEARTBEAT_RUNS }: WriteReportedInput): boolean {
   return prevWritten !== next || runsSinceWrite >= heartbeatRuns;
+}
+
+/** Runs between full-detail messages when nothing changed (hourly at the default 5-minute interval). */
+export const FULL_DETAIL_HEARTBEAT_RUNS = 12;
+
+/**
+ * What decides between full detail and a summary: per target its status, code and the addresses in use, and
+ * the set of targets. Anything else (times, certificate days) moves on every run without meaning a change.
+ */
+export function resultKey(run: RunResult | undefined): string {
+  if (!run) return '';
+  const targets = run.targets.map((t) => `${t.name}|${t.status}|${t.code}|${t.dns.addresses.map((a) => a.address).sort().join(',')}`);
+  return targets.sort().join('\n');
+}
+
+export interface MessageDetailInput {
+  mode: 'auto' | 'full';
+  /** resultKey() differs from the last run's. */
+  changed: boolean;
+  /** The run was asked for (`runNow`): whoever asked reads the message. */
+  requested: boolean;
+  /** Runs since the last full message, this one included; Infinity before the first. */
+  runsSinceFull: number;
+  heartbeatRuns?: number;
+}
+
+export function messageDetail({ mode, changed, requested, runsSinceFull, heartbeatRuns = FULL_DETAIL_HEARTBEAT_RUNS }: MessageDetailInput): 'full' | 'summary' {
+  return mode === 'full' || changed || requested || runsSinceFull >= heartbeatRuns ? 'full' : 'summary';
 }
 
 export interface SendTelemetryInput {

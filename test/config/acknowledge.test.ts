@@ -50,7 +50,7 @@ describe('acknowledge an accepted version', () => {
       timeoutMs: { value: 100, ac: 200, av: 3, ad: 'applied' },
       hostnamePolicy: { value: 'any', ac: 200, av: 3, ad: 'applied' },
       autoTargets: { value: false, ac: 200, av: 3, ad: 'applied' },
-      telemetry: { value: { enabled: true, output: 'probeResults', onChangeOnly: true }, ac: 200, av: 3, ad: 'applied' },
+      telemetry: { value: { enabled: true, output: 'probeResults', onChangeOnly: true, detail: 'auto' }, ac: 200, av: 3, ad: 'applied' },
     });
   });
 });

@@ -25,7 +25,7 @@ describe('validateDesired: defaults', () => {
       settings: { ...DEFAULT_SETTINGS },
       targets: [],
       autoTargets: true,
-      telemetry: { enabled: true, output: 'probeResults', onChangeOnly: false },
+      telemetry: { enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' },
       flapping: { enabled: true, changes: 4, window: 12 },
     });
     expect(DEFAULT_CONFIG).toEqual(config);
@@ -33,6 +33,13 @@ describe('validateDesired: defaults', () => {
 
   it('null values read as absent (merge-patch deletion)', () => {
     expect(accepted({ intervalSeconds: null, dns: { servers: null }, targets: { a: null } })).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('validateDesired: telemetry detail', () => {
+  it('is auto unless set to full; anything else is refused', () => {
+    expect(accepted({ telemetry: { detail: 'full' } }).telemetry.detail).toBe('full');
+    expect(rejected({ telemetry: { detail: 'compact' } })).toEqual([expect.objectContaining({ path: 'telemetry.detail' })]);
   });
 });
 
@@ -266,6 +273,7 @@ describe('validateDesired: telemetry', () => {
       enabled: false,
       output: 'plp_results-2',
       onChangeOnly: false,
+      detail: 'auto',
     });
     expect(rejected({ telemetry: { output: 'probe results' } })[0]!.path).toBe('telemetry.output');
     expect(rejected({ telemetry: { output: 'x'.repeat(65) } })[0]!.path).toBe('telemetry.output');

@@ -311,7 +311,8 @@ export function acknowledgements(run: RunResult): Record<string, unknown> {
     dns: ack({ servers: '[fd00:aaaa:bbbb::53]:53,[fd00:aaaa:cccc::53]:5353', system: true, privateRanges: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7' }),
     targets: ack(Object.fromEntries(run.targets.map((t) => [t.name, { host: t.host, kind: t.kind, ports: t.ports.map((p) => p.port).join(',') }]))),
     autoTargets: ack(true),
-    telemetry: ack({ enabled: true, output: 'probeResults', onChangeOnly: false }),
+    telemetry: ack({ enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' }),
+    flapping: ack({ enabled: true, changes: 4, window: 12 }),
   };
 }
 

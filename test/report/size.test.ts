@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { isTwinSafe } from '../../src/config/twin-safe.js';
 import { jsonBytes } from '../../src/report/budget.js';
 import { reportedSections, SECTIONS_BUDGET_BYTES, type ReportedSections } from '../../src/report/reported.js';
-import { telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
+import { summaryBody, telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
 import type { RunResult } from '../../src/probe/types.js';
-import { acknowledgements, PATHOLOGICAL, worstCaseRun, worstEdge, WORST_STRINGS, type WorstCase } from './factory.js';
+import { acknowledgements, edgeAudit, PATHOLOGICAL, worstCaseRun, worstEdge, WORST_STRINGS, type WorstCase } from './factory.js';
 
 const KB = 1024;
 
@@ -79,6 +79,21 @@ describe('telemetry size', () => {
     const body = telemetryBody(flappingWorstCase(WORST_STRINGS), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
     expect(body.targets).toHaveLength(32);
     expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
+  });
+
+  // IoT Hub meters device-to-cloud messages in 4 KB units, properties included.
+  it('a quiet run of 5 targets × 3 ports is one 4 KB message unit as a summary, several in full', () => {
+    const units = (m: { data: string; properties: Record<string, string> }) => Math.ceil((Buffer.byteLength(m.data) + jsonBytes(m.properties)) / (4 * KB));
+    // Every target failing with the longest code, two IPv6 addresses in use and flapping; the audit's usual findings.
+    const run = flappingWorstCase({ ...WORST_STRINGS, targets: 5, addresses: 2 });
+    const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: edgeAudit() };
+    const summary = telemetryMessage(summaryBody(run, ids));
+    expect(summary.properties.schema).toBe('privatelink-probe/summary@1');
+    expect(units(summary)).toBe(1);
+    expect(units(telemetryMessage(telemetryBody(run, ids)))).toBeGreaterThan(2);
+    // With every one of the audit's findings at once and four addresses each, still two units at most.
+    const worst = telemetryMessage(summaryBody(flappingWorstCase({ ...WORST_STRINGS, targets: 5 }), { ...ids, edge: worstEdge() }));
+    expect(units(worst)).toBeLessThanOrEqual(2);
   });
 
   // Three resolvers × 8 addresses, connectTo all and 253-character names at once: the floor is ≈ 68 KB,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reportedSections, type ReportedContext, type ReportedSections } from '../../src/report/reported.js';
-import { fingerprint, shouldSendTelemetry, shouldWriteReported } from '../../src/report/write-policy.js';
+import { fingerprint, messageDetail, resultKey, shouldSendTelemetry, shouldWriteReported } from '../../src/report/write-policy.js';
 import type { RunResult, TargetResult } from '../../src/probe/types.js';
 import { edgeAudit, healthyTarget, publicBlobTarget, runOf } from './factory.js';
 
@@ -93,5 +93,32 @@ describe('shouldSendTelemetry', () => {
 
   it('sends on the first run when nothing was ever sent', () => {
     expect(shouldSendTelemetry({ onChangeOnly: true, changed: false, runsSinceSend: Infinity })).toBe(true);
+  });
+});
+
+describe('full detail or a summary', () => {
+  const quiet = { mode: 'auto' as const, changed: false, requested: false, runsSinceFull: 1 };
+
+  it('summarises a quiet run, and sends full detail on a change, on request, every 12th run, and always in full mode', () => {
+    expect(messageDetail(quiet)).toBe('summary');
+    expect(messageDetail({ ...quiet, changed: true })).toBe('full');
+    expect(messageDetail({ ...quiet, requested: true })).toBe('full');
+    expect(Array.from({ length: 12 }, (_, i) => messageDetail({ ...quiet, runsSinceFull: i + 1 }))).toEqual([...Array(11).fill('summary'), 'full']);
+    expect(messageDetail({ ...quiet, runsSinceFull: Infinity })).toBe('full');
+    expect(messageDetail({ ...quiet, mode: 'full' })).toBe('full');
+  });
+
+  it('counts a verdict, a code, an address or the set of targets as a change, and nothing else', () => {
+    const run = runOf([healthyTarget('hub'), publicBlobTarget('blob')]);
+    const key = resultKey(run);
+    expect(resultKey(runOf([publicBlobTarget('blob'), healthyTarget('hub')]))).toBe(key);
+    const later = healthyTarget('hub', undefined, { ms: 999, startedAt: '2026-11-28T09:05:00.000Z' });
+    later.dns = { ...later.dns, ms: 777 };
+    expect(resultKey(runOf([later, publicBlobTarget('blob')]))).toBe(key);
+    expect(resultKey(runOf([healthyTarget('hub', undefined, { status: 'degraded', code: 'SLOW' }), publicBlobTarget('blob')]))).not.toBe(key);
+    const moved = healthyTarget('hub');
+    moved.dns = { ...moved.dns, addresses: [{ ...moved.dns.addresses[0]!, address: '10.1.1.9' }] };
+    expect(resultKey(runOf([moved, publicBlobTarget('blob')]))).not.toBe(key);
+    expect(resultKey(runOf([healthyTarget('hub')]))).not.toBe(key);
   });
 });
