@@ -3,6 +3,22 @@
 // same text the same way. Pure and total: nothing here throws.
 import { describeValue } from './json.js';
 
+/**
+ * The most items a list from outside — desired properties, a method payload — may hold. Each item is work in
+ * every run, so a longer list is refused with the cap named, never cut (4,000 DNS servers once made one
+ * `probe` call send 52,000 datagrams over 32 s).
+ */
+export const LIST_LIMITS = {
+  /** A primary and a secondary resolver, perhaps a Private Resolver's inbound endpoints: each is asked about every target and its counterpart. */
+  dnsServers: 8,
+  /** The virtual networks' and on-premises ranges; the twin holds them joined in 512 bytes anyway (≈ 30 IPv4 CIDRs). */
+  privateRanges: 32,
+  /** IoT Hub and DPS use three (8883, 5671, 443); each port is a connection per address per run. */
+  ports: 8,
+  /** A private endpoint has one address per name, two with IPv6. */
+  expectedAddresses: 8,
+} as const;
+
 /** Trimmed, non-empty items of a JSON array of strings or of a comma-separated string; else undefined. */
 export function parseList(value: unknown): string[] | undefined {
   let items: unknown[];

@@ -56,14 +56,25 @@ export function readEnum<T extends string>(value: unknown, allowed: readonly T[]
   return found;
 }
 
-/** A JSON array of strings or a comma-separated string; every string at most 512 bytes. */
-export function readList(value: unknown, path: string[], faults: Faults): string[] | undefined {
-  if (!stringsFitTwin(value, path, faults)) return undefined;
+/**
+ * A JSON array of strings or a comma-separated string of at most `maxItems` items; every string at most 512
+ * bytes. Sizes are checked before anything is split or read item by item.
+ */
+export function readList(value: unknown, path: string[], maxItems: number, faults: Faults): string[] | undefined {
+  if (!fitsItems(value, maxItems, path, faults) || !stringsFitTwin(value, path, faults)) return undefined;
   const list = parseList(value);
   if (list === undefined) {
     faults.add(path, `must be a list (a JSON array of strings or a comma-separated string), got ${describeValue(value)}`);
+    return undefined;
   }
-  return list;
+  return fitsItems(list, maxItems, path, faults) ? list : undefined;
+}
+
+/** An array has at most `maxItems` items; anything else passes (a string is counted once split). */
+export function fitsItems(value: unknown, maxItems: number, path: string[], faults: Faults): boolean {
+  if (!Array.isArray(value) || value.length <= maxItems) return true;
+  faults.add(path, `has ${value.length} items, at most ${maxItems}`);
+  return false;
 }
 
 /**

@@ -1,10 +1,10 @@
-// The `targets` desired key: hosts to probe, keyed by a twin-safe name (product.md §3).
+// The `targets` desired key: hosts to probe, keyed by a twin-safe name.
 import net from 'node:net';
 import { isValidHost, normalizeHostname } from '../probe/hostname.js';
 import { KINDS, type TargetSpec } from '../probe/types.js';
 import { describeValue, isPlainObject, own } from './json.js';
-import { parsePorts } from './lists.js';
-import { type Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readList, readObject, readString, stringsFitTwin } from './read.js';
+import { LIST_LIMITS, parsePorts } from './lists.js';
+import { type Faults, fitsItems, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readList, readObject, readString, stringsFitTwin } from './read.js';
 
 export const MAX_TARGETS = 32;
 
@@ -56,7 +56,8 @@ function readTarget(name: string, entry: unknown, faults: Faults): TargetSpec | 
   return spec;
 }
 
-function readHost(value: unknown, path: string[], faults: Faults): string | undefined {
+/** A hostname or IP address, normalized: a target's `host`, and the `probe` method's. */
+export function readHost(value: unknown, path: string[], faults: Faults): string | undefined {
   const text = readString(value, path, faults)?.trim();
   if (text === undefined) return undefined;
   if (isValidHost(text)) return normalizeHostname(text);
@@ -64,18 +65,19 @@ function readHost(value: unknown, path: string[], faults: Faults): string | unde
   return undefined;
 }
 
-function readPorts(value: unknown, path: string[], faults: Faults): number[] | undefined {
-  if (!stringsFitTwin(value, path, faults)) return undefined;
+/** At most LIST_LIMITS.ports ports, sizes checked before anything is split: a target's `ports`, and the `probe` method's. */
+export function readPorts(value: unknown, path: string[], faults: Faults): number[] | undefined {
+  if (!fitsItems(value, LIST_LIMITS.ports, path, faults) || !stringsFitTwin(value, path, faults)) return undefined;
   const ports = parsePorts(value);
   if (typeof ports === 'string') {
     faults.add(path, ports);
     return undefined;
   }
-  return listFitsTwin(ports.map(String), path, faults) ? ports : undefined;
+  return fitsItems(ports, LIST_LIMITS.ports, path, faults) && listFitsTwin(ports.map(String), path, faults) ? ports : undefined;
 }
 
 function readAddresses(value: unknown, path: string[], faults: Faults): string[] | undefined {
-  const list = readList(value, path, faults);
+  const list = readList(value, path, LIST_LIMITS.expectedAddresses, faults);
   if (list === undefined) return undefined;
   const wrong = list.find((address) => net.isIP(address) === 0);
   if (wrong !== undefined) {

@@ -9,6 +9,7 @@ import { DEFAULT_FLAPPING } from '../report/flapping.js';
 import { HISTORY_RUNS } from '../report/history.js';
 import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
 import { Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readInteger, readList, readObject, readString } from './read.js';
+import { LIST_LIMITS } from './lists.js';
 import { readTargets } from './targets.js';
 
 export const DEFAULT_INTERVAL_SECONDS = 300;
@@ -68,7 +69,7 @@ function readDns(value: unknown, faults: Faults): DnsSettings | undefined {
   const path = ['dns'];
   const fields = readObject(value, ['servers', 'system', 'privateRanges'], path, faults);
   if (fields === undefined) return undefined;
-  const dnsServers = readField(fields, path, 'servers', [], (v) => readServers(v, faults));
+  const dnsServers = readField(fields, path, 'servers', [], (v, p) => readServers(v, p, faults));
   const systemDns = readField(fields, path, 'system', DEFAULT_SETTINGS.systemDns, (v, p) => readBoolean(v, p, faults));
   const privateRanges = readField(fields, path, 'privateRanges', [...DEFAULT_SETTINGS.privateRanges], (v) => readRanges(v, faults));
   if (systemDns === false && dnsServers?.length === 0) {
@@ -78,10 +79,12 @@ function readDns(value: unknown, faults: Faults): DnsSettings | undefined {
   return { dnsServers, systemDns, privateRanges };
 }
 
-/** Servers in the form results name them (`10.0.0.4:53`, `[fd00::4]:53`), duplicates dropped. */
-function readServers(value: unknown, faults: Faults): string[] | undefined {
-  const path = ['dns', 'servers'];
-  const list = readList(value, path, faults);
+/**
+ * Servers in the form results name them (`10.0.0.4:53`, `[fd00::4]:53`), duplicates dropped: `dns.servers`,
+ * and the `probe` method's `dnsServers`.
+ */
+export function readServers(value: unknown, path: string[], faults: Faults): string[] | undefined {
+  const list = readList(value, path, LIST_LIMITS.dnsServers, faults);
   if (list === undefined) return undefined;
   const servers: string[] = [];
   for (const text of list) {
@@ -98,7 +101,7 @@ function readServers(value: unknown, faults: Faults): string[] | undefined {
 
 function readRanges(value: unknown, faults: Faults): string[] | undefined {
   const path = ['dns', 'privateRanges'];
-  const list = readList(value, path, faults);
+  const list = readList(value, path, LIST_LIMITS.privateRanges, faults);
   if (list === undefined) return undefined;
   const wrong = list.find((cidr) => !isValidCidr(cidr));
   if (wrong !== undefined) {

@@ -1,9 +1,12 @@
-// The `probe` direct method: one ad-hoc target, not stored, at most one at a time (product.md §6).
-// Every bad payload is a 400 with a reason; the probe itself never throws.
-import { isPlainObject } from '../config/json.js';
-import { parseList, parsePorts } from '../config/lists.js';
+// The `probe` direct method: one ad-hoc target, not stored, at most one at a time. Every bad payload is a 400
+// with a reason; the probe itself never throws. The payload is read by the readers of desired properties, so
+// `host`, `ports` and `dnsServers` take what `targets.<name>.host`, `.ports` and `dns.servers` take, within
+// the same limits (LIST_LIMITS), and the engine holds the target to the same rules.
+import { isPlainObject, own } from '../config/json.js';
+import { Faults, isAbsent, readField } from '../config/read.js';
+import { readHost, readPorts } from '../config/targets.js';
+import { readServers } from '../config/validate.js';
 import type { ProbeDeps } from '../probe/deps.js';
-import { isValidHost, normalizeHostname, parseServerEndpoint } from '../probe/hostname.js';
 import { runProbe } from '../probe/run.js';
 import type { ProbeSettings, TargetSpec } from '../probe/types.js';
 import { telemetryBody, type TelemetryContext } from '../report/telemetry.js';
@@ -22,23 +25,15 @@ export function parseProbePayload(payload: unknown, base: ProbeSettings): { targ
   if (!isPlainObject(payload)) return 'payload must be a JSON object such as {"host": "myhub.privatelink.azure-devices.net"}';
   const unknown = Object.keys(payload).filter((k) => !['host', 'ports', 'dnsServers'].includes(k));
   if (unknown.length > 0) return `unknown key ${unknown.map((k) => `'${k}'`).join(', ')}: expected host, ports, dnsServers`;
-  const { host, ports, dnsServers } = payload;
-  if (typeof host !== 'string' || !isValidHost(host)) return `host must be a hostname or IP address, got ${JSON.stringify(host)?.slice(0, 80)}`;
-  const target: TargetSpec = { name: 'adhoc', host: normalizeHostname(host), source: 'adhoc' };
-  if (ports !== undefined && ports !== null) {
-    const parsed = parsePorts(ports);
-    if (typeof parsed === 'string') return `ports: ${parsed}`;
-    target.ports = parsed;
-  }
-  const settings = { ...base };
-  if (dnsServers !== undefined && dnsServers !== null) {
-    const list = parseList(dnsServers);
-    if (!list || list.length === 0) return 'dnsServers must be a list of IP or IP:PORT, as an array or a comma-separated string';
-    const badServer = list.find((s) => !parseServerEndpoint(s));
-    if (badServer !== undefined) return `dnsServers: '${badServer.slice(0, 80)}' is not IP or IP:PORT`;
-    settings.dnsServers = list;
-  }
-  return { target, settings };
+  const faults = new Faults();
+  const host = readField(payload, [], 'host', undefined, (v, p) => readHost(v, p, faults));
+  if (isAbsent(own(payload, 'host'))) faults.add(['host'], 'is required: the hostname or IP address to probe');
+  const ports = readField(payload, [], 'ports', undefined, (v, p) => readPorts(v, p, faults));
+  const dnsServers = readField(payload, [], 'dnsServers', undefined, (v, p) => readServers(v, p, faults));
+  if (dnsServers?.length === 0) faults.add(['dnsServers'], 'must list at least one server: ip, ip:port or [ipv6]:port (leave it out for the module\'s own)');
+  if (faults.errors.length > 0 || host === undefined) return faults.errors.map((fault) => `${fault.path}: ${fault.message}`).join('; ');
+  const target: TargetSpec = { name: 'adhoc', host, source: 'adhoc', ...(ports === undefined ? {} : { ports }) };
+  return { target, settings: dnsServers === undefined ? base : { ...base, dnsServers } };
 }
 
 export function createProbeMethod(d: ProbeMethodDeps): (payload: unknown) => Promise<Result> {

@@ -131,8 +131,8 @@ describe('validateDesired: unknown keys and sizes', () => {
   });
 
   it('rejects a list whose joined form would not fit one reported string', () => {
-    const servers = Array.from({ length: 50 }, (_, i) => `10.0.0.${i + 1}`);
-    expect(rejected({ dns: { servers } })[0]!.message).toMatch(/^is too long: \d+ bytes joined with ',', at most 512$/);
+    const privateRanges = Array.from({ length: 20 }, (_, i) => `fd00:1111:2222:3333:4444:5555:6666:${i + 1}/128`);
+    expect(rejected({ dns: { privateRanges } })[0]!.message).toMatch(/^is too long: \d+ bytes joined with ',', at most 512$/);
   });
 
   it('reports every fault of a document at once', () => {
