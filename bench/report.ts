@@ -7,7 +7,7 @@ export interface Figure {
   id: string;
   figure: string;
   value: number;
-  unit: 'ratio' | 'ms' | 'MB';
+  unit: 'ratio' | 'ms' | 'MB' | 'units';
   /** The figure is met when value ≤ goal. */
   goal: number;
 }
@@ -17,7 +17,7 @@ export function met(f: Figure): boolean {
 }
 
 export function formatFigures(figures: readonly Figure[]): string {
-  const show = (f: Figure, n: number) => (f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'MB' ? `${n.toFixed(2)} MB` : `${Math.round(n)} ms`);
+  const show = (f: Figure, n: number) => (f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'ms' ? `${Math.round(n)} ms` : `${Number(n.toFixed(2))} ${f.unit}`);
   return table(
     ['figure', 'value', 'goal', 'met?'],
     figures.map((f) => [f.figure, show(f, f.value), `≤ ${show(f, f.goal)}`, met(f) ? 'yes' : 'NO']),

@@ -10,6 +10,8 @@ import { realDeps } from '../src/probe/deps.js';
 import { runProbe } from '../src/probe/run.js';
 import { createTrust } from '../src/probe/tls.js';
 import type { ProbeSettings, RunResult, TargetSpec } from '../src/probe/types.js';
+import { summaryBody, telemetryBody, telemetryMessage } from '../src/report/telemetry.js';
+import { FULL_DETAIL_HEARTBEAT_RUNS } from '../src/report/write-policy.js';
 import { runBare, type BareSetup, type BareTarget } from './bare.js';
 import { startFixtures, type RemoteLandscape } from './fixtures.js';
 import { measure, median, sideBySide, type Pairs } from './measure.js';
@@ -184,6 +186,30 @@ async function historyMemory() {
   return { jsMb: mb(median(js)), rssMb: mb(median(rss)), jsMbPairs: js.map(mb), rssMbPairs: rss.map(mb) };
 }
 
+/**
+ * Figure 5: what the results messages cost on IoT Hub's bill, metered in 4 KB units (body and properties), for 5
+ * targets × 3 ports at the default interval (288 runs a day): every run in full, against the default (a summary
+ * for a quiet run, full detail every 12th run; a change or runNow adds full messages on top).
+ */
+async function messageCost(land: RemoteLandscape) {
+  const run = await engineRun(land.targets.slice(0, 5), land.settings)();
+  const ctx = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: null };
+  const cost = (m: { data: string; properties: Record<string, string> }) => {
+    const bytes = Buffer.byteLength(m.data) + Buffer.byteLength(JSON.stringify(m.properties));
+    return { bytes, units: Math.ceil(bytes / 4096) };
+  };
+  const full = cost(telemetryMessage(telemetryBody(run, ctx)));
+  const summary = cost(telemetryMessage(summaryBody(run, ctx)));
+  const runsPerDay = 86_400 / 300;
+  const fullRuns = runsPerDay / FULL_DETAIL_HEARTBEAT_RUNS;
+  return {
+    full,
+    summary,
+    unitsPerDayAllFull: runsPerDay * full.units,
+    unitsPerDayQuiet: fullRuns * full.units + (runsPerDay - fullRuns) * summary.units,
+  };
+}
+
 async function main(): Promise<void> {
   const env = environment();
   console.log(`privatelink-probe bench — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.date}`);
@@ -203,6 +229,7 @@ async function main(): Promise<void> {
     const silent = await silentDns(fast);
     console.log('  a full run history (32 targets × 288 runs), with and without, in fresh processes …');
     const history = await historyMemory();
+    const bill = await messageCost(fast);
     const drops1 = udpReceiveDrops();
     const udpDrops = drops0 === undefined || drops1 === undefined ? null : drops1 - drops0;
 
@@ -213,6 +240,7 @@ async function main(): Promise<void> {
       ]),
       { id: 'latency-100-vs-1', figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`, value: latency.engineRatio, unit: 'ratio', goal: LATENCY_GOAL },
       { id: 'silent-dns-overrun', figure: `silent DNS among ${SILENT_HEALTHY}: wall − timeoutMs`, value: silent.overrunMs, unit: 'ms', goal: SILENT_GOAL_MS },
+      { id: 'summary-units', figure: 'quiet run, 5 × 3 ports: message units', value: bill.summary.units, unit: 'units', goal: 1 },
       { id: 'history-memory', figure: 'run history, 32 targets × 288 runs: JS memory', value: history.jsMb, unit: 'MB', goal: HISTORY_GOAL_MB },
     ];
     const missed = figures.filter((f) => !met(f));
@@ -242,6 +270,7 @@ async function main(): Promise<void> {
     console.log(`${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`);
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
     for (const run of silent.setAside) console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
+    console.log(`results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`);
     console.log(`run history, 32 targets × 288 runs, with − without: JS ${history.jsMb} MB, resident ${history.rssMb} MB (medians of ${HISTORY_PAIRS} pairs; resident memory moves with the heap's growth, not only with what is kept)`);
     console.log(`memory after the 100-target runs: RSS ${memoryMb.rss} MB, heap used ${memoryMb.heapUsed} MB of ${memoryMb.heapTotal} MB, external ${memoryMb.external} MB`);
     console.log('');
@@ -258,6 +287,7 @@ async function main(): Promise<void> {
         latency,
         silentDns: silent,
         historyMemory: history,
+        messageCost: bill,
         ...work,
         udpReceiveDrops: udpDrops,
         memoryAfter100TargetsMb: memoryMb,
