@@ -1,4 +1,4 @@
-// Logging (product.md §8). On IoT Edge, operators read logs with `iotedge logs` and edgeAgent's
+// Logging. On IoT Edge, operators read logs with `iotedge logs` and edgeAgent's
 // GetModuleLogs / UploadModuleLogs, whose `loglevel` filter reads the syslog severity at the start of each
 // line. edgeAgent's LogMessageParser takes `<N> yyyy-MM-dd HH:mm:ss.fff zzz` off the front of a line and
 // counts a line without `<N>` as 6 (info), so every line we write carries its severity and no message may
@@ -13,7 +13,12 @@
 //
 // Formatting happens synchronously in the destination (pino serializes, we re-shape the line): no worker
 // thread, and a line written just before `process.exit` is not lost.
+//
+// A line carries at most MAX_LOG_LINE_BYTES: long strings in logged objects are cut to their head with a
+// marker, and a line still too long is cut (edge) or loses its fields (json), after secrets are scrubbed.
 import pino from 'pino';
+import { utf8Bytes } from './config/json.js';
+import { fitString } from './config/twin-safe.js';
 
 export type LogFormat = 'edge' | 'json';
 
@@ -31,6 +36,18 @@ export interface LoggerOptions {
   /** Default: stdout, written synchronously. */
   destination?: LogSink;
 }
+
+/**
+ * Docker hands a container's output to its log driver in pieces of at most 16 KB and splits a longer line
+ * (moby/moby#32923): the tail would reach edgeAgent as a line of its own, without its severity.
+ */
+export const MAX_LOG_LINE_BYTES = 16 * 1024;
+
+/** The longest string a logged field keeps: a stack trace fits, a 100 KB desired value does not. */
+export const MAX_LOGGED_STRING_CHARS = 2048;
+
+/** Deeper than this, a logged object is not walked (pino has already made it finite JSON). */
+const MAX_LOGGED_DEPTH = 16;
 
 /** Keys whose values are secrets wherever they appear in a logged object (three levels deep and in arrays). */
 const SECRET_KEYS = ['SharedAccessKey', 'sharedAccessKey', 'connectionString', 'symmetric_key', 'password', 'sig'];
@@ -76,7 +93,7 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
   const setting = options.level ?? nonEmpty(env.LOG_LEVEL) ?? nonEmpty(env.RuntimeLogLevel);
   const level = setting === undefined ? 'info' : parseLevel(setting);
   const sink = options.destination ?? pino.destination({ fd: 1, sync: true });
-  const shape = format === 'json' ? scrubSecrets : edgeLine;
+  const shape = format === 'json' ? jsonLine : edgeLine;
   const stream: LogSink = { write: (line: string) => sink.write(shape(line)) };
   const logger = pino({ level: level ?? 'info', redact: { paths: REDACT_PATHS } }, stream);
   if (setting !== undefined && level === undefined) logger.warn({ setting }, 'log level not recognised, logging at info');
@@ -93,7 +110,7 @@ const SHOWN_ELSEWHERE = new Set(['level', 'time', 'msg', 'pid', 'hostname']);
 
 /** One pino JSON line → one IoT Edge line, newline-terminated. */
 export function edgeLine(json: string): string {
-  const record = JSON.parse(json) as Record<string, unknown>;
+  const record = shortenStrings(JSON.parse(json)) as Record<string, unknown>;
   const levelNumber = typeof record.level === 'number' ? record.level : 30;
   const { severity, label } = LEVELS.find((l) => levelNumber >= l.min)!;
   const time = typeof record.time === 'number' ? record.time : Date.now();
@@ -102,7 +119,41 @@ export function edgeLine(json: string): string {
     if (SHOWN_ELSEWHERE.has(key) || value === undefined) continue;
     text += `${text === '' ? '' : ' '}${foldLine(key)}=${fieldValue(value)}`;
   }
-  return `<${severity}> ${utcTimestamp(time)} +00:00 [${label}] - ${scrubSecrets(text)}\n`;
+  return `${cutLine(`<${severity}> ${utcTimestamp(time)} +00:00 [${label}] - ${scrubSecrets(text)}`)}\n`;
+}
+
+/**
+ * One pino JSON line, secrets scrubbed and within MAX_LOG_LINE_BYTES, newline-terminated. A line too long
+ * even with its strings shortened keeps its level, time and message, and says how long it was.
+ */
+function jsonLine(json: string): string {
+  const line = json.endsWith('\n') ? json.slice(0, -1) : json;
+  if (line.length <= MAX_LOGGED_STRING_CHARS) return `${scrubSecrets(line)}\n`;
+  const record = shortenStrings(JSON.parse(line)) as Record<string, unknown>;
+  const shaped = scrubSecrets(JSON.stringify(record));
+  const bytes = utf8Bytes(shaped);
+  if (bytes < MAX_LOG_LINE_BYTES) return `${shaped}\n`;
+  const { level, time, pid, hostname, msg } = record;
+  return `${scrubSecrets(JSON.stringify({ level, time, pid, hostname, msg, cut: `${bytes}-byte line: fields left out` }))}\n`;
+}
+
+/** `value` with every string over MAX_LOGGED_STRING_CHARS cut to its head and a marker saying how much was left out. */
+function shortenStrings(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    return value.length <= MAX_LOGGED_STRING_CHARS ? value : `${value.slice(0, MAX_LOGGED_STRING_CHARS)}…[${value.length - MAX_LOGGED_STRING_CHARS} more characters]`;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_LOGGED_DEPTH) return `[nested deeper than ${MAX_LOGGED_DEPTH} levels]`;
+  if (Array.isArray(value)) return value.map((item) => shortenStrings(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, shortenStrings(item, depth + 1)]));
+}
+
+/** A line (without its newline) that fits MAX_LOG_LINE_BYTES with its newline; a longer one ends in a marker with its length. */
+function cutLine(line: string): string {
+  const bytes = utf8Bytes(line);
+  if (bytes < MAX_LOG_LINE_BYTES) return line;
+  const marker = ` [line cut: ${bytes} bytes]`;
+  return fitString(line, MAX_LOG_LINE_BYTES - 1 - utf8Bytes(marker)) + marker;
 }
 
 /** `yyyy-MM-dd HH:mm:ss.fff` in UTC. */
