@@ -1,6 +1,6 @@
 // `npm run bench`: the probe engine against bare Node primitives doing the same work, side by side in one
 // process and one run, on loopback fixtures served by a child process (fixtures.ts). Every figure is a
-// ratio or a difference measured within the run (testing.md tier 3); nothing here is asserted in CI.
+// ratio or a difference measured within the run (the machine's speed drifts between runs); nothing here is asserted in CI.
 import { execFile } from 'node:child_process';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';

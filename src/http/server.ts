@@ -1,4 +1,4 @@
-// The local HTTP endpoints (product.md §8) on METRICS_PORT, inside the edge network:
+// The local HTTP endpoints on METRICS_PORT, inside the edge network (for when the cloud link is what broke):
 //
 //   GET /         the status page (HTML, no script, no external asset)
 //   GET /status   the status document: last run's telemetry body (or null before it), upstream, schedule

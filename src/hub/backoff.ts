@@ -1,5 +1,6 @@
-// Capped exponential backoff with full jitter, for `open()` retries (the SDK does not retry a failed open:
-// azure-facts.md defect 3). Jitter spreads a fleet's reconnects after an edgeHub restart.
+// Capped exponential backoff with full jitter, for `open()` retries: the SDK's open() against an unreachable
+// edgeHub fails at once, with a misleading UnauthorizedError, and does not retry. Jitter spreads a fleet's
+// reconnects after an edgeHub restart.
 export interface BackoffOptions {
   baseMs: number;
   capMs: number;

@@ -1,5 +1,5 @@
 // The only file that calls into azure-iot-device: a client made the way IoT Edge expects, and promise
-// wrappers that always pass a callback (a callback-less `reported.update` crashes later: defect 5).
+// wrappers that always pass a callback (a callback-less `reported.update` crashes later inside the SDK).
 import { readFile } from 'node:fs/promises';
 import device from 'azure-iot-device';
 import common from 'azure-iot-common';
@@ -44,11 +44,11 @@ async function trustBundle(env: NodeJS.ProcessEnv): Promise<string | undefined> 
 
 /**
  * A new client over MQTT with the model id announced. `fromEnvironment` reads `process.env`; the model id
- * needs `setOptions`, which replaces the transport options and would drop the trust bundle (defect 4), so
+ * needs `setOptions`, which replaces the transport options and would drop the trust bundle, so
  * the CA is fetched and passed again with it.
  *
  * The SDK's own reconnection is switched off (NoRetry): it retries silently for minutes while the module
- * cannot tell, and what it restores is broken (defect 1: twin subscriptions). A lost connection is then a
+ * cannot tell, and what it restores is broken (twin subscriptions are not restored: azure-iot-sdk-node issue #1255). A lost connection is then a
  * `disconnect` event at once, and the connection makes a new client, which re-reads the twin.
  */
 export async function createModuleClient(modelId: string): Promise<ModuleClient> {

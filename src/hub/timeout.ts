@@ -1,4 +1,4 @@
-// Every SDK call is bounded: a twin call in flight during a disconnect never settles (azure-facts.md
+// Every SDK call is bounded: a twin call in flight during a disconnect never settles (azure-iot-sdk-node
 // defects 1 and 2), so a hang has to become an error the connection can act on.
 export class HubTimeoutError extends Error {
   constructor(readonly operation: string, readonly ms: number) {

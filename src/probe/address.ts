@@ -1,4 +1,4 @@
-// Address classification (product.md §1 step 3): the finer class a reader sees, and whether the address is
+// Address classification, step 3 of a probe: the finer class a reader sees, and whether the address is
 // inside the configured private ranges — the only thing the verdict looks at. Pure; address text from DNS
 // answers and configuration is never trusted, so nothing here throws on an address.
 import net from 'node:net';
@@ -89,7 +89,7 @@ function rangesOf(...texts: string[]): Cidr[] {
 // space (carrier-grade NAT) and IPv6 unique local addresses whatever ranges are configured. `other` is what is
 // never a unicast endpoint: "this network" / unspecified, multicast, IPv4 class E and broadcast. The
 // documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32) stay `public`: they are what
-// test fixtures and examples answer in place of a public frontend (testing.md), and should read as such.
+// test fixtures and examples answer in place of a public frontend (RFC 5737), and should read as such.
 const CLASSES: readonly (readonly [AddressClass, readonly Cidr[]])[] = [
   ['loopback', rangesOf('127.0.0.0/8', '::1/128')],
   ['link-local', rangesOf('169.254.0.0/16', 'fe80::/10')],

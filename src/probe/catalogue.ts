@@ -1,5 +1,5 @@
 // The name catalogue: which Azure service and cloud a hostname belongs to, and its Private Link
-// counterpart `x.privatelink.<zone>` ↔ `x.<zone>` (product.md §1 step 1, azure-facts.md zone table).
+// counterpart `x.privatelink.<zone>` ↔ `x.<zone>` (the Private Link DNS zones: https://learn.microsoft.com/azure/private-link/private-endpoint-dns).
 // Pure suffix arithmetic over one table; both directions are derived from the public zone.
 import net from 'node:net';
 import { normalizeHostname } from './hostname.js';
@@ -120,7 +120,7 @@ export function zonesFor(kind: Kind, cloud: Cloud): { publicZone: string; privat
   return row === undefined ? undefined : { publicZone: row[2], privateZone: `${PRIVATELINK}.${row[2]}` };
 }
 
-// azure-facts.md "Ports": MQTT 8883, AMQP 5671, HTTPS (and MQTT/AMQP over WebSockets) 443.
+// IoT Hub's and DPS's protocols and ports: MQTT 8883, AMQP 5671, HTTPS (and MQTT/AMQP over WebSockets) 443.
 const DEFAULT_PORTS: Readonly<Record<Kind, readonly number[]>> = {
   iothub: [8883, 5671, 443],
   dps: [8883, 5671, 443],

@@ -1,4 +1,4 @@
-// Defaults of a run (product.md §1 and §3). Config and the CLI start from these.
+// Defaults of a run (the README's configuration table). Config and the CLI start from these.
 import type { ProbeSettings } from './types.js';
 
 /** RFC 1918, shared address space (100.64/10, carrier-grade NAT) and IPv6 unique local addresses. */
@@ -10,7 +10,7 @@ export const DEFAULT_PRIVATE_RANGES: readonly string[] = [
   'fc00::/7',
 ];
 
-/** Roots Azure's public endpoints chain to (product.md §1); a TLS-inspecting proxy re-signs with its own. */
+/** Roots Azure's public endpoints chain to (Azure TLS certificate changes: https://learn.microsoft.com/azure/security/fundamentals/azure-ca-details); a TLS-inspecting proxy re-signs with its own. */
 export const AZURE_ROOT_NAMES: readonly string[] = [
   'DigiCert Global Root G2',
   'DigiCert Global Root G3',

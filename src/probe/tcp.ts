@@ -1,4 +1,4 @@
-// Step 4 of a probe (product.md §1): a TCP connect to one address and port, bounded by our own timer
+// Step 4 of a probe: a TCP connect to one address and port, bounded by our own timer
 // and classified into what an operator can act on. A SYN that is silently dropped (firewall, NSG,
 // wrong route) never produces an error before the kernel gives up minutes later, so `timeout` means
 // "filtered"; `unreachable` means no route at all (VPN or ExpressRoute down).

@@ -1,4 +1,4 @@
-// Step 5 of a probe (product.md §1): a TLS handshake with SNI = the configured name, verified by us
+// Step 5 of a probe: a TLS handshake with SNI = the configured name, verified by us
 // rather than by Node, so the certificate can still be read and reported when verification fails.
 // On a hostname mismatch a second handshake with the counterpart name (privatelink ↔ public) on the
 // same address tells the operator which name the endpoint's certificate really covers.
@@ -35,7 +35,7 @@ export interface TlsStepOptions extends StepOptions {
 
 /**
  * The trust every handshake of a run shares (`tls.connect({ ca })` would build a new OpenSSL context
- * per connection: ~1.5× the CPU, azure-facts.md).
+ * per connection: ~1.5× the CPU, measured by `npm run bench`).
  *
  * Without an extra PEM no `ca` is set, so Node uses exactly its default store, `NODE_EXTRA_CA_CERTS`
  * included. Setting `ca` replaces that store, so with an extra PEM the default store is rebuilt first:

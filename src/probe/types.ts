@@ -1,6 +1,6 @@
 // The engine's vocabulary: what a target is, what each step measures, what a run returns.
 // Every other folder (config, report, hub, http, cli) speaks in these types, so they change rarely
-// and only by adding. Names that reach the twin or telemetry are part of the contract (product.md).
+// and only by adding. Names that reach the twin or telemetry are part of the contract (the README's verdict table and twin reference).
 
 /** What a hostname is, worked out from its suffix (catalogue.ts) or configured. */
 export type Kind = 'iothub' | 'dps' | 'acr' | 'acrData' | 'blob' | 'eventhub' | 'custom';

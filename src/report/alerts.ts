@@ -1,4 +1,4 @@
-// Alerts on output `alerts`: one message each time a target's verdict changes (product.md §5), so a
+// Alerts on output `alerts`: one message each time a target's verdict changes, so a
 // route or a Logic App can page someone without parsing every results message.
 //
 // A verdict changes when the status or the code differs from the previous run's. A target that is new

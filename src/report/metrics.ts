@@ -1,4 +1,4 @@
-// Prometheus metrics for `/metrics` (product.md §8), scraped by the IoT Edge metrics-collector module
+// Prometheus metrics for `/metrics`, scraped by the IoT Edge metrics-collector module
 // (`MetricsEndpointsCSV`) or any Prometheus. Every series is computed from the current ModuleSnapshot when
 // it is scraped (each metric's collect callback resets it and refills it), so a target removed from the
 // configuration disappears with the next scrape instead of lingering at its last value.

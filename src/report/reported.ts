@@ -1,4 +1,4 @@
-// The module twin's reported sections `status`, `results` and `edge` (product.md §4), built from one run.
+// The module twin's reported sections `status`, `results` and `edge`, built from one run.
 //
 // Twin-safe by construction: no arrays (lists are joined into strings), every key through twinKeys(),
 // every string cut to at most 512 UTF-8 bytes, no null or undefined values (absent means absent; the patch

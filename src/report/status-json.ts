@@ -1,4 +1,4 @@
-// The `/status` document (product.md §8): the last run's result as the telemetry body carries it, at full
+// The `/status` document: the last run's result as the telemetry body carries it, at full
 // detail (a local response has no message-size limit), with what only the running module knows — the
 // upstream link and when edgeHub was last reached, run count and schedule. Before the first run
 // completes the answer is still 200, with `lastRun: null`: a page or script polling during start-up gets

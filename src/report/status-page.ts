@@ -1,4 +1,4 @@
-// The local status page `/` (product.md §8, issue 6): for the operator on the factory floor, in a phone's
+// The local status page `/`: for the operator on the factory floor, in a phone's
 // browser on the edge network, when the cloud link is what broke. One self-contained HTML document: no
 // script, no framework, no external asset (the network it is read on often has no internet), inline CSS,
 // a table that turns into cards on a narrow screen, and a meta refresh so a page left open stays current.

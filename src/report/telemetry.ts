@@ -1,5 +1,5 @@
 // The results message sent on output `probeResults` after a run, and the body `check --json` prints
-// (product.md §5). Top-level keys and per-target keys are the contract; inside `dns` and `ports` the body
+// (the README's telemetry reference). Top-level keys and per-target keys are the contract; inside `dns` and `ports` the body
 // carries the evidence: every resolver's answer for the name and its counterpart, the classified
 // addresses in use, the CNAME chain, per-port and per-address TCP results, the TLS handshake with the
 // certificate and the counterpart-name handshake.

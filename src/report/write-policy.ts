@@ -1,4 +1,4 @@
-// When to write the twin and when to send telemetry (product.md §3, §4). Twin updates are throttled per
+// When to write the twin and when to send telemetry. Twin updates are throttled per
 // hub (S1: 50/s for the whole hub), so a fleet must not write on every run: the reported sections are
 // written when something an operator acts on changed, and otherwise every `heartbeatRuns` runs so that
 // `lastRunAt` proves the module is alive. Telemetry goes every run, or with `onChangeOnly` when a verdict

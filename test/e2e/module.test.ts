@@ -148,7 +148,7 @@ describe.sequential('the module against the edgeHub emulator', () => {
     await emu.waitFor(() => reported(emu).intervalSeconds?.ac === 200);
     const connects = emu.connections;
     await emu.restart({ keepSessions: false });
-    // The SDK's own reconnection would restore the session without the twin subscriptions (defect 1): the
+    // The SDK's own reconnection would restore the session without the twin subscriptions (azure-iot-sdk-node #1255): the
     // module ends the session instead, and its new client subscribes afresh.
     await mod.waitForLine(/session ended/, 20_000);
     await emu.waitFor(() => emu.connections >= connects + 1 && emu.subscriptions.some((t) => t.includes('PATCH/properties/desired')), 20_000, 'a fresh client');

@@ -196,7 +196,7 @@ describe.sequential('the running module on the edge network: metrics, status, he
     // Every line ends with a newline: nothing is left unterminated when stdout closes.
     expect(await stdoutClosed).toBe('');
 
-    // edgeAgent's LogMessageParser; the severity each three-letter level must carry (azure-facts.md).
+    // edgeAgent's LogMessageParser; the severity each three-letter level must carry (syslog severities, RFC 5424).
     const GRAMMAR = /^<(\d)> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d \[(\w{3})\] - /;
     const SEVERITY: Record<string, number> = { FTL: 0, ERR: 3, WRN: 4, INF: 6, DBG: 7, VRB: 7 };
     expect(stdout.length).toBeGreaterThan(5);

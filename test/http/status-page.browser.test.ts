@@ -1,4 +1,4 @@
-// The status page in a real browser (testing.md, CI tier): Debian's headless chromium loads `/` from the
+// The status page in a real browser (a CI tier): Debian's headless chromium loads `/` from the
 // HTTP server on loopback, and the DOM it builds — after its own HTML parser, not ours — must hold one row
 // per target with the verdicts spelled out, and nothing a hostile name or reason tried to inject. A
 // phone-sized screenshot is saved under bench/results/ for a human to look at.

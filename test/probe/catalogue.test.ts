@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultPorts, describeName, isTlsPort, zonesFor } from '../../src/probe/catalogue.js';
 import { KINDS, type Cloud, type Kind } from '../../src/probe/types.js';
 
-// Written out from azure-facts.md, not derived from the implementation's table:
+// Written out from Azure's Private Link DNS zone table (https://learn.microsoft.com/azure/private-link/private-endpoint-dns), not derived from the implementation's table:
 // [public-form name, kind, cloud, resource, public zone].
 const SERVICES: readonly (readonly [string, Kind, Cloud, string, string])[] = [
   ['myhub.azure-devices.net', 'iothub', 'public', 'myhub', 'azure-devices.net'],

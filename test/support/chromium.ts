@@ -1,4 +1,4 @@
-// Debian's headless chromium for the status-page checks (testing.md, CI tier): a DOM dump and a screenshot
+// Debian's headless chromium for the status-page checks (a CI tier): a DOM dump and a screenshot
 // of a page served on loopback. Where no browser exists the checks are skipped with a loud message; under
 // CI=true they never are (.ci/run installs `chromium`), so a missing browser fails there instead.
 // CHROMIUM_BIN overrides where the browser is looked for.

@@ -1,4 +1,4 @@
-// The network rule (testing.md), made mechanical: any socket connect, UDP send or system-resolver
+// The network rule (tests talk only to loopback, or inside namespaces they made), made mechanical: any socket connect, UDP send or system-resolver
 // query that leaves 127.0.0.0/8 / ::1 is stopped with an error *and* fails the running test.
 // Namespace tests run their probes in child processes, where this guard is not loaded.
 import dgram from 'node:dgram';
@@ -16,7 +16,7 @@ export function isLoopbackAddress(host: string): boolean {
 }
 
 function refuse(what: string): Error {
-  const message = `network guard: ${what} is outside 127.0.0.0/8 and ::1 (testing.md network rule)`;
+  const message = `network guard: ${what} is outside 127.0.0.0/8 and ::1 (tests talk only to loopback)`;
   violations.push(message);
   return Object.assign(new Error(message), { code: 'ENETGUARD' });
 }

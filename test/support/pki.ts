@@ -1,5 +1,5 @@
-// A test certificate authority made at test time (testing.md: "certificates from a test CA made at test
-// time"), shared by the TLS tests, the benchmark and the demo. ECDSA P-256 keeps issuing to a few ms.
+// A test certificate authority made at test time, shared by the TLS tests, the benchmark and the demo.
+// ECDSA P-256 keeps issuing to a few ms.
 // Nothing is cached on disk: every process makes its own CA, so no test trusts a key it did not create.
 import crypto, { webcrypto } from 'node:crypto';
 import tls from 'node:tls';

@@ -1,4 +1,4 @@
-// Stand-ins for private endpoints (testing.md "real parts, not mocks"): real TCP and TLS listeners on
+// Stand-ins for private endpoints (real parts, not mocks): real TCP and TLS listeners on
 // 127.0.0.x, shared by the TLS tests, the benchmark and the demo. Linux routes all of 127.0.0.0/8 to
 // loopback, so each endpoint can have an address of its own, like the private endpoints it imitates.
 import net from 'node:net';

@@ -1,5 +1,5 @@
 // The module twin's desired/reported sections as IoT Hub keeps them: JSON merge patches where null deletes,
-// and the hub's documented limits on what a reported patch may contain (see azure-facts.md, "IoT Hub limits").
+// and the hub's documented limits on what a reported patch may contain (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-module-twins#module-twin-size).
 export type JsonObject = Record<string, unknown>;
 
 function isObject(value: unknown): value is JsonObject {
