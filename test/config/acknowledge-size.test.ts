@@ -5,6 +5,7 @@
 // leave the sections their room, and deleting the keys must leave no stale acknowledgement behind.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ACK_PATCH_BUDGET_BYTES } from '../../src/config/acknowledge.js';
 import type { JsonObject } from '../../src/config/json.js';
 import { applyDesiredPatch, applyFullDesired, createConfigState, type DesiredUpdate } from '../../src/config/state.js';
 import { twinSafetyViolation } from '../../src/config/twin-safe.js';
@@ -58,6 +59,7 @@ function twinWithWorstSections(): JsonObject {
 function expectWithinRoom(update: DesiredUpdate, twin: JsonObject): JsonObject {
   expect(twinSafetyViolation(update.ack)).toBeUndefined();
   expect(jsonBytes(update.ack), 'acknowledgement patch').toBeLessThanOrEqual(ACK_ROOM);
+  expect(jsonBytes(update.ack), 'acknowledgement patch').toBeLessThanOrEqual(ACK_PATCH_BUDGET_BYTES);
   const next = applyPatch(twin, viaJson(update.ack)) as JsonObject;
   expect(jsonBytes(next), 'reported section').toBeLessThanOrEqual(SECTION_LIMIT);
   return next;
