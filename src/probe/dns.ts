@@ -11,16 +11,14 @@ import type { Answer, StringAnswer } from 'dns-packet';
 import type { SystemLookup } from './deps.js';
 import { MalformedAnswer, readResponse, sameName, type Asked, type Reading, type Response, type StrayKind } from './dns-wire.js';
 import { formatServerEndpoint, normalizeHostname, parseServerEndpoint, type ServerEndpoint } from './hostname.js';
+import { boundedPromise, errorText, roundMs, type StepOptions } from './step.js';
 import type { DnsAnswer, DnsOutcome } from './types.js';
 
-export interface DnsQueryOptions {
-  /** Bound for the whole step: every hop and both address families. */
-  timeoutMs: number;
-  /** Monotonic milliseconds, for `ms`. */
-  elapsed: () => number;
-  /** Ends the step at once with outcome `error`, error `aborted`. */
-  signal?: AbortSignal;
-}
+/**
+ * One DNS step's bound covers every hop and both address families; an abort ends it at once with outcome
+ * `error`, error `aborted`.
+ */
+export type DnsQueryOptions = StepOptions;
 
 /** Longest CNAME chain followed, as in BIND's and Unbound's restart limits; a longer one is `cname-too-long`. */
 const MAX_CNAME_CHAIN = 16;
@@ -35,16 +33,15 @@ function retransmitInterval(timeoutMs: number): number {
 
 /** The system resolver path (getaddrinfo via the injected lookup): all addresses, both families. */
 export async function resolveSystem(name: string, lookup: SystemLookup, opts: DnsQueryOptions): Promise<DnsAnswer> {
-  const started = opts.elapsed();
   // A timed-out lookup keeps running in libuv's thread pool; its late result is simply never read.
-  const ended = await withinBudget(() => lookup(name), opts);
+  const { ended, ms } = await boundedPromise(opts, () => lookup(name));
   const answer = (outcome: DnsOutcome, extra: Partial<DnsAnswer> = {}): DnsAnswer => ({
     resolver: 'system',
     name,
     outcome,
     addresses: [],
     cname: [],
-    ms: opts.elapsed() - started,
+    ms,
     ...extra,
   });
   switch (ended.kind) {
@@ -83,7 +80,7 @@ export async function resolveWithServer(name: string, server: string, opts: DnsQ
   const started = opts.elapsed();
   const endpoint = parseServerEndpoint(server);
   const resolver = endpoint ? formatServerEndpoint(endpoint) : server.trim();
-  const answer = (result: FamilyResult): DnsAnswer => ({ resolver, name, ...result, ms: opts.elapsed() - started });
+  const answer = (result: FamilyResult): DnsAnswer => ({ resolver, name, ...result, ms: roundMs(opts.elapsed() - started) });
   if (!endpoint) return answer(failure('error', `not a DNS server endpoint: "${server}"`));
   if (opts.signal?.aborted) return answer(failure('error', 'aborted'));
 
@@ -96,7 +93,7 @@ export async function resolveWithServer(name: string, server: string, opts: DnsQ
       results[i] = r;
     }),
   );
-  const ended = await withinBudget(() => Promise.all(walks), opts);
+  const { ended } = await boundedPromise(opts, () => Promise.all(walks));
   // Silence is a timeout; responses that were all for other queries are something on the path gone wrong.
   const strays = exchange.strays();
   const unanswered = strays
@@ -388,38 +385,8 @@ function rcodeOf(response: Response): string {
 
 // ---- shared ----------------------------------------------------------------------------------------
 
-type Ended<T> = { kind: 'done'; value: T } | { kind: 'failed'; error: unknown } | { kind: 'timeout' } | { kind: 'aborted' };
-
-/** Runs `work` against the step's timer and abort signal; removes both before it settles. */
-function withinBudget<T>(work: () => Promise<T>, opts: DnsQueryOptions): Promise<Ended<T>> {
-  if (opts.signal?.aborted) return Promise.resolve({ kind: 'aborted' });
-  return new Promise((resolve) => {
-    const end = (ended: Ended<T>) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve(ended);
-    };
-    const onAbort = () => end({ kind: 'aborted' });
-    const timer = setTimeout(() => end({ kind: 'timeout' }), opts.timeoutMs);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    // `then` on a fresh promise also catches a lookup that throws synchronously.
-    Promise.resolve()
-      .then(work)
-      .then(
-        (value) => end({ kind: 'done', value }),
-        (error: unknown) => end({ kind: 'failed', error }),
-      );
-  });
-}
-
 function timeoutMessage(timeoutMs: number): string {
   return `no answer within ${timeoutMs} ms`;
-}
-
-function errorText(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : String(error);
 }
 
 function minTtl(current: number | undefined, ttl: number | undefined): number | undefined {

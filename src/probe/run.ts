@@ -10,7 +10,8 @@ import type { ProbeDeps } from './deps.js';
 import { resolveSystem, resolveWithServer } from './dns.js';
 import { createLimiter, type Limiter } from './limit.js';
 import { StepSignals } from './step-signals.js';
-import { openTcp, probeTcp, type StepOptions } from './tcp.js';
+import { roundMs, type StepOptions } from './step.js';
+import { openTcp, probeTcp } from './tcp.js';
 import { probeTls, sharedTrust, type TlsTrust } from './tls.js';
 import type {
   ClassifiedAddress,
@@ -145,7 +146,7 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
     cname: chosen?.cname ?? [],
     private: addresses.length > 0 && addresses.every((a) => a.private),
     mismatch: resolversDisagree(answers),
-    ms: Math.round(ctx.deps.elapsed() - t0),
+    ms: roundMs(ctx.deps.elapsed() - t0),
   };
 }
 
@@ -160,7 +161,7 @@ async function systemAnswer(name: string, ctx: RunContext, opts: StepOptions): P
   const left = ctx.settings.timeoutMs - answer.ms;
   if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50) return answer;
   const direct = await Promise.all(nameservers.map((ns) => ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left }))));
-  const ms = answer.ms + Math.max(...direct.map((d) => d.ms));
+  const ms = roundMs(answer.ms + Math.max(...direct.map((d) => d.ms)));
   // A nameserver whose answers cannot be read is what getaddrinfo's "temporary failure" was about: name it.
   const malformed = direct.find((d) => d.outcome === 'malformed');
   if (malformed) return { ...answer, outcome: 'malformed', error: `EAI_AGAIN; nameserver ${malformed.resolver}: ${malformed.error}`, ms };

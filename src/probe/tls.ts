@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { AZURE_ROOT_NAMES } from './defaults.js';
-import { errorCode, roundMs, type StepOptions } from './tcp.js';
+import { boundedStep, errorCode, type StepOptions } from './step.js';
 import type { CertificateInfo, TlsOutcome, TlsResult } from './types.js';
 
 export interface TlsTrust {
@@ -99,72 +99,66 @@ export async function probeTls(
 
 type Outcome = Omit<TlsResult, 'address' | 'port' | 'servername' | 'ms'>;
 
-function handshake(
+async function handshake(
   address: string,
   port: number,
   servername: string,
   trust: TlsTrust,
   opts: TlsStepOptions,
 ): Promise<TlsResult> {
-  const started = opts.elapsed();
-  return new Promise((resolve) => {
-    let socket: tls.TLSSocket | undefined;
-    let tcpConnected = opts.socket !== undefined;
-    let peer: tls.DetailedPeerCertificate | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (outcome: Outcome, handshakeDone = false) => {
-      if (timer === undefined) return;
-      clearTimeout(timer);
-      timer = undefined;
-      opts.signal?.removeEventListener('abort', onAbort);
-      // After a handshake, close politely: destroying at once would discard our last handshake flight
-      // and the endpoint would log every probe as a failed handshake. Otherwise there is nothing to save.
-      if (handshakeDone) socket?.end(() => socket?.destroy());
-      else socket?.destroy();
-      resolve({ address, port, servername, ...outcome, ms: roundMs(opts.elapsed() - started) });
-    };
-    const onAbort = () => finish({ outcome: 'failed', error: 'aborted' });
-    timer = setTimeout(() => {
-      const error = tcpConnected
-        ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms`
-        : `no TCP connection within ${opts.timeoutMs} ms`;
-      finish({ outcome: 'timeout', error });
-    }, opts.timeoutMs);
-    if (opts.signal?.aborted) {
-      opts.socket?.destroy();
-      return onAbort();
-    }
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      socket = tls.connect({
-        ...(opts.socket ? { socket: opts.socket } : { host: address, port }),
-        // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
-        servername: net.isIP(servername) === 0 ? servername : undefined,
-        secureContext: trust.context,
-        // Both checks are ours (verify below): Node's own name check would hide the chain's verdict. Node
-        // hands it the certificate it has just read (when the chain verified): kept, so it is read once.
-        rejectUnauthorized: false,
-        checkServerIdentity: (_host, cert) => {
-          peer = cert as tls.DetailedPeerCertificate;
-          return undefined;
-        },
-      });
-    } catch (err) {
-      return finish({ outcome: 'failed', error: describeError(err) });
-    }
-    const connected = socket;
-    connected.once('connect', () => (tcpConnected = true));
-    connected.once('secureConnect', () => {
+  let socket: tls.TLSSocket | undefined;
+  let tcpConnected = opts.socket !== undefined;
+  let peer: tls.DetailedPeerCertificate | undefined;
+  let handshakeDone = false;
+  const { ended, ms } = await boundedStep<Outcome>(opts, (settle) => {
+    const s = (socket = tls.connect({
+      ...(opts.socket ? { socket: opts.socket } : { host: address, port }),
+      // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
+      servername: net.isIP(servername) === 0 ? servername : undefined,
+      secureContext: trust.context,
+      // Both checks are ours (verify below): Node's own name check would hide the chain's verdict. Node
+      // hands it the certificate it has just read (when the chain verified): kept, so it is read once.
+      rejectUnauthorized: false,
+      checkServerIdentity: (_host, cert) => {
+        peer = cert as tls.DetailedPeerCertificate;
+        return undefined;
+      },
+    }));
+    s.once('connect', () => (tcpConnected = true));
+    s.once('secureConnect', () => {
       try {
-        finish(verify(connected, peer ?? connected.getPeerCertificate(true), servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES), true);
-      } catch (err) {
-        finish({ outcome: 'failed', error: describeError(err) });
+        const outcome = verify(s, peer ?? s.getPeerCertificate(true), servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES);
+        handshakeDone = true;
+        settle({ kind: 'done', value: outcome });
+      } catch (error) {
+        settle({ kind: 'failed', error });
       }
     });
-    // Stays attached after finish: a late error on a destroyed socket must not become an uncaught exception.
-    connected.on('error', (err) => finish({ outcome: 'failed', error: describeError(err) }));
-    connected.once('close', () => finish({ outcome: 'failed', error: 'connection closed during the TLS handshake' }));
+    // Stays attached after the step: a late error on a destroyed socket must not become an uncaught exception.
+    s.on('error', (error) => settle({ kind: 'failed', error }));
+    s.once('close', () => settle({ kind: 'failed', error: new Error('connection closed during the TLS handshake') }));
+    // After a handshake, close politely: destroying at once would discard our last handshake flight and the
+    // endpoint would log every probe as a failed handshake. Otherwise there is nothing to save.
+    return () => (handshakeDone ? s.end(() => s.destroy()) : s.destroy());
   });
+  // Never started (aborted before, or tls.connect threw): the connection handed over is ours to close.
+  if (!socket) opts.socket?.destroy();
+  const outcome = ((): Outcome => {
+    switch (ended.kind) {
+      case 'done':
+        return ended.value;
+      case 'failed':
+        return { outcome: 'failed', error: describeError(ended.error) };
+      case 'aborted':
+        return { outcome: 'failed', error: 'aborted' };
+      case 'timeout':
+        return {
+          outcome: 'timeout',
+          error: tcpConnected ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms` : `no TCP connection within ${opts.timeoutMs} ms`,
+        };
+    }
+  })();
+  return { address, port, servername, ...outcome, ms };
 }
 
 function verify(socket: tls.TLSSocket, peer: tls.DetailedPeerCertificate, servername: string, now: number, knownRoots: readonly string[]): Outcome {
