@@ -1,6 +1,6 @@
-// The stage of every fault scenario: per file, a loopback landscape (the hub's private endpoint on
-// 127.0.3.1:8883 and the DNS server that answers for it; 127.0.3.0/24 belongs to this tier, see landscape.ts);
-// per test, an emulated edgeHub and the real module — the bundle, as a child process — connected to it, with
+// The stage of every fault scenario. Per file, a loopback landscape: the hub's private endpoint on port 8883
+// of an address in 127.0.3.0/24 (this tier's range, see landscape.ts) and the DNS server that answers for it.
+// Per test, an emulated edgeHub and the real module — the bundle, as a child process — connected to it, with
 // its local HTTP endpoints on a loopback port. Whatever a test starts is killed and closed after it.
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
@@ -43,7 +43,7 @@ export function faultRig(options: { dnsLatencyMs?: number } = {}): Rig {
   const track = moduleCleanup();
   beforeAll(async () => {
     land = await startLandscape(options);
-    await land.add({ name: 'iothub', host: HUB, address: '127.0.3.1', fixedPorts: [8883] });
+    await addHubEndpoint(land);
     landscapeEnv = await land.moduleEnv();
   });
   afterAll(() => land?.close());
@@ -70,6 +70,21 @@ export function faultRig(options: { dnsLatencyMs?: number } = {}): Rig {
       return { emu, mod, metricsPort };
     },
   };
+}
+
+/**
+ * The hub's endpoint listens on 8883, the port the module probes for MQTT upstream, at the first address of
+ * the tier's range that has it free: so a second run of the tier on the same machine does not collide.
+ */
+async function addHubEndpoint(land: Landscape): Promise<void> {
+  for (let host = 1; ; host++) {
+    try {
+      await land.add({ name: 'iothub', host: HUB, address: `127.0.3.${host}`, fixedPorts: [8883] });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || host >= 254) throw e;
+    }
+  }
 }
 
 export const reported = (emu: Emulator): Json => emu.twin.reported as Json;
