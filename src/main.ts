@@ -14,6 +14,7 @@ import { usesConnectionString } from './hub/sdk.js';
 import { createLogger } from './log.js';
 import { ProbeModule } from './module/module.js';
 import { realDeps } from './probe/deps.js';
+import { runBoundMs } from './probe/run.js';
 import { DEFAULT_SETTINGS } from './probe/defaults.js';
 import type { ProbeSettings } from './probe/types.js';
 import { startHttpServer } from './http/server.js';
@@ -126,11 +127,11 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
   await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000), undefined, { ref: false }), stopSignal]);
   if (stopRequested === undefined) module.start();
 
-  // Stalled: no run completed for 3 intervals, or 3 worst-case runs (4 sequential steps) when those are longer,
-  // so a slow but healthy run on a short interval is not taken for a stall.
+  // Stalled: no run completed for 3 intervals, or 3 worst-case runs (plus 5 s of slack each) when those are
+  // longer, so a slow but healthy run on a short interval is not taken for a stall.
   const stalledAfter = () => {
     const { intervalSeconds } = module.snapshot();
-    return 3 * Math.max(intervalSeconds * 1000, 4 * module.timeoutMs() + 5_000);
+    return 3 * Math.max(intervalSeconds * 1000, runBoundMs(module.timeoutMs()) + 5_000);
   };
   const lastProgressAt = () => {
     const { lastCompletedAt, startedAt } = module.snapshot();

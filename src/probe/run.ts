@@ -28,6 +28,14 @@ import type {
 } from './types.js';
 import { dnsVerdict, portVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
 
+/** Steps a target goes through one after another: DNS, TCP, TLS, and the counterpart-name handshake. */
+export const SEQUENTIAL_STEPS = 4;
+
+/** The longest a run can take, whatever the number of targets: each sequential step bounded by timeoutMs. */
+export function runBoundMs(timeoutMs: number): number {
+  return SEQUENTIAL_STEPS * timeoutMs;
+}
+
 export interface RunOptions {
   signal?: AbortSignal;
   runId?: string;
