@@ -46,8 +46,9 @@ async function main(argv: string[]): Promise<number> {
       break;
     case 'check': {
       const abort = new AbortController();
-      process.once('SIGINT', () => abort.abort());
-      process.once('SIGTERM', () => abort.abort());
+      // The signal's name is the abort reason: check reports it and exits as the shell expects (130 for SIGINT).
+      process.once('SIGINT', () => abort.abort('SIGINT'));
+      process.once('SIGTERM', () => abort.abort('SIGTERM'));
       // The verdict is printed when the run ends (writes to pipes and files are synchronous on Linux); the
       // exit does not wait for a getaddrinfo our timer gave up on (src/exit.ts).
       exitNow(await runCheck(rest, io, abort.signal));

@@ -12,7 +12,8 @@ export class UsageError extends Error {}
 export const CHECK_USAGE = `Usage: privatelink-probe check [options]
 
 Probes each target once — DNS (system resolver and explicit servers), TCP and TLS on every port — and
-prints one row per target and port. Exit code 0 when all are healthy, 1 otherwise, 2 on bad usage.
+prints one row per target and port. Exit code 0 when all are healthy, 1 otherwise, 2 on bad usage or a
+file that cannot be read, 130 / 143 when stopped by SIGINT / SIGTERM before the run completed.
 
 Targets (each repeatable):
   --hub HOST                 IoT Hub, e.g. myhub.privatelink.azure-devices.net

@@ -1,14 +1,19 @@
-// The edge runtime audit (product.md §2 and §4 `edge`, issue 5): what the runtime's own configuration and
-// the module's resolver context say, as findings that name the fix, the upstream status, and the automatic
-// targets. Pure: `read.ts` does the reading.
+// The edge runtime audit: what the runtime's own configuration and the module's resolver context say, as
+// findings that name the fix, the upstream status, and the automatic targets. Pure: `read.ts` does the
+// reading. Given a probe run (AuditOptions.measured), the hub-name advice agrees with what its TLS
+// handshakes measured.
 //
 // Findings (ids are stable: the twin keys them, dashboards and fleet queries use them):
 //
 // | id                             | severity | when                                                              |
 // |--------------------------------|----------|-------------------------------------------------------------------|
 // | CONFIG_TOML_NOT_MOUNTED        | info     | no config.toml at the path: provisioning is not audited           |
-// | CONFIG_TOML_UNREADABLE         | warning  | config.toml exists but cannot be read (permission, a directory)   |
-// | CONFIG_TOML_INVALID            | warning  | not valid TOML (line and column only: the line may hold a key)    |
+// | CONFIG_TOML_UNREADABLE         | warning  | config.toml exists but cannot be read (permission, a directory,   |
+// |                                |          | a FIFO or device, larger than 256 KiB)                            |
+// | CONFIG_TOML_INVALID            | warning  | not UTF-8, or not valid TOML (line and column only: the line may  |
+// |                                |          | hold a key)                                                       |
+// | PROVISIONING_INVALID           | warning  | [provisioning] missing, not a table, an unknown or upper-case     |
+// |                                |          | source, a required field or connection-string key missing         |
 // | INVALID_HOSTNAME               | warning  | a hostname field (config.toml or env) holds none, e.g. <hubname>  |
 // | HUB_PUBLIC_NAME                | warning  | policy privatelink, a hub name (env or config.toml) is public     |
 // | HUB_PRIVATELINK_NAME           | warning  | policy public, a hub name is the privatelink form                 |
@@ -18,9 +23,11 @@
 // | DPS_GLOBAL_ENDPOINT_PUBLIC     | warning  | policy privatelink, global_endpoint is the public global name     |
 // | DPS_PRIVATELINK_ENDPOINT       | warning  | policy public, global_endpoint is a privatelink name              |
 // | DPS_INSTANCE_NAME              | info     | policy privatelink, DPS via global.*: endpoints serve <dps>.* too |
-// | NESTED_EDGE                    | info     | parent_hostname set: the upstream is the parent, not the hub      |
+// | NESTED_EDGE                    | info     | parent_hostname (or local_gateway_hostname) set: the upstream is  |
+// |                                |          | the parent, not the hub                                           |
 // | AGENT_IMAGE_PUBLIC_REGISTRY    | warning  | policy privatelink, edgeAgent from mcr.microsoft.com / Docker Hub |
-// | AGENT_REGISTRY_NO_CREDENTIALS  | info     | edgeAgent's image from an ACR without [agent.config.auth]         |
+// | AGENT_REGISTRY_NO_CREDENTIALS  | info     | edgeAgent's image from an ACR, no credentials in                  |
+// |                                |          | [agent.config.auth] (absent or empty)                             |
 // | UPSTREAM_PROTOCOL_UNRECOGNISED | warning  | UpstreamProtocol is not Amqp, AmqpWs, Mqtt or MqttWs              |
 // | PROXY_CONFIGURED               | info     | https_proxy set for edgeAgent or the module: probes go direct     |
 // | HOSTS_PINNED                   | warning  | /etc/hosts answers a target name or its counterpart: masks DNS    |
@@ -30,8 +37,10 @@
 // Each id appears at most once (the twin keys findings by id); a text that concerns several names lists them.
 // Hub-name rules apply to every hub name known (the env's and config.toml's), nested edge included: lower
 // layers name the same hub. A DPS instance name in public form (`<dps>.azure-devices-provisioning.net`)
-// is accepted under `privatelink`: it is what DPS private endpoints serve (azure-facts.md). Under DPS the
-// env's hub name is the one DPS assigned, always the public form: HUB_PUBLIC_NAME then says so.
+// is accepted under `privatelink`: DPS private endpoints serve it as well as the global name. Under DPS the
+// env's hub name is the one DPS assigned, always the public form: HUB_PUBLIC_NAME then says so. A hub-name
+// finding advises the counterpart name unless the run measured that the hub's certificate does not cover
+// it; then it advises keeping the name that verified (measured-names.ts).
 // A missing resolv.conf or hosts file is no finding: the DNS steps of the probe show what resolution does.
 //
 // Automatic targets (source `auto`; desired targets override them, see mergeTargets):
@@ -47,10 +56,12 @@
 // that only opens what AMQP needs would report a failure the runtime never meets. A lower layer of nested
 // edge never reaches the hub itself, so its hub is not probed. mcr.microsoft.com and Docker Hub are not
 // probed: they are not Private Link services (AGENT_IMAGE_PUBLIC_REGISTRY covers them).
-import { describeName } from '../probe/catalogue.js';
+import { describeName, type NameInfo } from '../probe/catalogue.js';
 import { normalizeHostname } from '../probe/hostname.js';
-import type { HostnamePolicy, NameForm, TargetSpec } from '../probe/types.js';
+import type { HostnamePolicy, NameForm, RunResult, TargetSpec } from '../probe/types.js';
 import type { EdgeRuntimeConfig } from './config-toml.js';
+import { measureSwitch, type MeasuredSwitch } from './measured-names.js';
+import { APPLY, provisioningAdvice } from './provisioning-advice.js';
 import type { EdgeContext } from './read.js';
 import { DOCKER_EMBEDDED_DNS } from './resolver-context.js';
 import { UNRECOGNISED, upstreamPorts } from './upstream-protocol.js';
@@ -59,6 +70,7 @@ export type FindingId =
   | 'CONFIG_TOML_NOT_MOUNTED'
   | 'CONFIG_TOML_UNREADABLE'
   | 'CONFIG_TOML_INVALID'
+  | 'PROVISIONING_INVALID'
   | 'INVALID_HOSTNAME'
   | 'HUB_PUBLIC_NAME'
   | 'HUB_PRIVATELINK_NAME'
@@ -106,6 +118,8 @@ export interface AuditOptions {
   hostnamePolicy: HostnamePolicy;
   /** The desired (or CLI) targets, checked against /etc/hosts with the automatic ones. */
   targets: TargetSpec[];
+  /** This run's results: the hub-name advice then agrees with the certificates it measured. */
+  measured?: RunResult;
 }
 
 const MAX_TEXT_BYTES = 512;
@@ -121,7 +135,6 @@ function clip(text: string): string {
   return `${out}…`;
 }
 
-const APPLY = 'run "sudo iotedge config apply"';
 const PUBLIC_REGISTRIES = new Set(['mcr.microsoft.com', 'docker.io']);
 
 function provisioningText(config: EdgeRuntimeConfig | undefined): string {
@@ -154,33 +167,84 @@ class Findings {
   }
 }
 
-function auditConfigFile(ctx: EdgeContext, out: Findings): void {
+function auditConfigFile(ctx: EdgeContext, policy: HostnamePolicy, out: Findings): void {
   const { configToml, configTomlPath: path } = ctx;
+  if (configToml.state === 'found') {
+    const { problem, source } = configToml.config.provisioning;
+    if (problem !== undefined) out.add('PROVISIONING_INVALID', 'warning', provisioningAdvice(problem, source, path, policy));
+    return;
+  }
   if (configToml.state === 'not-mounted') {
     out.add(
       'CONFIG_TOML_NOT_MOUNTED',
       'info',
       `config.toml not found at ${path}, so the runtime's provisioning is not audited: bind-mount the host's /etc/aziot/config.toml read-only there (createOptions HostConfig.Binds "/etc/aziot/config.toml:${path}:ro")`,
     );
-  } else if (configToml.state === 'unreadable' && configToml.cause === 'toml') {
-    out.add(
-      'CONFIG_TOML_INVALID',
-      'warning',
-      `config.toml at ${path}: ${configToml.reason}, so the runtime cannot apply it either: fix it and ${APPLY}`,
-    );
-  } else if (configToml.state === 'unreadable') {
-    out.add(
-      'CONFIG_TOML_UNREADABLE',
-      'warning',
-      `config.toml at ${path} cannot be read (${configToml.reason}), so the runtime's provisioning is not audited: mount the host file read-only and make it readable by the user the module runs as`,
-    );
+    return;
   }
+  const { cause, reason } = configToml;
+  switch (cause) {
+    case 'toml':
+      out.add('CONFIG_TOML_INVALID', 'warning', `config.toml at ${path}: ${reason}, so the runtime cannot apply it either: fix it and ${APPLY}`);
+      return;
+    case 'encoding':
+      out.add('CONFIG_TOML_INVALID', 'warning', `config.toml at ${path} is ${reason}, which the runtime refuses: save it as UTF-8 and ${APPLY}`);
+      return;
+    case 'directory':
+      out.add(
+        'CONFIG_TOML_UNREADABLE',
+        'warning',
+        `config.toml at ${path} is a directory, not a file, so the runtime's provisioning is not audited: Docker creates one at a bind mount whose host file did not exist when the container was created; bind the host's /etc/aziot/config.toml once it exists and recreate the module`,
+      );
+      return;
+    case 'permission':
+      out.add(
+        'CONFIG_TOML_UNREADABLE',
+        'warning',
+        `config.toml at ${path} cannot be read: permission denied, so the runtime's provisioning is not audited: give the user the module runs as read access on the host (sudo setfacl -m u:1000:r /etc/aziot/config.toml)`,
+      );
+      return;
+    default:
+      out.add(
+        'CONFIG_TOML_UNREADABLE',
+        'warning',
+        `config.toml at ${path} cannot be read: ${reason}, so the runtime's provisioning is not audited: bind-mount the host's /etc/aziot/config.toml itself there, read-only`,
+      );
+  }
+}
+
+/** ` (TLS for <name> verified on port N this run)` when the run confirmed the advised name; empty otherwise. */
+function verifiedNote(measured: MeasuredSwitch | undefined): string {
+  return measured?.outcome === 'verified' ? ` (TLS for ${measured.to} verified on port ${measured.port} this run)` : '';
+}
+
+/** The measured reason not to switch from `host` to the counterpart name. */
+function notCoveredNote(measured: MeasuredSwitch, host: string): string {
+  return `the hub's certificate, measured on port ${measured.port} this run, covers ${host} and not ${measured.to}, so switching would fail TLS`;
+}
+
+/**
+ * HUB_PUBLIC_NAME: the privatelink name as the Private Link guidance prescribes it, unless the run measured
+ * that the hub's certificate does not cover it: then the public name that verified, made to resolve privately.
+ */
+function publicHubAdvice(hub: NameInfo, also: string, assignedByDps: boolean, run: RunResult | undefined): string {
+  const measured = measureSwitch(run, hub.host, hub.counterpart);
+  const resolvePrivately = `make it resolve to the private endpoint (forward ${hub.publicZone} to the private resolver) and set hostnamePolicy to any`;
+  if (measured?.outcome === 'not-covered') {
+    const subject = assignedByDps ? `the runtime uses IoT Hub name ${hub.host}${also}, the public name DPS assigns,` : `IoT Hub name ${hub.host}${also} is the public name`;
+    return `${subject} while hostnamePolicy is privatelink, but ${notCoveredNote(measured, hub.host)}: keep ${hub.host}, ${resolvePrivately}`;
+  }
+  const verified = verifiedNote(measured);
+  return assignedByDps
+    ? `the runtime uses IoT Hub name ${hub.host}${also}, the public name DPS assigns, while hostnamePolicy is privatelink: ${resolvePrivately}, or provision manually with iothub_hostname = "${hub.counterpart}"${verified}`
+    : `IoT Hub name ${hub.host}${also} is the public name while hostnamePolicy is privatelink: set iothub_hostname = "${hub.counterpart}"${verified} in config.toml as the Private Link guidance prescribes and ${APPLY}, or set hostnamePolicy to match the name you intend`;
 }
 
 function auditHubNames(
   ctx: EdgeContext,
   config: EdgeRuntimeConfig | undefined,
   policy: HostnamePolicy,
+  run: RunResult | undefined,
   out: Findings,
 ): void {
   const envHub = ctx.env.iothubHostname;
@@ -206,25 +270,19 @@ function auditHubNames(
   }
   if (policy === 'privatelink') {
     const [first, ...rest] = byForm('public');
-    if (first !== undefined) {
-      const also = alsoNamed(rest);
-      out.add(
-        'HUB_PUBLIC_NAME',
-        'warning',
-        assignedByDps && first.host === envHub
-          ? `the runtime uses IoT Hub name ${first.host}${also}, the public name DPS assigns, while hostnamePolicy is privatelink: make it resolve to the private endpoint (forward ${first.publicZone} to the private resolver) and set hostnamePolicy to any, or provision manually with iothub_hostname = "${first.counterpart}"`
-          : `IoT Hub name ${first.host}${also} is the public name while hostnamePolicy is privatelink: set iothub_hostname = "${first.counterpart}" in config.toml as the Private Link guidance prescribes and ${APPLY}, or set hostnamePolicy to match the name you intend`,
-      );
-    }
+    if (first !== undefined) out.add('HUB_PUBLIC_NAME', 'warning', publicHubAdvice(first, alsoNamed(rest), assignedByDps && first.host === envHub, run));
   }
   if (policy === 'public') {
     const [first, ...rest] = byForm('privatelink');
     if (first !== undefined) {
       const also = alsoNamed(rest);
+      const measured = measureSwitch(run, first.host, first.counterpart);
       out.add(
         'HUB_PRIVATELINK_NAME',
         'warning',
-        `IoT Hub name ${first.host}${also} is the privatelink name while hostnamePolicy is public: set iothub_hostname = "${first.counterpart}" in config.toml and ${APPLY}, or set hostnamePolicy to privatelink`,
+        measured?.outcome === 'not-covered'
+          ? `IoT Hub name ${first.host}${also} is the privatelink name while hostnamePolicy is public, but ${notCoveredNote(measured, first.host)}: keep iothub_hostname = "${first.host}" and set hostnamePolicy to privatelink`
+          : `IoT Hub name ${first.host}${also} is the privatelink name while hostnamePolicy is public: set iothub_hostname = "${first.counterpart}"${verifiedNote(measured)} in config.toml and ${APPLY}, or set hostnamePolicy to privatelink`,
       );
     }
   }
@@ -281,7 +339,7 @@ function auditRegistry(config: EdgeRuntimeConfig | undefined, policy: HostnamePo
     out.add(
       'AGENT_REGISTRY_NO_CREDENTIALS',
       'info',
-      `edgeAgent's image comes from ${registry} but config.toml has no [agent.config.auth]: the first pull needs credentials unless the registry allows anonymous pull; add serveraddress, username and password there and ${APPLY}`,
+      `edgeAgent's image comes from ${registry} but config.toml's [agent.config.auth] holds no credentials (absent or empty): the first pull needs credentials unless the registry allows anonymous pull; add serveraddress, username and password there and ${APPLY}`,
     );
   }
 }
@@ -373,18 +431,18 @@ function autoTargets(
   return targets;
 }
 
-/** Audit what was read. Pure and total. */
 /** ` (also a, b)` for the further names a hub-name finding concerns; empty when there are none. */
 function alsoNamed(rest: ReadonlyArray<{ host: string }>): string {
   return rest.length > 0 ? ` (also ${rest.map((i) => i.host).join(', ')})` : '';
 }
 
+/** Audit what was read. Pure and total. */
 export function auditEdge(ctx: EdgeContext, options: AuditOptions): EdgeAudit {
   const policy = options.hostnamePolicy;
   const config = ctx.configToml.state === 'found' ? ctx.configToml.config : undefined;
   const out = new Findings();
 
-  auditConfigFile(ctx, out);
+  auditConfigFile(ctx, policy, out);
   const invalid = [...(config?.invalidFields ?? []), ...ctx.env.invalidFields];
   if (invalid.length > 0) {
     out.add(
@@ -393,7 +451,7 @@ export function auditEdge(ctx: EdgeContext, options: AuditOptions): EdgeAudit {
       `${invalid.join(', ')} ${invalid.length === 1 ? 'holds' : 'hold'} no valid hostname (a placeholder such as <hubname> left in?): set the real name (the value is not shown)`,
     );
   }
-  auditHubNames(ctx, config, policy, out);
+  auditHubNames(ctx, config, policy, options.measured, out);
   auditDps(config, policy, out);
 
   const hub = ctx.env.iothubHostname ?? config?.provisioning.iothubHostname ?? null;
@@ -401,10 +459,14 @@ export function auditEdge(ctx: EdgeContext, options: AuditOptions): EdgeAudit {
   const parent = config?.parentHostname ?? ctx.env.parentHostname;
   const auto = autoTargets(config, hub, ports, parent);
   if (parent !== undefined) {
+    const setting =
+      config?.parentHostnameKey === 'local_gateway_hostname'
+        ? `local_gateway_hostname ${parent} is set (the runtime reads it as parent_hostname)`
+        : `parent_hostname ${parent} is set`;
     out.add(
       'NESTED_EDGE',
       'info',
-      `parent_hostname ${parent} is set: this device's upstream is the parent edge device, not IoT Hub, so the probe checks ${parent} on ports ${parentPorts(config, ports).join(', ')} instead of the hub; its certificate chains to the parent's edge CA: give that CA (CA_FILE / --ca-file) for TLS to verify`,
+      `${setting}: this device's upstream is the parent edge device, not IoT Hub, so the probe checks ${parent} on ports ${parentPorts(config, ports).join(', ')} instead of the hub; its certificate chains to the parent's edge CA: give that CA (CA_FILE / --ca-file) for TLS to verify`,
     );
   }
   auditRegistry(config, policy, out);
@@ -429,7 +491,7 @@ export function auditEdge(ctx: EdgeContext, options: AuditOptions): EdgeAudit {
 }
 
 /**
- * Automatic targets merged with desired ones (product.md §2): a desired target replaces the automatic one
+ * Automatic targets merged with desired ones: a desired target replaces the automatic one
  * of the same name (in its place); an automatic target whose host a desired target already probes is
  * dropped; the other desired targets follow in their order.
  */

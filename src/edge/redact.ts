@@ -4,12 +4,20 @@
 import net from 'node:net';
 import { isValidHost, isValidHostname, normalizeHostname } from '../probe/hostname.js';
 
+/** Keys the runtime and the SDK read from an IoT Hub connection string, spelled as they require. */
+export type ConnectionStringKey = 'HostName' | 'DeviceId' | 'ModuleId' | 'GatewayHostName' | 'SharedAccessKey';
+const KEYS: readonly ConnectionStringKey[] = ['HostName', 'DeviceId', 'ModuleId', 'GatewayHostName', 'SharedAccessKey'];
+
 /** The non-secret identity fields of an IoT Hub connection string. */
 export interface ConnectionStringIdentity {
   hostName?: string;
   deviceId?: string;
   moduleId?: string;
   gatewayHostName?: string;
+  /** Known keys present as spelled above, whatever their value (SharedAccessKey's is never read). */
+  present: ConnectionStringKey[];
+  /** Known keys written in another case (`hostname=`): the runtime and the SDK match keys exactly, so they miss them. */
+  miscased: ConnectionStringKey[];
 }
 
 // IoT Hub device and module ids: up to 128 of letters, digits and `-.%_*?!(),:=@$'`.
@@ -29,19 +37,27 @@ export function safeHost(value: unknown): string | undefined {
 
 /**
  * `HostName=...;DeviceId=...;SharedAccessKey=...` → HostName, DeviceId, ModuleId and GatewayHostName only.
- * Every other key (SharedAccessKey, SharedAccessSignature, x509 ...) is dropped unread.
+ * Every other value (SharedAccessKey, SharedAccessSignature, x509 ...) is dropped unread. Keys are matched
+ * case-sensitively, as aziot-identityd and the azure-iot-common parser do.
  */
 export function connectionStringIdentity(text: string): ConnectionStringIdentity {
-  const identity: ConnectionStringIdentity = {};
+  const identity: ConnectionStringIdentity = { present: [], miscased: [] };
   for (const part of text.split(';')) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
+    const written = part.slice(0, eq).trim();
+    const key = KEYS.find((k) => k.toLowerCase() === written.toLowerCase());
+    if (key === undefined) continue;
+    if (key !== written) {
+      if (!identity.miscased.includes(key)) identity.miscased.push(key);
+      continue;
+    }
+    if (!identity.present.includes(key)) identity.present.push(key);
     const value = part.slice(eq + 1).trim();
-    if (key === 'hostname') identity.hostName = safeHost(value);
-    else if (key === 'deviceid') identity.deviceId = safeDeviceId(value);
-    else if (key === 'moduleid') identity.moduleId = safeDeviceId(value);
-    else if (key === 'gatewayhostname') identity.gatewayHostName = safeHost(value);
+    if (key === 'HostName') identity.hostName = safeHost(value);
+    else if (key === 'DeviceId') identity.deviceId = safeDeviceId(value);
+    else if (key === 'ModuleId') identity.moduleId = safeDeviceId(value);
+    else if (key === 'GatewayHostName') identity.gatewayHostName = safeHost(value);
   }
   return identity;
 }

@@ -18,6 +18,8 @@ beforeAll(async () => {
   await land.add({ name: 'hub', host: 'cli-hub.privatelink.azure-devices.net', address: '127.0.0.61', fixedPorts: [8883, 5671] });
   await land.add({ name: 'blob', host: 'clistore.privatelink.blob.core.windows.net', address: '127.0.0.62', dnsAnswer: '203.0.113.10' });
   await land.add({ name: 'acr', host: 'clireg.privatelink.azurecr.io', address: '127.0.0.63', fixedPorts: [8883], certificate: 'public-name-only' });
+  // A hub whose certificate covers its public name only, as Azure's (*.azure-devices.net) does.
+  await land.add({ name: 'iothub', host: 'myhub.privatelink.azure-devices.net', address: '127.0.0.64', fixedPorts: [5671], certificate: 'public-name-only' });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-cli-'));
   const caFile = path.join(dir, 'ca.pem');
   await writeFile(caFile, land.ca.certPem);
@@ -79,6 +81,18 @@ describe('privatelink-probe check', () => {
     expect(body.targets.map((t: { host: string }) => t.host)).toContain('cli-hub.azure-devices.net');
     expect(r.stdout + r.stderr).not.toContain('CANARY-SECRET-cli');
     expect(r.code).toBe(1);
+  });
+
+  it("advises keeping the hub's public name when its certificate, measured in this run, does not cover the privatelink one", async () => {
+    const r = await check(['--config-toml', path.resolve('test/edge/fixtures/manual-public-amqp.toml'), '--json', ...fixture]);
+    const body = JSON.parse(r.stdout);
+    const hub = body.targets.find((t: { name: string }) => t.name === 'iothub');
+    expect(hub).toMatchObject({ host: 'myhub.azure-devices.net', code: 'HOSTNAME_POLICY' });
+    expect(hub.ports[0]).toMatchObject({ port: 5671, ok: true });
+    const advice = body.edge.findings.find((f: { id: string }) => f.id === 'HUB_PUBLIC_NAME').text;
+    expect(advice).toContain('measured on port 5671 this run, covers myhub.azure-devices.net and not myhub.privatelink.azure-devices.net, so switching would fail TLS');
+    expect(advice).toContain('keep myhub.azure-devices.net');
+    expect(advice).not.toContain('iothub_hostname = "myhub.privatelink.azure-devices.net"');
   });
 
   it('exits 2 with the usage text for bad arguments, and 0 for --help', async () => {

@@ -6,7 +6,9 @@
 //
 // The module also reads the machine's /etc/resolv.conf and /etc/hosts (no override exists for `run`), so
 // the resolver-context findings depend on where the test runs and are left out of the comparisons.
-import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { edgeModuleEnv, LOG_FORMAT_UNSET, moduleCleanup } from '../support/edge-module-env.js';
@@ -164,5 +166,26 @@ describe.sequential('the module audits the runtime config.toml it is given', () 
     expect(again).toMatchObject({ status: 200, payload: { overall: 'healthy' } });
     expect(mod.child.exitCode).toBeNull();
     await expectNoSecret(started);
+  });
+
+  it('a FIFO mounted as config.toml: reported unreadable at once, runs go on, SIGTERM ends the module promptly', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-fifo-'));
+    const fifo = path.join(dir, 'config.toml');
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const emu = await startEmulator({ hubHostname: PRIVATE_HUB });
+      const mod = startModuleProcess(edgeModuleEnv(emu, landscapeEnv, { CONFIG_TOML_PATH: fifo }));
+      track(emu, mod);
+      const reported = emu.twin.reported as Json;
+      await emu.waitFor(() => reported.edge, 20_000, 'the first run reported');
+      expect(reported.edge.configToml).toBe('unreadable');
+      expect(reported.edge.findings.CONFIG_TOML_UNREADABLE).toContain('FIFO');
+      expect(reported.results.iothub).toMatchObject({ status: 'healthy', code: 'OK' });
+      const { code, ms } = await mod.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5_000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

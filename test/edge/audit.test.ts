@@ -1,63 +1,11 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditEdge, mergeTargets, type AuditOptions, type EdgeAudit } from '../../src/edge/audit.js';
-import type { Env } from '../../src/edge/module-env.js';
-import { readEdgeContext, type EdgeContext, type ReadFile } from '../../src/edge/read.js';
-import type { HostnamePolicy, TargetSpec } from '../../src/probe/types.js';
-import { CANARY, fixture, toJson } from './support.js';
+import { auditEdge, mergeTargets } from '../../src/edge/audit.js';
+import { readEdgeContext, type ReadFile } from '../../src/edge/read.js';
+import type { TargetSpec } from '../../src/probe/types.js';
+import { audit, CANARY, findingText, ids, PRIVATE_HUB, PUBLIC_HUB, runtimeEnv } from './support.js';
 
-const PUBLIC_HUB = 'myhub.azure-devices.net';
-const PRIVATE_HUB = 'myhub.privatelink.azure-devices.net';
-
-/** What the runtime gives every module, plus secrets the audit must not carry. */
-function runtimeEnv(hub: string, extra: Env = {}): Env {
-  return {
-    IOTEDGE_IOTHUBHOSTNAME: hub,
-    IOTEDGE_GATEWAYHOSTNAME: 'edge-01.factory.local',
-    IOTEDGE_DEVICEID: 'edge-01',
-    IOTEDGE_MODULEID: 'PrivateLinkProbe',
-    IOTEDGE_WORKLOADURI: 'unix:///var/run/iotedge/workload.sock',
-    IOTEDGE_AUTHSCHEME: 'sasToken',
-    SOME_MODULE_SECRET: CANARY,
-    ...extra,
-  };
-}
-
-interface Read {
-  config: string;
-  env: Env;
-  resolv?: string;
-  hosts?: string;
-  readFile?: ReadFile;
-}
-
-async function readContext(r: Read): Promise<EdgeContext> {
-  return readEdgeContext({
-    configTomlPath: fixture(r.config),
-    resolvConfPath: fixture(r.resolv ?? 'docker-embedded.resolv.conf'),
-    hostsPath: fixture(r.hosts ?? 'docker.hosts'),
-    env: r.env,
-    readFile: r.readFile,
-  });
-}
-
-/** Audit through the real reader, asserting what must hold for every input: no secret, twin-safe texts. */
-async function audit(r: Read, policy: HostnamePolicy = 'privatelink', targets: TargetSpec[] = []): Promise<EdgeAudit> {
-  const ctx = await readContext(r);
-  const options: AuditOptions = { hostnamePolicy: policy, targets };
-  const result = auditEdge(ctx, options);
-  expect(toJson(ctx)).not.toContain(CANARY);
-  expect(toJson(result)).not.toContain(CANARY);
-  for (const finding of result.findings) {
-    expect(Buffer.byteLength(finding.text)).toBeLessThanOrEqual(512);
-    expect(finding.text).not.toMatch(/[\r\n]/);
-  }
-  return result;
-}
-
-const ids = (a: EdgeAudit) => a.findings.map((f) => f.id).sort();
-const text = (a: EdgeAudit, id: string) => a.findings.find((f) => f.id === id)?.text ?? '';
 
 const EACCES: ReadFile = async (path) => {
   if (path.endsWith('.toml')) throw Object.assign(new Error(`EACCES: permission denied, open '${path}' ${CANARY}`), { code: 'EACCES' });
@@ -70,9 +18,9 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'DPS_INSTANCE_NAME', 'HUB_PUBLIC_NAME']);
     expect(a.configToml).toBe('found');
     expect(a.provisioning).toBe('dps (symmetric_key)');
-    expect(text(a, 'HUB_PUBLIC_NAME')).toContain('DPS');
-    expect(text(a, 'DPS_INSTANCE_NAME')).toContain('<dps>.azure-devices-provisioning.net');
-    expect(text(a, 'DPS_INSTANCE_NAME')).toContain('global.privatelink.azure-devices-provisioning.net');
+    expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain('DPS');
+    expect(findingText(a, 'DPS_INSTANCE_NAME')).toContain('<dps>.azure-devices-provisioning.net');
+    expect(findingText(a, 'DPS_INSTANCE_NAME')).toContain('global.privatelink.azure-devices-provisioning.net');
     expect(a.autoTargets).toEqual([
       { name: 'iothub', host: PUBLIC_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' },
       { name: 'dps', host: 'global.privatelink.azure-devices-provisioning.net', kind: 'dps', ports: [443], source: 'auto' },
@@ -91,10 +39,10 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
       'DPS_INSTANCE_NAME',
       'HUB_PUBLIC_NAME',
     ]);
-    expect(text(a, 'DPS_GLOBAL_ENDPOINT_PUBLIC')).toContain(
+    expect(findingText(a, 'DPS_GLOBAL_ENDPOINT_PUBLIC')).toContain(
       'global_endpoint = "https://global.privatelink.azure-devices-provisioning.net"',
     );
-    expect(text(a, 'AGENT_IMAGE_PUBLIC_REGISTRY')).toMatch(/mcr\.microsoft\.com.*ACR/);
+    expect(findingText(a, 'AGENT_IMAGE_PUBLIC_REGISTRY')).toMatch(/mcr\.microsoft\.com.*ACR/);
     expect(a.findings.find((f) => f.id === 'AGENT_IMAGE_PUBLIC_REGISTRY')?.severity).toBe('warning');
     expect(a.autoTargets.map((t) => [t.name, t.host])).toEqual([
       ['iothub', PUBLIC_HUB],
@@ -116,7 +64,7 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
   it('the manual example with the public hub name: HUB_PUBLIC_NAME names the privatelink name to set', async () => {
     const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'HUB_PUBLIC_NAME']);
-    expect(text(a, 'HUB_PUBLIC_NAME')).toContain(`iothub_hostname = "${PRIVATE_HUB}"`);
+    expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain(`iothub_hostname = "${PRIVATE_HUB}"`);
     expect(a.findings.find((f) => f.id === 'HUB_PUBLIC_NAME')?.severity).toBe('warning');
     expect(a.upstream.policyOk).toBe(false);
     expect(a.autoTargets).toEqual([{ name: 'iothub', host: PUBLIC_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' }]);
@@ -134,7 +82,7 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
     const a = await audit({ config: 'nested.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'NESTED_EDGE']);
     expect(a.findings.find((f) => f.id === 'NESTED_EDGE')?.severity).toBe('info');
-    expect(text(a, 'NESTED_EDGE')).toContain('edge-parent.factory.local');
+    expect(findingText(a, 'NESTED_EDGE')).toContain('edge-parent.factory.local');
     expect(a.autoTargets).toEqual([
       { name: 'parent', host: 'edge-parent.factory.local', kind: 'custom', ports: [8883, 443], source: 'auto' },
     ]);
@@ -145,9 +93,9 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
   it('a proxy with credentials in the agent env: reported without them, probes said to go direct', async () => {
     const a = await audit({ config: 'proxy.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'PROXY_CONFIGURED']);
-    expect(text(a, 'PROXY_CONFIGURED')).toContain('http://proxy.factory.local:3128');
-    expect(text(a, 'PROXY_CONFIGURED')).toMatch(/connect directly, not via the proxy/);
-    expect(text(a, 'PROXY_CONFIGURED')).not.toContain('operator');
+    expect(findingText(a, 'PROXY_CONFIGURED')).toContain('http://proxy.factory.local:3128');
+    expect(findingText(a, 'PROXY_CONFIGURED')).toMatch(/connect directly, not via the proxy/);
+    expect(findingText(a, 'PROXY_CONFIGURED')).not.toContain('operator');
     expect(a.upstreamPorts).toEqual([443]);
     expect(a.autoTargets.map((t) => [t.name, t.ports])).toEqual([
       ['iothub', [443]],
@@ -160,8 +108,8 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
     expect(a.configToml).toBe('unreadable');
     expect(a.provisioning).toBe('unknown');
     expect(ids(a)).toEqual(['CONFIG_TOML_INVALID', 'DOCKER_EMBEDDED_DNS']);
-    expect(text(a, 'CONFIG_TOML_INVALID')).toMatch(/line 9, column \d+/);
-    expect(text(a, 'CONFIG_TOML_INVALID')).not.toContain('device_id_pk');
+    expect(findingText(a, 'CONFIG_TOML_INVALID')).toMatch(/line 9, column \d+/);
+    expect(findingText(a, 'CONFIG_TOML_INVALID')).not.toContain('device_id_pk');
     expect(a.findings.find((f) => f.id === 'CONFIG_TOML_INVALID')?.severity).toBe('warning');
     expect(a.autoTargets.map((t) => t.host)).toEqual([PRIVATE_HUB]);
   });
@@ -170,7 +118,7 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
     const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB), readFile: EACCES });
     expect(a.configToml).toBe('unreadable');
     expect(ids(a)).toEqual(['CONFIG_TOML_UNREADABLE', 'DOCKER_EMBEDDED_DNS']);
-    expect(text(a, 'CONFIG_TOML_UNREADABLE')).toContain('permission denied');
+    expect(findingText(a, 'CONFIG_TOML_UNREADABLE')).toContain('permission denied');
     expect(a.autoTargets.map((t) => t.name)).toEqual(['iothub']);
   });
 
@@ -179,7 +127,7 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
     expect(a.configToml).toBe('not-mounted');
     expect(a.provisioning).toBe('unknown');
     expect(ids(a)).toEqual(['CONFIG_TOML_NOT_MOUNTED', 'DOCKER_EMBEDDED_DNS']);
-    expect(text(a, 'CONFIG_TOML_NOT_MOUNTED')).toContain('/etc/aziot/config.toml:');
+    expect(findingText(a, 'CONFIG_TOML_NOT_MOUNTED')).toContain('/etc/aziot/config.toml:');
     expect(a.findings[0]?.severity).toBe('info');
     expect(a.autoTargets.map((t) => t.host)).toEqual([PRIVATE_HUB]);
   });
@@ -187,7 +135,7 @@ describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv
   it('a config.toml path that is a directory (Docker created the mount point) is unreadable, not missing', async () => {
     const a = await audit({ config: '.', env: runtimeEnv(PRIVATE_HUB) });
     expect(a.configToml).toBe('unreadable');
-    expect(text(a, 'CONFIG_TOML_UNREADABLE')).toContain('directory');
+    expect(findingText(a, 'CONFIG_TOML_UNREADABLE')).toContain('directory');
   });
 });
 
@@ -195,7 +143,7 @@ describe('auditEdge: hostname policy', () => {
   it('policy public flags privatelink hub and DPS names, with the public name as the fix', async () => {
     const manual = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB) }, 'public');
     expect(ids(manual)).toEqual(['DOCKER_EMBEDDED_DNS', 'HUB_PRIVATELINK_NAME']);
-    expect(text(manual, 'HUB_PRIVATELINK_NAME')).toContain(`iothub_hostname = "${PUBLIC_HUB}"`);
+    expect(findingText(manual, 'HUB_PRIVATELINK_NAME')).toContain(`iothub_hostname = "${PUBLIC_HUB}"`);
     expect(manual.upstream.policyOk).toBe(false);
     const dps = await audit({ config: 'dps-privatelink.toml', env: runtimeEnv(PUBLIC_HUB) }, 'public');
     expect(ids(dps)).toEqual(['DOCKER_EMBEDDED_DNS', 'DPS_PRIVATELINK_ENDPOINT']);
@@ -211,14 +159,14 @@ describe('auditEdge: hostname policy', () => {
   it('env and config.toml naming different hubs: HUB_NAME_MISMATCH, and the public one flagged', async () => {
     const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'HUB_NAME_MISMATCH', 'HUB_PUBLIC_NAME']);
-    expect(text(a, 'HUB_NAME_MISMATCH')).toContain('iotedge config apply');
+    expect(findingText(a, 'HUB_NAME_MISMATCH')).toContain('iotedge config apply');
     expect(a.upstream).toMatchObject({ hostname: PRIVATE_HUB, policyOk: true });
   });
 
   it('an IP literal as hub: an error saying TLS cannot verify, form ip', async () => {
     const a = await audit({ config: 'no-such-config.toml', env: runtimeEnv('10.1.2.4') });
     expect(a.findings.find((f) => f.id === 'UPSTREAM_IP_ADDRESS')).toMatchObject({ severity: 'error' });
-    expect(text(a, 'UPSTREAM_IP_ADDRESS')).toContain('TLS');
+    expect(findingText(a, 'UPSTREAM_IP_ADDRESS')).toContain('TLS');
     expect(a.upstream).toMatchObject({ hostname: '10.1.2.4', form: 'ip', policyOk: false });
   });
 
@@ -262,7 +210,7 @@ describe('auditEdge: module environment', () => {
       config: 'manual-privatelink.toml',
       env: runtimeEnv(PRIVATE_HUB, { https_proxy: `http://me:${CANARY}@10.0.0.8:8080` }),
     });
-    expect(text(a, 'PROXY_CONFIGURED')).toContain('http://10.0.0.8:8080');
+    expect(findingText(a, 'PROXY_CONFIGURED')).toContain('http://10.0.0.8:8080');
   });
 
   it('placeholders left in hostname fields: INVALID_HOSTNAME names the fields, not the values', async () => {
@@ -271,8 +219,8 @@ describe('auditEdge: module environment', () => {
         ? `[provisioning]\nsource = "manual"\niothub_hostname = "<hubname>.privatelink.azure-devices.net"\n`
         : fs.promises.readFile(path);
     const a = await audit({ config: 'x.toml', env: { IOTEDGE_IOTHUBHOSTNAME: `${CANARY}!` }, readFile });
-    expect(text(a, 'INVALID_HOSTNAME')).toMatch(/^provisioning\.iothub_hostname, IOTEDGE_IOTHUBHOSTNAME hold no valid hostname/);
-    expect(text(a, 'INVALID_HOSTNAME')).not.toContain('<hubname>.privatelink');
+    expect(findingText(a, 'INVALID_HOSTNAME')).toMatch(/^provisioning\.iothub_hostname, IOTEDGE_IOTHUBHOSTNAME hold no valid hostname/);
+    expect(findingText(a, 'INVALID_HOSTNAME')).not.toContain('<hubname>.privatelink');
     expect(a.autoTargets).toEqual([]);
   });
 });
@@ -309,7 +257,7 @@ describe('auditEdge: resolver context', () => {
   it('a desired target pinned in /etc/hosts is found too', async () => {
     const desired: TargetSpec[] = [{ name: 'local', host: 'unrelated.factory.local', source: 'desired' }];
     const a = await audit({ config: 'no-such-config.toml', env: {}, hosts: 'pinned.hosts' }, 'privatelink', desired);
-    expect(text(a, 'HOSTS_PINNED')).toContain('unrelated.factory.local → 10.1.2.10');
+    expect(findingText(a, 'HOSTS_PINNED')).toContain('unrelated.factory.local → 10.1.2.10');
   });
 
   it('a long list of pins is cut to 512 bytes', async () => {
@@ -318,8 +266,8 @@ describe('auditEdge: resolver context', () => {
       path.endsWith('hosts') ? many.map((h, i) => `10.9.0.${i} ${h}`).join('\n') : fs.promises.readFile(path);
     const desired = many.map((host, i) => ({ name: `t${i}`, host }));
     const a = await audit({ config: 'no-such-config.toml', env: {}, hosts: 'x.hosts', readFile }, 'privatelink', desired);
-    expect(Buffer.byteLength(text(a, 'HOSTS_PINNED'))).toBeLessThanOrEqual(512);
-    expect(text(a, 'HOSTS_PINNED').endsWith('…')).toBe(true);
+    expect(Buffer.byteLength(findingText(a, 'HOSTS_PINNED'))).toBeLessThanOrEqual(512);
+    expect(findingText(a, 'HOSTS_PINNED').endsWith('…')).toBe(true);
   });
 
   it('missing resolv.conf and hosts are no findings', async () => {

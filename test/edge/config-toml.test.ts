@@ -64,7 +64,7 @@ describe('parseConfigToml', () => {
 
   it('reports a TOML error by line and column only, even though the parser quotes the secret line', () => {
     const result = parseConfigToml(fs.readFileSync(fixture('malformed.toml'), 'utf8'));
-    expect(result).toEqual({ error: expect.stringMatching(/^invalid TOML at line 9, column \d+$/) });
+    expect(result).toEqual({ error: expect.stringMatching(/^invalid TOML at line 9, column \d+$/), cause: 'toml' });
     expect(toJson(result)).not.toContain(CANARY);
   });
 
@@ -83,7 +83,8 @@ describe('parseConfigToml', () => {
 
   it('says "missing" when there is no [provisioning] table and ignores values of the wrong type', () => {
     const config = parseConfigToml('hostname = 5\n[agent.config]\nimage = 7\n');
-    expect(config).toEqual({ provisioning: { source: 'missing' }, registryCredentials: false, invalidFields: ['hostname'] });
+    expect(config).toMatchObject({ provisioning: { source: 'missing', problem: { kind: 'missing' } }, registryCredentials: false, invalidFields: ['hostname'] });
+    expect(config).not.toHaveProperty('agentImageRegistry', expect.anything());
   });
 
   it('never throws and never returns a planted secret, whatever the text', () => {

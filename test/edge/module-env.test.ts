@@ -87,10 +87,20 @@ describe('parseModuleEnv', () => {
 });
 
 describe('connectionStringIdentity', () => {
-  it('keeps only the identity keys, case-insensitively, with base64 padding in the key untouched', () => {
-    expect(
-      connectionStringIdentity(`hostname=H.azure-devices.net; deviceid=dev;SharedAccessKey=${CANARY}==;x509=true`),
-    ).toEqual({ hostName: 'h.azure-devices.net', deviceId: 'dev' });
+  it('keeps only the identity keys, with base64 padding in the key untouched', () => {
+    expect(connectionStringIdentity(`HostName=H.azure-devices.net; DeviceId=dev;SharedAccessKey=${CANARY}==;x509=true`)).toEqual({
+      hostName: 'h.azure-devices.net',
+      deviceId: 'dev',
+      present: ['HostName', 'DeviceId', 'SharedAccessKey'],
+      miscased: [],
+    });
+  });
+
+  it('matches keys as the runtime and the SDK do, case included: lower-case hostname= and deviceid= are not read', () => {
+    expect(connectionStringIdentity(`hostname=H.azure-devices.net; deviceid=dev;SharedAccessKey=${CANARY}==`)).toEqual({
+      present: ['SharedAccessKey'],
+      miscased: ['HostName', 'DeviceId'],
+    });
   });
 });
 

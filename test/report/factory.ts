@@ -271,6 +271,7 @@ const FINDING_IDS: FindingId[] = [
   'CONFIG_TOML_NOT_MOUNTED',
   'CONFIG_TOML_UNREADABLE',
   'CONFIG_TOML_INVALID',
+  'PROVISIONING_INVALID',
   'INVALID_HOSTNAME',
   'HUB_PUBLIC_NAME',
   'HUB_PRIVATELINK_NAME',
@@ -290,7 +291,7 @@ const FINDING_IDS: FindingId[] = [
   'DOCKER_EMBEDDED_DNS',
 ];
 
-/** Every finding the audit knows (20), each with a 512-byte text: more than the twin keeps. */
+/** Every finding the audit knows (21), each with a 512-byte text: more than the twin keeps. */
 export function worstEdge(hostLength = 253): EdgeAuditView {
   return edgeAudit({
     upstream: { hostname: longHost(99, hostLength), form: 'privatelink', policyOk: false, gateway: 'edgeHub' },
