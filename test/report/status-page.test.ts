@@ -111,6 +111,8 @@ describe('status page escaping', () => {
         upstream: { state: 'disconnected', hostname: attack, lastContactAt: null, queued: 0, dropped: 0 },
         edge: edge({
           provisioning: attack,
+          // Names read from config.toml and the module's environment are outside text too.
+          upstream: { hostname: `${attack}.example`, form: 'custom', policyOk: false, gateway: attribute },
           findings: [{ id: 'HOSTS_PINNED', severity: 'warning', text: `/etc/hosts pins ${attack}` }],
         }),
       }),
@@ -130,6 +132,8 @@ describe('status page escaping', () => {
     expect(page).toContain(`data-target="${escapeHtml(attribute)}"`);
     expect(text(page)).toContain(`resolver said ${attack} & more`);
     expect(text(page)).toContain('/etc/hosts pins <script>');
+    expect(text(page)).toContain(`Upstream name ${attack}.example (custom, against the hostname policy)`);
+    expect(text(page)).toContain(`Gateway ${attribute}`);
   });
 
   it('escapes the five characters that can end text or an attribute', () => {
