@@ -1,6 +1,5 @@
 // `privatelink-probe run`: the IoT Edge module. Wires the engine, the module logic, the edgeHub connection,
 // the local HTTP endpoints and the watchdog, and shuts them down in order on SIGTERM (edgeAgent's stop).
-import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
@@ -8,6 +7,7 @@ import { parseList } from './config/lists.js';
 import { validateDesired } from './config/validate.js';
 import { readEdgeContext } from './edge/read.js';
 import { connectionStringIdentity } from './edge/redact.js';
+import { readCaFile } from './ca-file.js';
 import { exitNow } from './exit.js';
 import { DEFAULT_HUB_OPTIONS, HubConnection } from './hub/connection.js';
 import { usesConnectionString } from './hub/sdk.js';
@@ -48,7 +48,7 @@ function identity(env: NodeJS.ProcessEnv) {
 /** Trust and known roots from the environment, applied over the desired settings. */
 async function settingsFromEnv(env: NodeJS.ProcessEnv): Promise<Partial<ProbeSettings>> {
   const override: Partial<ProbeSettings> = {};
-  if (env.CA_FILE) override.caPem = await readFile(env.CA_FILE, 'utf8');
+  if (env.CA_FILE) override.caPem = await readCaFile(env.CA_FILE);
   const extraRoots = parseList(env.KNOWN_ROOTS) ?? [];
   if (extraRoots.length > 0) override.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
   return override;

@@ -1,7 +1,7 @@
 // The only file that calls into azure-iot-device: a client made the way IoT Edge expects, and promise
 // wrappers that always pass a callback (a callback-less `reported.update` crashes later inside the SDK).
-import { readFile } from 'node:fs/promises';
 import device from 'azure-iot-device';
+import { readCaFile } from '../ca-file.js';
 import common from 'azure-iot-common';
 import mqtt from 'azure-iot-device-mqtt';
 import type { ModuleClient as SdkModuleClient, Twin } from 'azure-iot-device';
@@ -29,7 +29,7 @@ export function usesConnectionString(env: NodeJS.ProcessEnv): boolean {
 
 /** The CA edgeHub's certificate chains to: the workload API's trust bundle, or EdgeModuleCACertificateFile. */
 async function trustBundle(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (usesConnectionString(env)) return env.EdgeModuleCACertificateFile ? readFile(env.EdgeModuleCACertificateFile, 'utf8') : undefined;
+  if (usesConnectionString(env)) return env.EdgeModuleCACertificateFile ? readCaFile(env.EdgeModuleCACertificateFile) : undefined;
   const provider = new IotEdgeAuthenticationProvider({
     workloadUri: env.IOTEDGE_WORKLOADURI!,
     deviceId: env.IOTEDGE_DEVICEID!,

@@ -209,14 +209,20 @@ export class ProbeModule {
   private async runOnce(signal: AbortSignal): Promise<RunResult> {
     const config = this.config.config;
     const settings = this.settings();
+    const audit = { hostnamePolicy: settings.hostnamePolicy, targets: config.targets };
+    let context: EdgeContext | undefined;
     try {
-      this.edge = auditEdge(await this.options.readEdge(), { hostnamePolicy: settings.hostnamePolicy, targets: config.targets });
+      context = await this.options.readEdge();
+      this.edge = auditEdge(context, audit);
     } catch (e) {
       this.options.log.warn({ err: e }, 'reading the edge runtime configuration failed');
     }
     const auto: TargetSpec[] = config.autoTargets && this.edge ? this.edge.autoTargets : [];
     const systemNameservers = this.edge?.resolvers ?? [];
-    return runProbe(mergeTargets(auto, config.targets), { ...settings, systemNameservers }, this.options.deps, { signal });
+    const run = await runProbe(mergeTargets(auto, config.targets), { ...settings, systemNameservers }, this.options.deps, { signal });
+    // Again with what this run measured: advice on the hub's name then names the form whose certificate verified.
+    if (context) this.edge = auditEdge(context, { ...audit, measured: run });
+    return run;
   }
 
   /** `measured` is the engine's run; what is reported has FLAPPING in front of the targets that keep changing. */
