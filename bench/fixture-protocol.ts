@@ -19,6 +19,8 @@ export interface LandscapePlan {
   first: number;
   dnsLatencyMs?: number;
   tlsLatencyMs?: number;
+  /** The DNS server's port; 53 inside the blackbox comparison's namespace, where it is the system resolver. */
+  dnsPort?: number;
 }
 
 export interface LandscapeInfo {
@@ -26,6 +28,8 @@ export interface LandscapeInfo {
   /** The landscape's probe settings: its DNS server only, loopback private, its test CA trusted. */
   settings: ProbeSettings;
   dnsServer: { address: string; port: number };
+  /** The test CA's certificate, for a prober outside the engine. */
+  caPem: string;
 }
 
 export type Request =

@@ -2,6 +2,7 @@
 // process and one run, on loopback fixtures served by a child process (fixtures.ts). Every figure is a
 // ratio or a difference measured within the run (the machine's speed drifts between runs); nothing here is asserted in CI.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,6 +17,7 @@ import { runBare, type BareSetup, type BareTarget } from './bare.js';
 import { startFixtures, type RemoteLandscape } from './fixtures.js';
 import { measure, median, sideBySide, type Pairs } from './measure.js';
 import { environment, formatFigures, met, table, writeResults, type Figure } from './report.js';
+import { namespaceUnavailable, runInNamespace } from './netns.js';
 import { udpReceiveDrops } from './udp-drops.js';
 
 const SIZES = [1, 10, 50, 100] as const;
@@ -34,6 +36,8 @@ const RATIO_GOAL = 1.3;
 const LATENCY_GOAL = 1.5;
 const SILENT_GOAL_MS = 100;
 const HISTORY_GOAL_MB = 2;
+const BLACKBOX_GOAL = 1.2;
+const BLACKBOX_TIMEOUT_MS = 10 * 60_000;
 const HISTORY_PAIRS = 5;
 
 const deps = realDeps();
@@ -210,6 +214,22 @@ async function messageCost(land: RemoteLandscape) {
   };
 }
 
+interface BlackboxFigures {
+  exporter: string;
+  bySize: Record<string, { cpuMsPerTarget: Record<'engine' | 'blackbox' | 'bare', number>; cpuVsBlackbox: number; wallVsBlackbox: number; cpuVsBare: number; wallVsBare: number }>;
+}
+
+/** Figure 6: the engine beside blackbox_exporter and the bare minimum, in a namespace of its own (blackbox.ts). */
+async function compareWithBlackbox(): Promise<BlackboxFigures | string> {
+  const why = namespaceUnavailable() ?? (existsSync('/usr/bin/prometheus-blackbox-exporter') ? undefined : 'prometheus-blackbox-exporter is not installed (apt-get install prometheus-blackbox-exporter)');
+  if (why) return why;
+  const script = fileURLToPath(new URL('./blackbox.js', import.meta.url));
+  const { code, stdout } = await runInNamespace([process.execPath, script], process.env, BLACKBOX_TIMEOUT_MS);
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !line.startsWith('{')) return `the comparison failed (exit ${code})`;
+  return JSON.parse(line) as BlackboxFigures;
+}
+
 async function main(): Promise<void> {
   const env = environment();
   console.log(`privatelink-probe bench — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.date}`);
@@ -230,6 +250,15 @@ async function main(): Promise<void> {
     console.log('  a full run history (32 targets × 288 runs), with and without, in fresh processes …');
     const history = await historyMemory();
     const bill = await messageCost(fast);
+    console.log('  beside blackbox_exporter and the bare minimum, in a network namespace (10, 50, 100 targets × 3 ports) …');
+    const blackbox = await compareWithBlackbox();
+    const blackboxFigures: Figure[] =
+      typeof blackbox === 'string'
+        ? []
+        : Object.entries(blackbox.bySize).flatMap(([size, f]): Figure[] => [
+            { id: `cpu-vs-blackbox-${size}`, figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports`, value: f.cpuVsBlackbox, unit: 'ratio', goal: BLACKBOX_GOAL },
+            { id: `cpu-vs-minimal-${size}`, figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports`, value: f.cpuVsBare, unit: 'ratio', goal: BLACKBOX_GOAL },
+          ]);
     const drops1 = udpReceiveDrops();
     const udpDrops = drops0 === undefined || drops1 === undefined ? null : drops1 - drops0;
 
@@ -240,6 +269,7 @@ async function main(): Promise<void> {
       ]),
       { id: 'latency-100-vs-1', figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`, value: latency.engineRatio, unit: 'ratio', goal: LATENCY_GOAL },
       { id: 'silent-dns-overrun', figure: `silent DNS among ${SILENT_HEALTHY}: wall − timeoutMs`, value: silent.overrunMs, unit: 'ms', goal: SILENT_GOAL_MS },
+      ...blackboxFigures,
       { id: 'summary-units', figure: 'quiet run, 5 × 3 ports: message units', value: bill.summary.units, unit: 'units', goal: 1 },
       { id: 'history-memory', figure: 'run history, 32 targets × 288 runs: JS memory', value: history.jsMb, unit: 'MB', goal: HISTORY_GOAL_MB },
     ];
@@ -270,6 +300,16 @@ async function main(): Promise<void> {
     console.log(`${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`);
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
     for (const run of silent.setAside) console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
+    if (typeof blackbox === 'string') console.log(`!! blackbox_exporter comparison SKIPPED: ${blackbox}`);
+    else {
+      console.log(`beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; CPU of each side's own process):`);
+      console.log(
+        table(
+          ['targets', 'engine CPU ms/target', 'blackbox CPU ms/target', 'minimal bare CPU ms/target', 'engine ÷ blackbox wall', 'engine ÷ minimal wall'],
+          Object.entries(blackbox.bySize).map(([size, f]) => [size, ...[f.cpuMsPerTarget.engine, f.cpuMsPerTarget.blackbox, f.cpuMsPerTarget.bare, f.wallVsBlackbox, f.wallVsBare].map(String)]),
+        ),
+      );
+    }
     console.log(`results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`);
     console.log(`run history, 32 targets × 288 runs, with − without: JS ${history.jsMb} MB, resident ${history.rssMb} MB (medians of ${HISTORY_PAIRS} pairs; resident memory moves with the heap's growth, not only with what is kept)`);
     console.log(`memory after the 100-target runs: RSS ${memoryMb.rss} MB, heap used ${memoryMb.heapUsed} MB of ${memoryMb.heapTotal} MB, external ${memoryMb.external} MB`);
@@ -288,6 +328,7 @@ async function main(): Promise<void> {
         silentDns: silent,
         historyMemory: history,
         messageCost: bill,
+        blackbox,
         ...work,
         udpReceiveDrops: udpDrops,
         memoryAfter100TargetsMb: memoryMb,

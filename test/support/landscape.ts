@@ -56,10 +56,11 @@ export interface Landscape {
   close(): Promise<void>;
 }
 
-export async function startLandscape(options: { dnsLatencyMs?: number } = {}): Promise<Landscape> {
+/** `dnsPort` 53 makes the DNS server the system resolver of a namespace whose resolv.conf names 127.0.0.1. */
+export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?: number } = {}): Promise<Landscape> {
   const ca = await createCa('privatelink-probe landscape CA');
   const rogue = await createCa('Unknown Inspection CA');
-  const dns = await startDnsServer(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {});
+  const dns = await startDnsServer({ ...(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {}), ...(options.dnsPort ? { port: options.dnsPort } : {}) });
   const endpoints: TlsEndpoint[] = [];
   const records: ZoneRecord[] = [];
   let caDir: string | undefined;
