@@ -3,7 +3,8 @@
 // audited too: their findings are printed and the hosts config.toml names are probed.
 import { constants } from 'node:os';
 import { readCaFile } from '../ca-file.js';
-import { auditEdge, mergeTargets, type EdgeAudit } from '../edge/audit.js';
+import { auditEdge, type EdgeAudit } from '../edge/audit.js';
+import { mergeTargets } from '../edge/auto-targets.js';
 import { readEdgeContext, type ConfigTomlRead } from '../edge/read.js';
 import { realDeps } from '../probe/deps.js';
 import { runProbe } from '../probe/run.js';

@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import { applyDesiredPatch, applyFullDesired, createConfigState, type ConfigState, type DesiredUpdate } from '../config/state.js';
 import type { JsonObject } from '../config/json.js';
-import { auditEdge, mergeTargets, type EdgeAudit } from '../edge/audit.js';
+import { auditEdge, type EdgeAudit } from '../edge/audit.js';
+import { mergeTargets } from '../edge/auto-targets.js';
 import type { EdgeContext } from '../edge/read.js';
 import type { ProbeDeps } from '../probe/deps.js';
 import { runProbe } from '../probe/run.js';

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditEdge, mergeTargets } from '../../src/edge/audit.js';
+import { auditEdge } from '../../src/edge/audit.js';
+import { mergeTargets } from '../../src/edge/auto-targets.js';
 import { readEdgeContext, type ReadFile } from '../../src/edge/read.js';
 import type { TargetSpec } from '../../src/probe/types.js';
 import { audit, CANARY, findingText, ids, PRIVATE_HUB, PUBLIC_HUB, runtimeEnv } from './support.js';
