@@ -8,7 +8,10 @@ import { validateDesired } from '../../src/config/validate.js';
 import { DEFAULT_CONFIG_TOML_PATH } from '../../src/edge/read.js';
 import { ALERTS_OUTPUT } from '../../src/module/module.js';
 import { describeName } from '../../src/probe/catalogue.js';
+import { reportedSections } from '../../src/report/reported.js';
+import { healthyTarget, publicBlobTarget, runOf } from '../report/factory.js';
 import { ROOT } from './dockerfile.js';
+import { moduleQuery, type ModuleTwin } from './twin-query.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -220,6 +223,37 @@ describe('deployment.layered.json', () => {
     const routes = Object.fromEntries(Object.entries(content.$edgeHub as Json).map(([k, v]) => [k.slice('properties.desired.routes.'.length), v]));
     expect(routes).toEqual(hubOf(template).routes);
     expect(content[MODULE]).toEqual(template.modulesContent[MODULE]);
+  });
+});
+
+describe('deployment.layered.json fleet counts (metrics.queries)', () => {
+  const queries = layered.metrics.queries as Record<string, string>;
+  /** The module twin of a device whose module has written its sections after a run with these targets. */
+  const reportedAfter = (targets: Parameters<typeof runOf>[0]): ModuleTwin => ({
+    moduleId: MODULE,
+    reported: { ...reportedSections(runOf(targets), { edge: null, moduleVersion: pkg.version, nextRunAt: '2026-11-28T09:05:00.000Z', runCount: 1 }) },
+  });
+  const twins: Record<string, ModuleTwin> = {
+    healthy: reportedAfter([healthyTarget()]),
+    degraded: reportedAfter([healthyTarget('hub', undefined, { status: 'degraded', code: 'SLOW' })]),
+    unhealthy: reportedAfter([healthyTarget(), publicBlobTarget()]),
+    // Deployed, and its twin read, but no run has completed: only the acknowledgement is there.
+    noReportYet: { moduleId: MODULE, reported: { intervalSeconds: { value: 300, ac: 200, av: 2, ad: 'applied' } } },
+  };
+
+  it('counts devices by the verdict their module reports, and those with no report yet', () => {
+    expect(Object.keys(queries)).toEqual(['healthy', 'degraded', 'unhealthy', 'noReportYet']);
+  });
+
+  it("puts each device in exactly one count, read from the status section the module writes", () => {
+    const selects = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, moduleQuery(query)]));
+    for (const [expected, twin] of Object.entries(twins)) {
+      const matched = Object.keys(selects).filter((name) => selects[name]!(twin));
+      expect(matched, expected).toEqual([expected]);
+    }
+    // Another module's twin on the same device is never counted.
+    const agent = { moduleId: '$edgeAgent', reported: twins.unhealthy!.reported };
+    expect(Object.values(selects).some((select) => select(agent))).toBe(false);
   });
 });
 
