@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../support/emulator/index.js';
 import type { ModuleProcess } from '../support/module-process.js';
 import { recordFigures } from './figures.js';
-import { faultRig, loggedRunIds, resultBodies, type Json } from './rig.js';
+import { faultRig, loggedRunIds, resultBodies, within, type Json } from './rig.js';
 
 // Every DNS answer takes a little while, so a run is still in flight when the outage begins.
 const rig = faultRig({ dnsLatencyMs: 150 });
@@ -49,11 +49,13 @@ function runsWhileAway(mod: ModuleProcess): number {
 
 /** Twin reads edgeHub answered: the module reads the whole twin at the start of every session. */
 const twinsRead = (emu: Emulator) => emu.twinRequests.filter((r) => r.method === 'GET' && r.status === 200).length;
+/** A method call reaches the module only while it holds the subscription (edgeHub does not keep them). */
+const hearsMethods = (emu: Emulator) => emu.subscriptions.some((topic) => topic.startsWith('$iothub/methods/POST'));
 
 describe('repeated edgeHub outages', () => {
   it(`recovers from ${OUTAGES} outages, losing, duplicating and reordering no telemetry`, async () => {
     const { emu, mod } = await rig.start({ emulator: { initialDesired: { intervalSeconds: 3600 } } });
-    await emu.waitFor(() => twinsRead(emu) >= 1 && resultBodies(emu).length >= 1, 20_000, 'the first run sent');
+    await emu.waitFor(() => twinsRead(emu) >= 1 && hearsMethods(emu) && resultBodies(emu).length >= 1, 20_000, 'the first run sent');
     const dns = rig.land.dns;
     let recovered = 0;
     for (let i = 0; i < OUTAGES; i++) {
@@ -62,9 +64,9 @@ describe('repeated edgeHub outages', () => {
       const queries = dns.queries;
       // The answer may be lost with the connection; the run's telemetry must not be.
       void emu.invokeMethod('runNow', {}, 60_000).catch(() => undefined);
-      await dns.waitForQueries(queries + 1);
+      await within(dns.waitForQueries(queries + 1), 20_000, `the run before outage ${i + 1}`);
       await outage.begin(emu, mod);
-      await emu.waitFor(() => twinsRead(emu) > sessions, 30_000, `recovery from outage ${i + 1} (${outage.name})`);
+      await emu.waitFor(() => twinsRead(emu) > sessions && hearsMethods(emu), 30_000, `recovery from outage ${i + 1} (${outage.name})`);
       recovered++;
     }
     const last = await emu.invokeMethod('runNow', {}, 30_000);

@@ -113,3 +113,9 @@ export async function stopWithin(mod: ModuleProcess, signal: NodeJS.Signals): Pr
   const waited = await Promise.race([mod.stop(signal), delay(2 * EXIT_LIMIT_MS).then(() => undefined)]);
   return waited ?? { code: 'still running', ms: 2 * EXIT_LIMIT_MS };
 }
+
+/** `promise`, or a rejection naming `what` after `ms` (for waits that have no deadline of their own). */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const timeout = delay(ms).then(() => Promise.reject(new Error(`${what} did not happen within ${ms} ms`)));
+  return Promise.race([promise, timeout]);
+}
