@@ -4,6 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { parseList } from './config/lists.js';
+import { type SettingsLayer } from './config/settings.js';
 import { validateDesired } from './config/validate.js';
 import { readEdgeContext } from './edge/read.js';
 import { connectionStringIdentity } from './edge/redact.js';
@@ -16,7 +17,6 @@ import { ProbeModule } from './module/module.js';
 import { realDeps } from './probe/deps.js';
 import { runBoundMs } from './probe/run.js';
 import { DEFAULT_SETTINGS } from './probe/defaults.js';
-import type { ProbeSettings } from './probe/types.js';
 import { startHttpServer } from './http/server.js';
 import { startWatchdog } from './module/watchdog.js';
 
@@ -45,33 +45,27 @@ function identity(env: NodeJS.ProcessEnv) {
   };
 }
 
-/** Trust and known roots from the environment, applied over the desired settings. */
-async function settingsFromEnv(env: NodeJS.ProcessEnv): Promise<Partial<ProbeSettings>> {
-  const override: Partial<ProbeSettings> = {};
-  if (env.CA_FILE) override.caPem = await readCaFile(env.CA_FILE);
+/**
+ * The deployment's layer of the settings: trust and known roots (CA_FILE, KNOWN_ROOTS), and DNS_SERVERS,
+ * DNS_SYSTEM, PRIVATE_RANGES read as the desired `dns.*` are, by the same readers and limits. Rejects when
+ * CA_FILE cannot be read; invalid DNS variables are logged and left out.
+ */
+async function environmentLayer(env: NodeJS.ProcessEnv, log: Logger): Promise<SettingsLayer> {
+  const layer: SettingsLayer = {};
+  if (env.CA_FILE) layer.caPem = await readCaFile(env.CA_FILE);
   const extraRoots = parseList(env.KNOWN_ROOTS) ?? [];
-  if (extraRoots.length > 0) override.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
-  return override;
-}
-
-/** DNS_SERVERS, DNS_SYSTEM, PRIVATE_RANGES: the deployment's DNS defaults, checked like desired properties. */
-function dnsDefaultsFromEnv(env: NodeJS.ProcessEnv, log: Logger): Partial<Pick<ProbeSettings, 'dnsServers' | 'systemDns' | 'privateRanges'>> {
-  const doc: Record<string, unknown> = {};
-  if (env.DNS_SERVERS !== undefined) doc.servers = env.DNS_SERVERS;
-  if (env.DNS_SYSTEM !== undefined) doc.system = env.DNS_SYSTEM;
-  if (env.PRIVATE_RANGES !== undefined) doc.privateRanges = env.PRIVATE_RANGES;
-  if (Object.keys(doc).length === 0) return {};
-  const result = validateDesired({ dns: doc });
+  if (extraRoots.length > 0) layer.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
+  const dns: Record<string, unknown> = {};
+  if (env.DNS_SERVERS !== undefined) dns.servers = env.DNS_SERVERS;
+  if (env.DNS_SYSTEM !== undefined) dns.system = env.DNS_SYSTEM;
+  if (env.PRIVATE_RANGES !== undefined) dns.privateRanges = env.PRIVATE_RANGES;
+  if (Object.keys(dns).length === 0) return layer;
+  const result = validateDesired({ dns });
   if (!result.ok) {
     log.error({ errors: result.errors }, 'DNS_SERVERS / DNS_SYSTEM / PRIVATE_RANGES ignored');
-    return {};
+    return layer;
   }
-  const s = result.config.settings;
-  return {
-    ...(doc.servers !== undefined ? { dnsServers: s.dnsServers } : {}),
-    ...(doc.system !== undefined ? { systemDns: s.systemDns } : {}),
-    ...(doc.privateRanges !== undefined ? { privateRanges: s.privateRanges } : {}),
-  };
+  return { ...layer, ...result.config.explicit };
 }
 
 function numberFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
@@ -85,9 +79,9 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     return 2;
   }
   const id = identity(env);
-  let settingsOverride: Partial<ProbeSettings>;
+  let environment: SettingsLayer;
   try {
-    settingsOverride = await settingsFromEnv(env);
+    environment = await environmentLayer(env, log);
   } catch (e) {
     log.fatal({ err: e }, `CA_FILE ${env.CA_FILE}: cannot read it; mount the CA bundle there or unset CA_FILE`);
     return 2;
@@ -98,8 +92,7 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
     deps: realDeps(),
     log,
     readEdge: () => readEdgeContext({ env }),
-    settingsOverride,
-    dnsDefaults: dnsDefaultsFromEnv(env, log),
+    environment,
   });
   const hub = new HubConnection(module.handlers(), {
     modelId: MODEL_ID,

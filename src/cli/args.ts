@@ -4,7 +4,9 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { isValidCidr } from '../probe/address.js';
 import { DEFAULT_SETTINGS } from '../probe/defaults.js';
-import { isValidHost, isValidPort, parseServerEndpoint } from '../probe/hostname.js';
+import { LIST_LIMITS, parsePorts } from '../config/lists.js';
+import { layerSettings, TIMEOUT_MS_LIMITS, type SettingsLayer } from '../config/settings.js';
+import { isValidHost, parseServerEndpoint } from '../probe/hostname.js';
 import { HOSTNAME_POLICIES, type HostnamePolicy, type Kind, type ProbeSettings, type TargetSpec } from '../probe/types.js';
 
 export class UsageError extends Error {}
@@ -110,36 +112,36 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
     target.expectedAddresses = ips;
   }
 
-  const settings: ProbeSettings = {
-    ...DEFAULT_SETTINGS,
-    dnsServers: [],
-    privateRanges: [...DEFAULT_SETTINGS.privateRanges],
-    knownRoots: [...DEFAULT_SETTINGS.knownRoots],
-  };
-  for (const server of values['dns-server'] ?? []) {
+  // The flags' layer of the settings (config/settings.ts), within the limits desired properties have.
+  const flags: SettingsLayer = {};
+  const servers = capped('--dns-server', values['dns-server'], LIST_LIMITS.dnsServers);
+  for (const server of servers) {
     if (!parseServerEndpoint(server)) throw new UsageError(`--dns-server: '${server}' must be IP or IP:PORT ([IPv6]:PORT)`);
-    settings.dnsServers.push(server);
   }
+  if (servers.length > 0) flags.dnsServers = servers;
   if (values['no-system-dns']) {
-    if (settings.dnsServers.length === 0) throw new UsageError('--no-system-dns needs at least one --dns-server');
-    settings.systemDns = false;
+    if (servers.length === 0) throw new UsageError('--no-system-dns needs at least one --dns-server');
+    flags.systemDns = false;
   }
-  if (values['private-range']) {
-    const bad = values['private-range'].find((c) => !isValidCidr(c));
+  const ranges = capped('--private-range', values['private-range'], LIST_LIMITS.privateRanges);
+  if (ranges.length > 0) {
+    const bad = ranges.find((c) => !isValidCidr(c));
     if (bad !== undefined) throw new UsageError(`--private-range: '${bad}' is not a CIDR such as 10.0.0.0/8`);
-    settings.privateRanges = [...values['private-range']];
+    flags.privateRanges = ranges;
   }
-  if (values['known-root']) settings.knownRoots.push(...values['known-root']);
-  if (values['connect-all']) settings.connectTo = 'all';
+  if (values['known-root']) flags.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...values['known-root']];
+  if (values['connect-all']) flags.connectTo = 'all';
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout);
-    if (!Number.isInteger(ms) || ms < 100 || ms > 60000) throw new UsageError(`--timeout: '${values.timeout}' must be a whole number of milliseconds from 100 to 60000`);
-    settings.timeoutMs = ms;
+    const { min, max } = TIMEOUT_MS_LIMITS;
+    if (!Number.isInteger(ms) || ms < min || ms > max) throw new UsageError(`--timeout: '${values.timeout}' must be a whole number of milliseconds from ${min} to ${max}`);
+    flags.timeoutMs = ms;
   }
   if (values.policy !== undefined) {
     if (!HOSTNAME_POLICIES.includes(values.policy as HostnamePolicy)) throw new UsageError(`--policy: '${values.policy}' must be one of ${HOSTNAME_POLICIES.join(', ')}`);
-    settings.hostnamePolicy = values.policy as HostnamePolicy;
+    flags.hostnamePolicy = values.policy as HostnamePolicy;
   }
+  const settings = layerSettings(flags);
 
   const help = values.help ?? false;
   const configToml = values['config-toml'];
@@ -163,9 +165,16 @@ export function parseTargetSpec(spec: string): TargetSpec {
   if (!isValidHost(host)) throw new UsageError(`--target: '${host}' is not a valid hostname or IPv4 address`);
   const target: TargetSpec = { name, host, source: 'cli' };
   if (portText !== undefined) {
-    const ports = portText.split(',').map((p) => Number(p.trim()));
-    if (ports.length === 0 || !ports.every(isValidPort)) throw new UsageError(`--target: ports '${portText}' must be numbers from 1 to 65535, comma-separated`);
-    target.ports = [...new Set(ports)];
+    const ports = parsePorts(portText);
+    if (typeof ports === 'string') throw new UsageError(`--target: ports '${portText}' must be numbers from 1 to 65535, comma-separated`);
+    if (ports.length > LIST_LIMITS.ports) throw new UsageError(`--target: ${ports.length} ports, more than ${LIST_LIMITS.ports}`);
+    target.ports = ports;
   }
   return target;
+}
+
+/** A repeatable flag's values, refused past the cap the same list has in desired properties. */
+function capped(flag: string, values: string[] | undefined, max: number): string[] {
+  if ((values?.length ?? 0) > max) throw new UsageError(`${flag}: given ${values!.length} times, more than ${max}`);
+  return values ?? [];
 }

@@ -34,7 +34,10 @@ export interface FlappingConfig {
 /** A desired document after validation: everything the module needs, defaults filled in. */
 export interface ModuleConfig {
   intervalSeconds: number;
+  /** What the desired properties give a run: the defaults with `explicit` layered on. */
   settings: ProbeSettings;
+  /** Only the settings the document sets: the desired layer, over the environment's (config/settings.ts). */
+  explicit: Partial<ProbeSettings>;
   /** Enabled desired targets, `source: 'desired'`, sorted by name. */
   targets: TargetSpec[];
   autoTargets: boolean;

@@ -4,12 +4,13 @@ import { isValidCidr } from '../probe/address.js';
 import { DEFAULT_SETTINGS } from '../probe/defaults.js';
 import { formatServerEndpoint, parseServerEndpoint } from '../probe/hostname.js';
 import { HOSTNAME_POLICIES, type ProbeSettings } from '../probe/types.js';
-import { own, type JsonObject } from './json.js';
+import { isPlainObject, own, type JsonObject } from './json.js';
 import { DEFAULT_FLAPPING } from '../report/flapping.js';
 import { HISTORY_RUNS } from '../report/history.js';
 import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
 import { Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readInteger, readList, readObject, readString } from './read.js';
 import { LIST_LIMITS } from './lists.js';
+import { layerSettings, TIMEOUT_MS_LIMITS, type SettingsLayer } from './settings.js';
 import { readTargets } from './targets.js';
 
 export const DEFAULT_INTERVAL_SECONDS = 300;
@@ -31,7 +32,7 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
   }
   const integer = (min: number, max: number) => (v: unknown, path: string[]) => readInteger(v, path, min, max, faults);
   const intervalSeconds = readField(doc, [], 'intervalSeconds', DEFAULT_INTERVAL_SECONDS, integer(10, 86_400));
-  const timeoutMs = readField(doc, [], 'timeoutMs', DEFAULT_SETTINGS.timeoutMs, integer(100, 60_000));
+  const timeoutMs = readField(doc, [], 'timeoutMs', DEFAULT_SETTINGS.timeoutMs, integer(TIMEOUT_MS_LIMITS.min, TIMEOUT_MS_LIMITS.max));
   const hostnamePolicy = readField(doc, [], 'hostnamePolicy', DEFAULT_SETTINGS.hostnamePolicy, (v, path) =>
     readEnum(v, HOSTNAME_POLICIES, path, faults),
   );
@@ -53,14 +54,21 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
   ) {
     return { ok: false, errors: faults.errors };
   }
-  const settings: ProbeSettings = {
-    ...DEFAULT_SETTINGS,
-    knownRoots: [...DEFAULT_SETTINGS.knownRoots],
-    timeoutMs,
-    hostnamePolicy,
-    ...dns,
+  const explicit = desiredLayer(doc, { timeoutMs, hostnamePolicy, ...dns });
+  return { ok: true, config: { intervalSeconds, settings: layerSettings(explicit), explicit, targets, autoTargets, telemetry, flapping } };
+}
+
+/** The settings the document itself sets, as read: the desired layer of the settings pipeline (settings.ts). */
+function desiredLayer(doc: DesiredDoc, read: Pick<ProbeSettings, 'timeoutMs' | 'hostnamePolicy' | 'dnsServers' | 'systemDns' | 'privateRanges'>): SettingsLayer {
+  const dns = own(doc, 'dns');
+  const sets = (object: unknown, key: string) => isPlainObject(object) && !isAbsent(own(object, key));
+  return {
+    ...(sets(doc, 'timeoutMs') ? { timeoutMs: read.timeoutMs } : {}),
+    ...(sets(doc, 'hostnamePolicy') ? { hostnamePolicy: read.hostnamePolicy } : {}),
+    ...(sets(dns, 'servers') ? { dnsServers: read.dnsServers } : {}),
+    ...(sets(dns, 'system') ? { systemDns: read.systemDns } : {}),
+    ...(sets(dns, 'privateRanges') ? { privateRanges: read.privateRanges } : {}),
   };
-  return { ok: true, config: { intervalSeconds, settings, targets, autoTargets, telemetry, flapping } };
 }
 
 type DnsSettings = Pick<ProbeSettings, 'dnsServers' | 'systemDns' | 'privateRanges'>;

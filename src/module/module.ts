@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { applyDesiredPatch, applyFullDesired, createConfigState, type ConfigState, type DesiredUpdate } from '../config/state.js';
 import type { JsonObject } from '../config/json.js';
+import { layerSettings, type SettingsLayer } from '../config/settings.js';
 import { auditEdge, type EdgeAudit } from '../edge/audit.js';
 import { mergeTargets } from '../edge/auto-targets.js';
 import type { EdgeContext } from '../edge/read.js';
@@ -49,11 +50,11 @@ export interface ModuleOptions {
   log: Logger;
   /** Reads the runtime's configuration (config.toml, env, resolv.conf, hosts) before each run. */
   readEdge: () => Promise<EdgeContext>;
-  /** Applied on top of the desired settings: trust (CA_FILE) and known roots from the environment. */
-  settingsOverride?: Partial<ProbeSettings>;
-  /** DNS settings from the deployment's environment, used while the desired properties do not set them
-   *  (also before the twin was ever read: when the private link is down, it never is). */
-  dnsDefaults?: Partial<Pick<ProbeSettings, 'dnsServers' | 'systemDns' | 'privateRanges'>>;
+  /**
+   * The deployment's environment layer of the settings (DNS_SERVERS, CA_FILE, ...): under the desired
+   * properties, and in effect before the twin was ever read (when the private link is down, it never is).
+   */
+  environment?: SettingsLayer;
   now?: () => number;
 }
 
@@ -191,16 +192,7 @@ export class ProbeModule {
   }
 
   private settings(): ProbeSettings {
-    const desiredDns = this.config.desired.dns;
-    const set = (key: string) => typeof desiredDns === 'object' && desiredDns !== null && (desiredDns as JsonObject)[key] !== undefined;
-    const env = this.options.dnsDefaults ?? {};
-    return {
-      ...this.config.config.settings,
-      ...(env.dnsServers && !set('servers') ? { dnsServers: env.dnsServers } : {}),
-      ...(env.systemDns !== undefined && !set('system') ? { systemDns: env.systemDns } : {}),
-      ...(env.privateRanges && !set('privateRanges') ? { privateRanges: env.privateRanges } : {}),
-      ...this.options.settingsOverride,
-    };
+    return layerSettings(this.options.environment ?? {}, this.config.config.explicit);
   }
 
   private telemetryContext() {

@@ -18,11 +18,12 @@ function rejected(doc: DesiredDoc): ConfigError[] {
 const hub = { host: 'h.privatelink.azure-devices.net' };
 
 describe('validateDesired: defaults', () => {
-  it('an empty document gives product.md §3 defaults, and that is DEFAULT_CONFIG', () => {
+  it('an empty document gives the documented defaults, and that is DEFAULT_CONFIG', () => {
     const config = accepted({});
     expect(config).toEqual({
       intervalSeconds: 300,
       settings: { ...DEFAULT_SETTINGS },
+      explicit: {},
       targets: [],
       autoTargets: true,
       telemetry: { enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' },
@@ -33,6 +34,18 @@ describe('validateDesired: defaults', () => {
 
   it('null values read as absent (merge-patch deletion)', () => {
     expect(accepted({ intervalSeconds: null, dns: { servers: null }, targets: { a: null } })).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('validateDesired: the desired layer of the settings', () => {
+  it('records what the document sets, and only that, as read', () => {
+    expect(accepted({ timeoutMs: '1500', dns: { servers: '10.0.0.4', system: null } }).explicit).toEqual({ timeoutMs: 1500, dnsServers: ['10.0.0.4:53'] });
+    expect(accepted({ hostnamePolicy: 'any', dns: { privateRanges: ['10.0.0.0/8'], system: false, servers: ['10.0.0.4:5353'] } }).explicit).toEqual({
+      hostnamePolicy: 'any',
+      privateRanges: ['10.0.0.0/8'],
+      systemDns: false,
+      dnsServers: ['10.0.0.4:5353'],
+    });
   });
 });
 
