@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The production bundle (issue 4): src/cli.ts and every runtime dependency in one ES module, so the
+// The production bundle: src/cli.ts and every runtime dependency in one ES module, so the
 // container's runtime stage copies one file and no node_modules (`npm install --omit=dev` of the SDK
 // alone is 59 MB). Usage: node scripts/bundle.mjs [--outdir DIR]   (default dist/bundle)
 // Writes DIR/privatelink-probe.mjs (the whole payload), its source map and esbuild's metafile

@@ -1,5 +1,5 @@
 // Configuration values in the form the twin can hold: lists joined with ',', targets as an object keyed
-// by name (product.md §4). This is the `value` of each acknowledgement: the value as applied, defaults
+// by name. This is the `value` of each acknowledgement: the value as applied, defaults
 // filled in, so the operator sees exactly what runs.
 import type { TargetSpec } from '../probe/types.js';
 import { objectFrom, type JsonObject } from './json.js';

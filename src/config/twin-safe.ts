@@ -1,4 +1,4 @@
-// What IoT Hub accepts in reported properties, with the conservative limits product.md §4 commits to
+// What IoT Hub accepts in reported properties, with the conservative limits this module commits to
 // (the older documented limits: depth 5, strings 512 bytes, keys 64 bytes, no arrays). The module
 // checks its own patches with this before writing them, so a fault shows up in tests, not as a
 // rejected twin update on a device in the field.

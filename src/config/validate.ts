@@ -1,5 +1,5 @@
 // A whole desired document → the configuration the module runs with, or every fault in it
-// (product.md §3: an invalid document is rejected as a whole; the last good configuration keeps running).
+// (an invalid document is rejected as a whole; the last good configuration keeps running).
 import { isValidCidr } from '../probe/address.js';
 import { DEFAULT_SETTINGS } from '../probe/defaults.js';
 import { formatServerEndpoint, parseServerEndpoint } from '../probe/hostname.js';

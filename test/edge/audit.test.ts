@@ -13,7 +13,7 @@ const EACCES: ReadFile = async (path) => {
   return fs.promises.readFile(path);
 };
 
-describe('auditEdge over the issue 5 fixtures (policy privatelink, Docker resolv.conf and hosts)', () => {
+describe('auditEdge over the config.toml fixtures (policy privatelink, Docker resolv.conf and hosts)', () => {
   it('the source document DPS example: DPS-assigned public hub, the instance-name note, no DPS warning', async () => {
     const a = await audit({ config: 'dps-privatelink.toml', env: runtimeEnv(PUBLIC_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'DPS_INSTANCE_NAME', 'HUB_PUBLIC_NAME']);

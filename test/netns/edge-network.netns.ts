@@ -1,4 +1,4 @@
-// A realistic edge network (issue 7): `check` and the module run inside an "edge" namespace and resolve
+// A realistic edge network: `check` and the module run inside an "edge" namespace and resolve
 // through the system resolver (getaddrinfo, the namespace's own /etc/resolv.conf) via an on-prem dnsmasq
 // that forwards the Azure zones to "Azure DNS" in the virtual network, and connect to private endpoints
 // on genuine 10.x addresses with certificates from a test CA. Each scenario breaks one link the way it

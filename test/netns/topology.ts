@@ -1,4 +1,4 @@
-// The tier's network, built and torn down by the test itself (testing.md allows traffic inside network
+// The tier's network, built and torn down by the test itself (tests may send traffic inside network
 // namespaces a test made itself). Four namespaces joined by veth pairs that are created directly inside
 // them (`ip -n A link add … peer … netns B`), so no interface ever appears in the machine's own namespace,
 // and none of the four has a link or route to it: nothing sent in there can leave.

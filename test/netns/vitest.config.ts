@@ -1,7 +1,7 @@
-// The network-namespace tier (issue 7), run as root: `npm run test:netns`. Its files end in `.netns.ts`,
+// The network-namespace tier, run as root: `npm run test:netns`. Its files end in `.netns.ts`,
 // so the default config (`npm test`, which must pass without root) never collects them. There is no
 // loopback network guard here: the probes run in child processes inside namespaces the tests made,
-// from which nothing routes out (testing.md).
+// from which nothing routes out.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
