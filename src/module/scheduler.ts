@@ -44,7 +44,11 @@ export function createScheduler<R>(options: SchedulerOptions<R>): Scheduler<R> {
     lastStartedAt = now();
     const run = (async () => {
       try {
-        const result = await options.run(abort.signal);
+        const signal = abort.signal;
+        const result = await options.run(signal);
+        // A run cut short by stop() is no verdict: its steps failed because they were aborted, not because a
+        // link broke. Publishing it would send false alerts at every restart of the module.
+        if (signal.aborted) return result;
         lastCompletedAt = now();
         await options.onResult?.(result);
         return result;

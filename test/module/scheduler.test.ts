@@ -58,6 +58,25 @@ describe('scheduler', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it('a run that stop aborts is not published: its steps failed for the abort, not for a broken link', async () => {
+    const published: number[] = [];
+    const started = deferred<void>();
+    const s = createScheduler({
+      intervalMs: () => 60_000,
+      run: (signal) =>
+        new Promise<number>((resolve) => {
+          started.resolve();
+          signal.addEventListener('abort', () => resolve(-1));
+        }),
+      onResult: (r) => void published.push(r),
+    });
+    s.start();
+    await started.promise;
+    await s.stop(10);
+    expect(published).toEqual([]);
+    expect(s.lastCompletedAt).toBeUndefined();
+  });
+
   it('a failing run is reported and the schedule goes on', async () => {
     const errors: unknown[] = [];
     let runs = 0;
