@@ -58,16 +58,20 @@ describe('repeated edgeHub outages', () => {
     await emu.waitFor(() => twinsRead(emu) >= 1 && hearsMethods(emu) && resultBodies(emu).length >= 1, 20_000, 'the first run sent');
     const dns = rig.land.dns;
     let recovered = 0;
-    for (let i = 0; i < OUTAGES; i++) {
-      const outage = OUTAGE_KINDS[i % OUTAGE_KINDS.length]!;
-      const sessions = twinsRead(emu);
-      const queries = dns.queries;
-      // The answer may be lost with the connection; the run's telemetry must not be.
-      void emu.invokeMethod('runNow', {}, 60_000).catch(() => undefined);
-      await within(dns.waitForQueries(queries + 1), 20_000, `the run before outage ${i + 1}`);
-      await outage.begin(emu, mod);
-      await emu.waitFor(() => twinsRead(emu) > sessions && hearsMethods(emu), 30_000, `recovery from outage ${i + 1} (${outage.name})`);
-      recovered++;
+    try {
+      for (let i = 0; i < OUTAGES; i++) {
+        const outage = OUTAGE_KINDS[i % OUTAGE_KINDS.length]!;
+        const sessions = twinsRead(emu);
+        const queries = dns.queries;
+        // The answer may be lost with the connection; the run's telemetry must not be.
+        void emu.invokeMethod('runNow', {}, 60_000).catch(() => undefined);
+        await within(dns.waitForQueries(queries + 1), 20_000, `the run before outage ${i + 1}`);
+        await outage.begin(emu, mod);
+        await emu.waitFor(() => twinsRead(emu) > sessions && hearsMethods(emu), 30_000, `recovery from outage ${i + 1} (${outage.name})`);
+        recovered++;
+      }
+    } finally {
+      recordFigures('broker outages', { outages: OUTAGES, recovered });
     }
     const last = await emu.invokeMethod('runNow', {}, 30_000);
     expect(last.status).toBe(200);
@@ -81,8 +85,6 @@ describe('repeated edgeHub outages', () => {
     const startedAt = sent.map((b) => Date.parse(b.startedAt as string));
     const upstream = ((await emu.invokeMethod('getStatus', {})).payload as Json).upstream as Json;
     recordFigures('broker outages', {
-      outages: OUTAGES,
-      recovered,
       'edgeHub connections': emu.connections,
       'runs completed': ran.length,
       'of which while edgeHub was away': away,
