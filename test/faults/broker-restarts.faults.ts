@@ -1,7 +1,7 @@
 // edgeHub going away again and again — restarted with and without the persistent sessions, refusing
 // connections for a while, dropping them — each time while a probe run is in flight, so its result is made
 // while the link is down. Every outage must be recovered, and every run's telemetry must reach edgeHub
-// exactly once and in order (issue 10: an outage once livelocked the send path, fault 1).
+// exactly once and in order (an outage once livelocked the send path).
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../support/emulator/index.js';
 import type { ModuleProcess } from '../support/module-process.js';

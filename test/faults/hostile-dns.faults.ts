@@ -2,7 +2,7 @@
 // header, answers to another question or with another id, garbage — through the `probe` direct method and
 // through a configured target reported in the twin. Each must be named DNS_MALFORMED, never read as an
 // address: a cut A record once decoded to "127.undefined.undefined.undefined" and sent the operator to fix a
-// record that was fine, and the others were reported as a server that did not answer (issue 10, fault 4).
+// record that was fine, and the others were reported as a server that did not answer.
 import { describe, expect, it } from 'vitest';
 import { HOSTILE_BEHAVIOURS, type HostileBehaviour } from '../support/dns-hostile.js';
 import { recordFigures } from './figures.js';

@@ -1,6 +1,6 @@
 // SIGTERM (edgeAgent's stop) and SIGINT in every state the module can be in: it must exit 0 within 5 s each
-// time. Once, a signal during the first-run wait killed the process by the signal (issue 10, fault 8) and a
-// livelocked send path ignored it altogether (fault 1).
+// time. Once, a signal during the first-run wait killed the process by the signal, and a livelocked send
+// path ignored it altogether.
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../support/emulator/index.js';
 import type { ModuleProcess } from '../support/module-process.js';

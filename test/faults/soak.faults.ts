@@ -1,7 +1,7 @@
 // Thousands of runs in one session, driven by runNow (the interval's minimum is 10 s): the module's heap after
 // a full GC, resident memory and open descriptors must stay flat. Each telemetry send once kept its message
-// until the session ended: the heap grew with every run, by the size of its messages (issue 10, fault 3;
-// 3.7 KB per run with this soak's one target).
+// until the session ended: the heap grew with every run by the size of its messages (3.6 KB per run with
+// this soak's one target).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ModuleProcess } from '../support/module-process.js';

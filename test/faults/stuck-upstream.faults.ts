@@ -1,8 +1,8 @@
 // edgeHub that leaves the module hanging — a twin read that never answers, a broker that takes the TLS
 // connection and never answers CONNECT — while a probe run completes: the state in which the send path once
-// re-entered itself without yielding (issue 10, fault 1), so that no timer, HTTP request or signal was served
-// again and only SIGKILL ended the process. The module must stay idle and answer, recover once edgeHub
-// answers, and stop on SIGTERM.
+// re-entered itself without yielding, so that no timer, HTTP request or signal was served again and only
+// SIGKILL ended the process. The module must stay idle and answer, recover once edgeHub answers, and stop
+// on SIGTERM.
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../support/emulator/index.js';
 import { recordFigures } from './figures.js';

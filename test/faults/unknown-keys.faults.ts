@@ -1,8 +1,7 @@
 // A desired document with hundreds of unknown top-level keys. Each one is acknowledged, and an unbounded
-// acknowledgement once made the reported patch pass IoT Hub's 32 KB limit: the hub refused it, the module
-// reconnected in a loop, telemetry and methods stopped, and deleting the keys did not help (issue 10,
-// fault 2); with a few dozen keys the write passed but left a full section and stale acks. The emulator
-// refuses a reported section over 32 KB with status 400, as IoT Hub does.
+// acknowledgement once made the reported section pass IoT Hub's 32 KB limit: the hub refused the patch, the
+// module reconnected in a loop, telemetry and methods stopped, and deleting the keys did not help. The
+// emulator refuses a reported section over 32 KB with status 400, as IoT Hub does.
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../support/emulator/index.js';
 import { recordFigures } from './figures.js';

@@ -1,4 +1,4 @@
-// The fault tier (issue 10): `npm run test:faults`. The real module (the bundle, as a child process) against
+// The fault tier: `npm run test:faults`. The real module (the bundle, as a child process) against
 // the loopback edgeHub emulator under the faults that once froze, leaked or stormed it. Its files end in
 // `.faults.ts`, so `npm test` never collects them. They run one at a time: several measure the module's CPU,
 // heap and descriptors, which a neighbouring test on the same two cores would blur.
