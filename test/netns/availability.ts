@@ -2,7 +2,8 @@
 // skipped (loudly) when it cannot run, except under CI (CI=true), where it fails instead.
 import { spawnSync } from 'node:child_process';
 
-function works(command: string, args: string[]): boolean {
+/** Whether a command runs and exits 0 (within 10 s). */
+export function works(command: string, args: string[]): boolean {
   const r = spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 });
   return r.error === undefined && r.status === 0;
 }

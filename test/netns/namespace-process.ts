@@ -25,7 +25,16 @@ export interface NamespaceProcess {
 }
 
 export function startInNamespace(namespace: string, command: string[], options: StartOptions): NamespaceProcess {
-  const child = spawn('ip', ['netns', 'exec', namespace, ...command], {
+  return startWatched(['ip', 'netns', 'exec', namespace, ...command], options, `${command.join(' ')} in ${namespace}`);
+}
+
+/**
+ * Any command, watched the same way: its output lines, waits on them, its exit. `what` names it in errors.
+ * (The container tier runs podman so, from the machine's own namespace, with --network naming the tier's.)
+ */
+export function startWatched(argv: string[], options: StartOptions, what: string): NamespaceProcess {
+  const [program, ...args] = argv;
+  const child = spawn(program!, args, {
     env: options.env,
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
@@ -59,7 +68,7 @@ export function startInNamespace(namespace: string, command: string[], options: 
   const tail = () => lines.slice(-20).join('\n');
 
   /** Re-checks `settled` after every output line, exit and message until it resolves or time runs out. */
-  function waitUntil<T>(settled: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  function waitUntil<T>(settled: () => T | undefined, timeoutMs: number, awaited: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const finish = (f: () => void) => {
         clearTimeout(timer);
@@ -69,9 +78,9 @@ export function startInNamespace(namespace: string, command: string[], options: 
       const check = () => {
         const value = settled();
         if (value !== undefined) return finish(() => resolve(value));
-        if (ended()) finish(() => reject(new Error(`${command.join(' ')} in ${namespace} exited (${exitCode}) before ${what}:\n${tail()}`)));
+        if (ended()) finish(() => reject(new Error(`${what} exited (${exitCode}) before ${awaited}:\n${tail()}`)));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no ${what} within ${timeoutMs} ms from ${command.join(' ')} in ${namespace}:\n${tail()}`))), timeoutMs);
+      const timer = setTimeout(() => finish(() => reject(new Error(`no ${awaited} within ${timeoutMs} ms from ${what}:\n${tail()}`))), timeoutMs);
       listeners.add(check);
       check();
     });
@@ -93,7 +102,7 @@ export function startInNamespace(namespace: string, command: string[], options: 
       const request: Request = { id: nextId++, op, args };
       child.send(request);
       const reply = await waitUntil(() => replies.get(request.id), timeoutMs, `an answer to ${op}`);
-      if (!reply.ok) throw new Error(`${op} in ${namespace}: ${reply.error}`);
+      if (!reply.ok) throw new Error(`${op} in ${what}: ${reply.error}`);
       return reply.value as T;
     },
     async stop(signal = 'SIGTERM') {
@@ -115,9 +124,14 @@ export interface CommandResult {
 }
 
 /** Runs a command to its end inside a namespace; kills it and rejects after timeoutMs. */
-export async function runInNamespace(namespace: string, command: string[], env: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
+export function runInNamespace(namespace: string, command: string[], env: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
+  return runWatched(['ip', 'netns', 'exec', namespace, ...command], env, timeoutMs, `${command.join(' ')} in ${namespace}`);
+}
+
+/** Any command run to its end, the same way. */
+export async function runWatched(argv: string[], env: Record<string, string>, timeoutMs: number, what: string): Promise<CommandResult> {
   const started = performance.now();
-  const proc = startInNamespace(namespace, command, { env });
+  const proc = startWatched(argv, { env }, what);
   const stdout: string[] = [];
   const stderr: string[] = [];
   proc.child.stdout!.on('data', (c: Buffer) => stdout.push(c.toString('utf8')));
@@ -130,7 +144,7 @@ export async function runInNamespace(namespace: string, command: string[], env: 
   clearTimeout(timer);
   if (code === 'timeout') {
     await proc.stop('SIGKILL');
-    throw new Error(`${command.join(' ')} in ${namespace} did not end within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);
+    throw new Error(`${what} did not end within ${timeoutMs} ms:\n${proc.lines.slice(-20).join('\n')}`);
   }
   return { code, stdout: stdout.join(''), stderr: stderr.join(''), ms: performance.now() - started };
 }

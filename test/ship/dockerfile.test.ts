@@ -77,7 +77,7 @@ describe('runtime stage', () => {
 
   it('runs the copied bundle with node, in exec form so SIGTERM reaches node, from /app', () => {
     expect(last(runtime, 'WORKDIR')).toBe('/app');
-    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual(['node', '--disable-warning=DEP0169', copies(runtime)[0]!.destination]);
+    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual(['node', '--max-semi-space-size=1', '--disable-warning=DEP0169', copies(runtime)[0]!.destination]);
   });
 
   it('runs the module by default: CMD is the run command', () => {
