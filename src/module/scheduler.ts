@@ -12,8 +12,6 @@ export interface SchedulerOptions<R> {
 export interface Scheduler<R> {
   start(): void;
   runNow(): Promise<R>;
-  /** The interval changed: the next run is due `intervalMs` after the last one started. */
-  reschedule(): void;
   stop(graceMs: number): Promise<void>;
   readonly nextRunAt: number | undefined;
   readonly lastCompletedAt: number | undefined;
@@ -67,9 +65,6 @@ export function createScheduler<R>(options: SchedulerOptions<R>): Scheduler<R> {
   return {
     start: () => void trigger().catch(() => undefined),
     runNow: trigger,
-    reschedule: () => {
-      if (!current) schedule();
-    },
     async stop(graceMs) {
       stopped = true;
       clearTimeout(timer);
