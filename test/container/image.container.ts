@@ -1,4 +1,4 @@
-// The container tier (issue 11): the amd64 image, built from Dockerfile.amd64 by podman (buildah) on a local
+// The container tier: the amd64 image, built from Dockerfile.amd64 by podman (buildah) on a local
 // Node base image of the same Node major as the Dockerfile's, and run by runc the way edgeAgent runs a module:
 // read-only root, every capability dropped, no new privileges, uid 1000, no host port, the workload socket
 // bind-mounted read-only, stopped with SIGTERM. Everything it talks to (the edgeHub emulator, a DNS server,

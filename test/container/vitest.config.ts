@@ -1,4 +1,4 @@
-// The container tier (issue 11), run as root: `npm run test:container`. Its files end in `.container.ts`, so
+// The container tier, run as root: `npm run test:container`. Its files end in `.container.ts`, so
 // the default config (`npm test`, which must pass without root) never collects them. There is no loopback
 // network guard here: the module runs in containers inside a namespace the test made, with no route out.
 import { fileURLToPath } from 'node:url';

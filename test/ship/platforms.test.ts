@@ -1,4 +1,4 @@
-// The builds iotedgedev and the VS Code extension make (issue 11): one platform at a time, from the Dockerfile
+// The builds iotedgedev and the VS Code extension make: one platform at a time, from the Dockerfile
 // module.json names for it, with no per-platform build arguments. Each must hold an image of its platform, and
 // the tags must agree between what the tools push, what the deployment template resolves to, what the layered
 // deployment names and what the README tells an operator to run.
