@@ -103,12 +103,15 @@ export function sendOutput(client: ModuleClient, output: string, message: Outgoi
 
 export type MethodHandler = (payload: unknown) => Promise<{ status: number; payload: unknown }>;
 
-/** Registers a direct method; a handler that throws answers 500 instead of leaving the caller waiting. */
+/**
+ * Registers a direct method; a handler that throws answers 500 instead of leaving the caller waiting, with
+ * `{ message }` like every other refusal (the shape the model declares for the commands' responses).
+ */
 export function onMethod(client: ModuleClient, name: string, handler: MethodHandler, onError: (e: unknown) => void): void {
   client.onMethod(name, (request, response) => {
     if (!request || !response) return;
     handler(request.payload)
-      .catch((e: unknown) => ({ status: 500, payload: { error: (e as Error).message ?? String(e) } }))
+      .catch((e: unknown) => ({ status: 500, payload: { message: (e as Error).message ?? String(e) } }))
       .then(({ status, payload }) => response.send(status, payload, (err) => err && onError(err)))
       .catch(onError);
   });

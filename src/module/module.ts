@@ -12,6 +12,7 @@ import type { ProbeDeps } from '../probe/deps.js';
 import { runProbe } from '../probe/run.js';
 import type { ProbeSettings, RunResult, TargetSpec } from '../probe/types.js';
 import { alertMessage, verdictChanges } from '../report/alerts.js';
+import { withoutEmpty } from '../report/budget.js';
 import { withFlapping } from '../report/flapping.js';
 import { historyView, RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
@@ -172,8 +173,10 @@ export class ProbeModule {
 
   getStatus(): MethodResult {
     if (!this.lastBody) return { status: 404, payload: { message: 'no run has completed yet' } };
-    // A direct method's answer is limited (128 KB): the last runs only; `/status` has all of them.
-    return { status: 200, payload: { ...this.lastBody, upstream: this.snapshot().upstream, history: historyView(this.history, GET_STATUS_HISTORY_RUNS) } };
+    // A direct method's answer is limited (128 KB): the last runs only; `/status` has all of them. Unknown upstream
+    // values are left out, as in the body: the model's response schema has no null.
+    const upstream = withoutEmpty(this.snapshot().upstream);
+    return { status: 200, payload: { ...this.lastBody, upstream, history: historyView(this.history, GET_STATUS_HISTORY_RUNS) } };
   }
 
   private applyDesired(update: DesiredUpdate): void {

@@ -1,18 +1,24 @@
 // The results message sent on output `probeResults` after a run, and the body `check --json` prints
-// (the README's telemetry reference). Top-level keys and per-target keys are the contract; inside `dns` and `ports` the body
-// carries the evidence: every resolver's answer for the name and its counterpart, the classified
-// addresses in use, the CNAME chain, per-port and per-address TCP results, the TLS handshake with the
-// certificate and the counterpart-name handshake.
+// (the README's telemetry reference). Top-level keys and the keys of their items are the contract: `targets`
+// (each target's verdict, the classified addresses in use and how its name resolved), `answers` (every
+// resolver's answer for each target's name and its counterpart), `ports` (per target and port, the TCP result
+// per address and the TLS handshake with the certificate and the counterpart-name handshake).
+//
+// Shape: each top-level key is a telemetry of the Plug and Play model's `messages` component, whose schemas
+// nest at most 5 levels (DTDL), and a command's response, which carries the same body, adds one: so no key
+// nests deeper than 4. That is why answers and ports are lists of their own, each item naming its target,
+// and a certificate's SANs are one string joined with ','. Unknown values are left out, never null: DTDL has
+// no null (the device id outside IoT Edge, the audit when none ran).
 //
 // Size: a message must stay under 64 KB for 32 targets. Full detail at its worst (253-character names,
 // long chains, many addresses, certificates with dozens of SANs) weighs several hundred KB, so the body is
 // built at the richest detail level that fits `budgetBytes` (TELEMETRY_LEVELS). Measured
-// (test/report/size.test.ts), 32 targets × 3 ports, 253-character names, 512-byte reasons: ≈ 62 KB at the
-// floor; with three resolvers × eight addresses and connectTo all on top, ≈ 68 KB, over the 64 KB aim but
-// far under IoT Hub's 256 KB. A typical run (a handful of targets) keeps everything. A list that was cut keeps
+// (test/report/size.test.ts), 32 targets × 3 ports, 253-character names, 512-byte reasons, every target
+// flapping: ≈ 57 KB at the floor; with three resolvers × eight addresses and connectTo all on top, ≈ 59 KB;
+// IoT Hub takes 256 KB. A typical run (a handful of targets) keeps everything. A list that was cut keeps
 // its first items and gains a sibling `<list>Total` with the full count; text is cut at a UTF-8 boundary
-// with '…'. Duplicates are left out at every level: an answer's name (it is the target's host, or the
-// counterpart for `counterpartAnswers`), a TCP result's port, the TLS server names (the host, and the
+// with '…'. Duplicates are left out at every level: an answer's name (it is the target's host, or
+// `dns.counterpart` when the answer says `counterpart: true`), the TLS server names (the host, and the
 // counterpart for the counterpart handshake) and a certificate already shown on an earlier port.
 import { fitString } from '../config/twin-safe.js';
 import type {
@@ -37,22 +43,28 @@ import { capList, firstThatFits, withoutEmpty } from './budget.js';
 import type { EdgeAuditView, EdgeFinding } from './edge-view.js';
 import { jsonMessage, type OutboundMessage } from './message.js';
 
-export const RESULT_SCHEMA = 'privatelink-probe/result@1';
+export const RESULT_SCHEMA = 'privatelink-probe/result@2';
 /** The compact body of a quiet run (see `summaryBody`). */
-export const SUMMARY_SCHEMA = 'privatelink-probe/summary@1';
+export const SUMMARY_SCHEMA = 'privatelink-probe/summary@2';
 /** Under the 64 KB §5 promises for the body (the D2C limit is 256 KB, metered in 4 KB chunks). */
 export const TELEMETRY_BUDGET_BYTES = 63 * 1024;
 
 export interface TelemetryBody {
   schema: typeof RESULT_SCHEMA;
-  deviceId: string | null;
-  moduleId: string | null;
+  /** Left out when unknown (outside IoT Edge, `check`). */
+  deviceId?: string;
+  moduleId?: string;
   runId: string;
   startedAt: string;
   durationMs: number;
   overall: Overall;
   targets: TelemetryTarget[];
-  edge: TelemetryEdge | null;
+  /** The targets' answers, target by target: the host's, then the counterpart's. */
+  answers: TelemetryAnswer[];
+  /** The targets' ports, target by target. */
+  ports: TelemetryPort[];
+  /** Left out when no audit ran. */
+  edge?: TelemetryEdge;
 }
 
 export interface TelemetryTarget {
@@ -63,8 +75,10 @@ export interface TelemetryTarget {
   status: Status;
   code: Code;
   reason: string;
+  /** The addresses connections use, classified. */
+  addresses: ClassifiedAddress[];
+  addressesTotal?: number;
   dns: TelemetryDns;
-  ports: TelemetryPort[];
   /** While `code` is FLAPPING: the verdict changes counted, the window, and the code this run measured. */
   flapping?: { changes: number; window: number; measured: Code };
 }
@@ -73,22 +87,23 @@ export interface TelemetryDns {
   form: NameForm;
   /** Which resolver's answer connections use. */
   resolver: string;
-  addresses: ClassifiedAddress[];
-  addressesTotal?: number;
   cname: string[];
   cnameTotal?: number;
   private: boolean;
   mismatch: boolean;
   ms: number;
-  /** One per resolver asked about the host: the system resolver first, then each explicit server. */
-  answers: TelemetryAnswer[];
-  /** `x.privatelink.<zone>` ↔ `x.<zone>`, when the host has one; left out with counterpartAnswers at the tightest levels. */
+  /** `x.privatelink.<zone>` ↔ `x.<zone>`, when the host has one; left out with its answers at the tightest levels. */
   counterpart?: string;
-  counterpartAnswers?: TelemetryAnswer[];
 }
 
-/** A DnsAnswer without its name; rcode, cname, ttl, ms and error are left out at the tighter levels. */
+/**
+ * What one resolver said about a target's name (the system resolver first, then each explicit server), or
+ * about its counterpart when `counterpart` is true; rcode, cname, ttl, ms and error are left out at the
+ * tighter levels.
+ */
 export interface TelemetryAnswer {
+  target: string;
+  counterpart?: true;
   resolver: string;
   outcome: DnsOutcome;
   addresses: string[];
@@ -102,6 +117,7 @@ export interface TelemetryAnswer {
 }
 
 export interface TelemetryPort {
+  target: string;
   port: number;
   ok: boolean;
   code: Code;
@@ -119,7 +135,8 @@ export interface TelemetryCert {
   /** The rest is left out at the tightest level. */
   subject?: string;
   issuer?: string;
-  sans?: string[];
+  /** DNS and IP SANs joined with ','. */
+  sans?: string;
   sansTotal?: number;
   notBefore?: string;
   chainTop?: string;
@@ -144,7 +161,8 @@ export interface TelemetryTls {
 export interface TelemetryEdge {
   configToml: EdgeAuditView['configToml'];
   provisioning: string;
-  upstream: EdgeAuditView['upstream'];
+  /** The audit's, with unknown values left out. */
+  upstream: { hostname?: string; form: EdgeAuditView['upstream']['form']; policyOk: boolean; gateway?: string };
   findings: EdgeFinding[];
 }
 
@@ -166,8 +184,8 @@ interface TelemetryDetail {
   text: number;
   /** rcode, cname, ttl, ms and error of every answer. */
   answerDetail: boolean;
-  /** The counterpart name and what each resolver said about it. */
-  counterpartAnswers: boolean;
+  /** Which answers are kept: the host's and the counterpart's (with the counterpart name), the host's, none. */
+  answers: 'both' | 'host' | 'none';
   /**
    * address (the first address that connected), cipher, azureRoot and error of a handshake, and subject,
    * issuer, SANs, notBefore and chainTop of its certificate; without them a handshake is its outcome,
@@ -179,28 +197,34 @@ interface TelemetryDetail {
 }
 
 const TELEMETRY_LEVELS: readonly [TelemetryDetail, ...TelemetryDetail[]] = [
-  { list: Infinity, chain: Infinity, sans: Infinity, text: Infinity, answerDetail: true, counterpartAnswers: true, tlsDetail: true, portReason: true },
-  { list: 8, chain: 8, sans: 8, text: 512, answerDetail: true, counterpartAnswers: true, tlsDetail: true, portReason: true },
-  { list: 3, chain: 3, sans: 3, text: 256, answerDetail: false, counterpartAnswers: true, tlsDetail: true, portReason: true },
-  { list: 1, chain: 1, sans: 1, text: 160, answerDetail: false, counterpartAnswers: false, tlsDetail: true, portReason: false },
-  { list: 1, chain: 1, sans: 0, text: 128, answerDetail: false, counterpartAnswers: false, tlsDetail: false, portReason: false },
-  { list: 1, chain: 0, sans: 0, text: 96, answerDetail: false, counterpartAnswers: false, tlsDetail: false, portReason: false },
+  { list: Infinity, chain: Infinity, sans: Infinity, text: Infinity, answerDetail: true, answers: 'both', tlsDetail: true, portReason: true },
+  { list: 8, chain: 8, sans: 8, text: 512, answerDetail: true, answers: 'both', tlsDetail: true, portReason: true },
+  { list: 3, chain: 3, sans: 3, text: 256, answerDetail: false, answers: 'both', tlsDetail: true, portReason: true },
+  { list: 1, chain: 1, sans: 1, text: 160, answerDetail: false, answers: 'host', tlsDetail: true, portReason: false },
+  { list: 1, chain: 1, sans: 0, text: 128, answerDetail: false, answers: 'host', tlsDetail: false, portReason: false },
+  { list: 1, chain: 0, sans: 0, text: 96, answerDetail: false, answers: 'host', tlsDetail: false, portReason: false },
+  // Answers and ports name their target in result@2 (≈ 3 KB more for 32 targets × 3 ports): the floor leaves the
+  // answers out, the target's addresses, resolver and mismatch flag still say what was resolved.
+  { list: 1, chain: 0, sans: 0, text: 96, answerDetail: false, answers: 'none', tlsDetail: false, portReason: false },
 ];
 
 export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryBody {
   return firstThatFits(
     TELEMETRY_LEVELS,
-    (detail) => ({
-      schema: RESULT_SCHEMA,
-      deviceId: ctx.deviceId,
-      moduleId: ctx.moduleId,
-      runId: run.runId,
-      startedAt: run.startedAt,
-      durationMs: run.durationMs,
-      overall: run.overall,
-      targets: run.targets.map((t) => telemetryTarget(t, detail)),
-      edge: ctx.edge ? telemetryEdge(ctx.edge, detail) : null,
-    }),
+    (detail) =>
+      withoutEmpty({
+        schema: RESULT_SCHEMA,
+        deviceId: ctx.deviceId ?? undefined,
+        moduleId: ctx.moduleId ?? undefined,
+        runId: run.runId,
+        startedAt: run.startedAt,
+        durationMs: run.durationMs,
+        overall: run.overall,
+        targets: run.targets.map((t) => telemetryTarget(t, detail)),
+        answers: run.targets.flatMap((t) => targetAnswers(t, detail)),
+        ports: run.targets.flatMap((t) => t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail))),
+        edge: ctx.edge ? telemetryEdge(ctx.edge, detail) : undefined,
+      }),
     ctx.budgetBytes ?? TELEMETRY_BUDGET_BYTES,
   );
 }
@@ -213,21 +237,32 @@ export function telemetryMessage(body: TelemetryBody | SummaryBody): OutboundMes
  * A quiet run's message: the verdicts, the addresses in use and the step times, without the evidence (answers,
  * chains, certificates, reasons) that the last full message already carried. IoT Hub meters device-to-cloud
  * messages in 4 KB units: this body keeps a run of 5 targets × 3 ports in one unit, where the full one takes
- * several. Each target is a subset of the full target's fields, under the same names.
+ * several. Each target and port is a subset of the full one's fields, under the same names.
  */
-export interface SummaryBody extends Omit<TelemetryBody, 'schema' | 'targets' | 'edge'> {
+export interface SummaryBody extends Omit<TelemetryBody, 'schema' | 'targets' | 'answers' | 'ports' | 'edge'> {
   schema: typeof SUMMARY_SCHEMA;
   targets: SummaryTarget[];
-  edge: { configToml: EdgeAuditView['configToml']; findings: Array<Pick<EdgeFinding, 'id' | 'severity'>> } | null;
+  ports: SummaryPort[];
+  edge?: { configToml: EdgeAuditView['configToml']; findings: Array<Pick<EdgeFinding, 'id' | 'severity'>> };
 }
 
 export interface SummaryTarget {
   name: string;
   status: Status;
   code: Code;
-  dns: { addresses: Array<Pick<ClassifiedAddress, 'address'>>; addressesTotal?: number; private: boolean; ms: number };
-  ports: Array<{ port: number; ok: boolean; code: Code; tcp: Array<{ ms: number }>; tls?: { ms: number } }>;
+  addresses: Array<Pick<ClassifiedAddress, 'address'>>;
+  addressesTotal?: number;
+  dns: { private: boolean; ms: number };
   flapping?: TelemetryTarget['flapping'];
+}
+
+export interface SummaryPort {
+  target: string;
+  port: number;
+  ok: boolean;
+  code: Code;
+  tcp: Array<{ ms: number }>;
+  tls?: { ms: number };
 }
 
 /**
@@ -237,10 +272,10 @@ export interface SummaryTarget {
 const SUMMARY_ADDRESSES = 2;
 
 export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetBytes'>): SummaryBody {
-  return {
+  return withoutEmpty({
     schema: SUMMARY_SCHEMA,
-    deviceId: ctx.deviceId,
-    moduleId: ctx.moduleId,
+    deviceId: ctx.deviceId ?? undefined,
+    moduleId: ctx.moduleId ?? undefined,
     runId: run.runId,
     startedAt: run.startedAt,
     durationMs: run.durationMs,
@@ -251,19 +286,23 @@ export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetB
         name: t.name,
         status: t.status,
         code: t.code,
-        dns: withoutEmpty({ addresses: addresses.list.map((a) => ({ address: a.address })), addressesTotal: addresses.total, private: t.dns.private, ms: t.dns.ms }),
-        ports: t.ports.map((p) => withoutEmpty({ port: p.port, ok: p.ok, code: p.code, tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })), tls: p.tls ? { ms: p.tls.ms } : undefined })),
+        addresses: addresses.list.map((a) => ({ address: a.address })),
+        addressesTotal: addresses.total,
+        dns: { private: t.dns.private, ms: t.dns.ms },
         flapping: flappingRecord(t),
       });
     }),
-    edge: ctx.edge ? { configToml: ctx.edge.configToml, findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })) } : null,
-  };
+    ports: run.targets.flatMap((t) =>
+      t.ports.map((p) => withoutEmpty({ target: t.name, port: p.port, ok: p.ok, code: p.code, tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })), tls: p.tls ? { ms: p.tls.ms } : undefined })),
+    ),
+    edge: ctx.edge ? { configToml: ctx.edge.configToml, findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })) } : undefined,
+  });
 }
 
 function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTarget {
   const addresses = capList(t.dns.addresses, detail.list);
   const cname = capList(t.dns.cname, detail.chain);
-  return {
+  return withoutEmpty({
     name: t.name,
     host: t.host,
     kind: t.kind,
@@ -271,23 +310,27 @@ function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTar
     status: t.status,
     code: t.code,
     reason: fitString(t.reason, detail.text),
+    addresses: addresses.list,
+    addressesTotal: addresses.total,
     dns: withoutEmpty({
       form: t.form,
       resolver: t.dns.resolver,
-      addresses: addresses.list,
-      addressesTotal: addresses.total,
       cname: cname.list,
       cnameTotal: cname.total,
       private: t.dns.private,
       mismatch: t.dns.mismatch,
       ms: t.dns.ms,
-      answers: t.dns.answers.map((a) => telemetryAnswer(a, detail)),
-      counterpart: detail.counterpartAnswers ? t.counterpart : undefined,
-      counterpartAnswers: detail.counterpartAnswers ? t.dns.counterpartAnswers.map((a) => telemetryAnswer(a, detail)) : undefined,
+      counterpart: detail.answers === 'both' ? t.counterpart : undefined,
     }),
-    ports: t.ports.map((p, i) => telemetryPort(p, firstPortWithCert(t.ports, i), detail)),
-    ...(t.flapping ? { flapping: flappingRecord(t) } : {}),
-  };
+    flapping: flappingRecord(t),
+  });
+}
+
+/** The target's answers about its host, then about its counterpart, as far as the level keeps them. */
+function targetAnswers(t: TargetResult, detail: TelemetryDetail): TelemetryAnswer[] {
+  if (detail.answers === 'none') return [];
+  const host = t.dns.answers.map((a) => telemetryAnswer(t.name, false, a, detail));
+  return detail.answers === 'both' ? [...host, ...t.dns.counterpartAnswers.map((a) => telemetryAnswer(t.name, true, a, detail))] : host;
 }
 
 function flappingRecord(t: TargetResult): TelemetryTarget['flapping'] {
@@ -302,9 +345,9 @@ function firstPortWithCert(ports: readonly PortResult[], i: number): number | un
   return ports.slice(0, i).find((p) => p.tls?.cert !== undefined && JSON.stringify(p.tls.cert) === same)?.port;
 }
 
-function telemetryAnswer(a: DnsAnswer, detail: TelemetryDetail): TelemetryAnswer {
+function telemetryAnswer(target: string, counterpart: boolean, a: DnsAnswer, detail: TelemetryDetail): TelemetryAnswer {
   const addresses = capList(a.addresses, detail.list);
-  const brief = { resolver: a.resolver, outcome: a.outcome, addresses: addresses.list, addressesTotal: addresses.total };
+  const brief = { target, counterpart: counterpart || undefined, resolver: a.resolver, outcome: a.outcome, addresses: addresses.list, addressesTotal: addresses.total } as const;
   if (!detail.answerDetail) return withoutEmpty(brief);
   const cname = capList(a.cname, detail.chain);
   return withoutEmpty({
@@ -318,9 +361,10 @@ function telemetryAnswer(a: DnsAnswer, detail: TelemetryDetail): TelemetryAnswer
   });
 }
 
-function telemetryPort(p: PortResult, sameCertAs: number | undefined, detail: TelemetryDetail): TelemetryPort {
+function telemetryPort(target: string, p: PortResult, sameCertAs: number | undefined, detail: TelemetryDetail): TelemetryPort {
   const tcp = capList(p.tcp, detail.list);
   return withoutEmpty({
+    target,
     port: p.port,
     ok: p.ok,
     code: p.code,
@@ -357,7 +401,7 @@ function telemetryCert(cert: CertificateInfo, detail: TelemetryDetail): Telemetr
     daysLeft: cert.daysLeft,
     subject: fitString(cert.subject, detail.text),
     issuer: fitString(cert.issuer, detail.text),
-    sans: sans.list,
+    sans: sans.list.join(','),
     sansTotal: sans.total,
     notBefore: cert.notBefore,
     chainTop: optionalText(cert.chainTop, detail),
@@ -365,10 +409,11 @@ function telemetryCert(cert: CertificateInfo, detail: TelemetryDetail): Telemetr
 }
 
 function telemetryEdge(edge: EdgeAuditView, detail: TelemetryDetail): TelemetryEdge {
+  const { hostname, form, policyOk, gateway } = edge.upstream;
   return {
     configToml: edge.configToml,
     provisioning: fitString(edge.provisioning, detail.text),
-    upstream: edge.upstream,
+    upstream: withoutEmpty({ hostname: hostname ?? undefined, form, policyOk, gateway: gateway ?? undefined }),
     findings: edge.findings.map((f) => ({ id: f.id, severity: f.severity, text: fitString(f.text, detail.text) })),
   };
 }

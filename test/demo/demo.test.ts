@@ -106,7 +106,7 @@ function expectTheStory(run: Finished): void {
   expect(fixed.get('targets')).toMatchObject({ ac: 200, av: addedAt.av + 1, ad: 'applied' });
   expect(fixed.get('hostnamePolicy')).toMatchObject({ ac: 200, av: addedAt.av + 1, ad: 'applied' });
   expect(third.text).toMatch(/^ {2}acr +unhealthy +→ +healthy +OK$/m);
-  expect(third.text).toMatch(/runId [0-9a-f-]{36} · overall unhealthy · properties schema=privatelink-probe\/result@1, overall=unhealthy/);
+  expect(third.text).toMatch(/runId [0-9a-f-]{36} · overall unhealthy · properties schema=privatelink-probe\/result@2, overall=unhealthy/);
 
   expect(steps.get(4)!.rows).toContainEqual({ name: 'blob', host: BLOB, status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
   expect(run.stdout.trimEnd()).toMatch(/The module has stopped \(exit code 0\).*closed\.$/);

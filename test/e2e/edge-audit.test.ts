@@ -145,7 +145,7 @@ describe.sequential('the module audits the runtime config.toml it is given', () 
       'DPS_INSTANCE_NAME:info',
       'HUB_PUBLIC_NAME:warning',
     ]);
-    expect(body.targets.find((t: Json) => t.name === 'dps')).toMatchObject({ host: DPS_GLOBAL, kind: 'dps', dns: { addresses: [expect.objectContaining({ address: '127.0.0.56' })] } });
+    expect(body.targets.find((t: Json) => t.name === 'dps')).toMatchObject({ host: DPS_GLOBAL, kind: 'dps', addresses: [expect.objectContaining({ address: '127.0.0.56' })] });
 
     await expectNoSecret(started);
   });

@@ -47,8 +47,8 @@ describe.sequential('the module against the edgeHub emulator', () => {
     expect(reported(emu).results.iothub).toMatchObject({ status: 'healthy', code: 'OK', host: HUB, kind: 'iothub' });
     expect(reported(emu).results.iothub.ports['8883']).toMatchObject({ ok: true, code: 'OK' });
     const [message] = await emu.waitFor(() => (results(emu).length > 0 ? results(emu) : undefined));
-    expect(message).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', properties: { schema: 'privatelink-probe/result@1', overall: 'healthy' } });
-    expect(Object.keys(message!.body as Json)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'edge']);
+    expect(message).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', properties: { schema: 'privatelink-probe/result@2', overall: 'healthy' } });
+    expect(Object.keys(message!.body as Json)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
     expect((message!.body as Json).targets[0]).toMatchObject({ name: 'iothub', host: HUB, status: 'healthy' });
     expect(emu.modelIds).toContain('dtmi:privatelinkprobe:PrivateLinkProbe;1');
   });
@@ -102,7 +102,7 @@ describe.sequential('the module against the edgeHub emulator', () => {
     expect(status.status).toBe(200);
     expect(status.payload).toMatchObject({ overall: 'healthy', upstream: { state: 'connected' } });
     const run = await emu.invokeMethod('runNow', {});
-    expect(run).toMatchObject({ status: 200, payload: { schema: 'privatelink-probe/result@1', overall: 'healthy' } });
+    expect(run).toMatchObject({ status: 200, payload: { schema: 'privatelink-probe/result@2', overall: 'healthy' } });
     const probe = await emu.invokeMethod('probe', { host: 'e2estore.privatelink.blob.core.windows.net', ports: '443' });
     expect(probe.status).toBe(200);
     expect((probe.payload as Json).targets[0]).toMatchObject({ host: 'e2estore.privatelink.blob.core.windows.net', code: 'DNS_PUBLIC_ADDRESS' });

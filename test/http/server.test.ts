@@ -76,11 +76,11 @@ describe('routes', () => {
       lastRunAt: new Date(RUN_COMPLETED_AT).toISOString(),
       upstream: { state: 'connected', lastContactAt: '2026-11-28T09:00:01.000Z', queued: 2, dropped: 5 },
     });
-    expect(doc.lastRun).toMatchObject({ schema: 'privatelink-probe/result@1', overall: 'unhealthy', deviceId: 'factory-gw-01' });
+    expect(doc.lastRun).toMatchObject({ schema: 'privatelink-probe/result@2', overall: 'unhealthy', deviceId: 'factory-gw-01' });
     expect(doc.lastRun!.targets.map((t) => `${t.name}:${t.code}`)).toEqual(['hub:OK', 'dps:TLS_EXPIRING', 'acr:TLS_HOSTNAME_MISMATCH', 'blob:DNS_PUBLIC_ADDRESS']);
     // Full detail: the counterpart answers and certificate SANs the tighter telemetry levels leave out.
-    expect(doc.lastRun!.targets[0]!.dns.counterpartAnswers).toHaveLength(1);
-    expect(doc.lastRun!.targets[0]!.ports[0]!.tls!.cert!.sans).toHaveLength(3);
+    expect(doc.lastRun!.answers.filter((a) => a.target === 'hub' && a.counterpart)).toHaveLength(1);
+    expect(doc.lastRun!.ports.find((p) => p.target === 'hub')!.tls!.cert!.sans!.split(',')).toHaveLength(3);
     expect(doc.lastRun!.edge!.findings[0]!.id).toBe('DOCKER_EMBEDDED_DNS');
   });
 

@@ -20,9 +20,9 @@ describe('the probe method', () => {
   it.each(['8.8.8.8', '169.254.169.254', '2001:4860:4860::8888'])('does not connect to %s, outside the private ranges, and says so as for a name', async (host) => {
     const answer = await probe()({ host, ports: '443,8883' });
     expect(answer.status).toBe(200);
-    const [target] = (answer.payload as TelemetryBody).targets;
+    const { targets: [target], ports } = answer.payload as TelemetryBody;
     expect(target).toMatchObject({ host, status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
-    expect(target!.ports.map((p) => p.tcp)).toEqual([[], []]);
+    expect(ports.map((p) => p.tcp)).toEqual([[], []]);
   });
 
   const servers = (n: number) => Array.from({ length: n }, (_, i) => `10.0.${i >> 8}.${i & 255}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RESULT_SCHEMA, telemetryBody, telemetryMessage, type TelemetryBody } from '../../src/report/telemetry.js';
 import type { RunResult } from '../../src/probe/types.js';
-import { edgeAudit, healthyTarget, mismatchAcrTarget, multibyteText, publicBlobTarget, runOf, STARTED_AT, worstCaseRun } from './factory.js';
+import { edgeAudit, healthyTarget, mismatchAcrTarget, multibyteText, PATHOLOGICAL, publicBlobTarget, runOf, STARTED_AT, worstCaseRun, worstEdge } from './factory.js';
 
 const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe' };
 const mixedRun = (): RunResult => runOf([healthyTarget('hub'), publicBlobTarget('blob'), mismatchAcrTarget('acr')]);
@@ -9,51 +9,59 @@ const mixedRun = (): RunResult => runOf([healthyTarget('hub'), publicBlobTarget(
 describe('telemetry body', () => {
   it('has exactly the contract\'s top-level keys and target keys', () => {
     const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
-    expect(Object.keys(body)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'edge']);
-    expect(body).toMatchObject({ schema: 'privatelink-probe/result@1', ...ids, runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall: 'unhealthy' });
-    for (const target of body.targets) expect(Object.keys(target)).toEqual(['name', 'host', 'kind', 'cloud', 'status', 'code', 'reason', 'dns', 'ports']);
+    expect(Object.keys(body)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
+    expect(body).toMatchObject({ schema: 'privatelink-probe/result@2', ...ids, runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall: 'unhealthy' });
+    for (const target of body.targets) expect(Object.keys(target)).toEqual(['name', 'host', 'kind', 'cloud', 'status', 'code', 'reason', 'addresses', 'dns']);
+    expect(body.answers.map((a) => a.target)).toEqual(['hub', 'hub', 'blob', 'blob', 'acr', 'acr']);
+    expect(body.ports.map((p) => `${p.target}:${p.port}`)).toEqual(['hub:8883', 'hub:5671', 'hub:443', 'blob:443', 'acr:443']);
   });
 
-  it('is what check --json prints, with null device and module ids', () => {
+  it('is what check --json prints, without the unknown device and module ids and without an audit: never null', () => {
     const body = telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null });
-    expect(body.deviceId).toBeNull();
-    expect(body.moduleId).toBeNull();
-    expect(body.edge).toBeNull();
+    expect(Object.keys(body)).toEqual(['schema', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports']);
+    expect(JSON.stringify(body)).not.toContain('null');
   });
 
   it('carries the DNS evidence in full: every resolver, the whole chain, the classified addresses and the counterpart', () => {
-    const blob = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[1]!;
+    const body = telemetryBody(mixedRun(), { ...ids, edge: null });
+    const blob = body.targets[1]!;
     expect(blob).toMatchObject({ name: 'blob', host: 'factorylogs.blob.core.windows.net', kind: 'blob', cloud: 'public', status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
     expect(blob.reason).toBe(publicBlobTarget().reason);
+    expect(blob.addresses).toEqual([{ address: '203.0.113.40', family: 4, class: 'public', private: false }]);
     expect(blob.dns).toEqual({
       form: 'public',
       resolver: 'system',
-      addresses: [{ address: '203.0.113.40', family: 4, class: 'public', private: false }],
       cname: ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'],
       private: false,
       mismatch: false,
       ms: 11,
-      answers: [
-        { resolver: 'system', outcome: 'ok', addresses: ['203.0.113.40'], cname: [], ms: 2 },
-        {
-          resolver: '10.0.0.4:53',
-          outcome: 'ok',
-          rcode: 'NOERROR',
-          addresses: ['203.0.113.40'],
-          cname: ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'],
-          ttl: 60,
-          ms: 9,
-        },
-      ],
       counterpart: 'factorylogs.privatelink.blob.core.windows.net',
-      counterpartAnswers: [],
     });
+    // The blob's counterpart was not resolved (publicBlobTarget has no counterpart answers): its host's answers only.
+    expect(body.answers.filter((a) => a.target === 'blob')).toEqual([
+      { target: 'blob', resolver: 'system', outcome: 'ok', addresses: ['203.0.113.40'], cname: [], ms: 2 },
+      {
+        target: 'blob',
+        resolver: '10.0.0.4:53',
+        outcome: 'ok',
+        rcode: 'NOERROR',
+        addresses: ['203.0.113.40'],
+        cname: ['factorylogs.privatelink.blob.core.windows.net', 'blob.ams07prdstr02a.store.core.windows.net'],
+        ttl: 60,
+        ms: 9,
+      },
+    ]);
+    expect(body.answers.filter((a) => a.target === 'hub').map((a) => [a.counterpart, a.addresses])).toEqual([
+      [undefined, ['10.1.1.4']],
+      [true, ['10.1.1.4']],
+    ]);
   });
 
   it('carries each port with its TCP results per address and the TLS handshake with the certificate and the counterpart handshake', () => {
-    const acr = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[2]!;
-    expect(acr.ports).toEqual([
+    const acr = telemetryBody(mixedRun(), { ...ids, edge: null }).ports.filter((p) => p.target === 'acr');
+    expect(acr).toEqual([
       {
+        target: 'acr',
         port: 443,
         ok: false,
         code: 'TLS_HOSTNAME_MISMATCH',
@@ -70,7 +78,7 @@ describe('telemetry body', () => {
           cert: {
             subject: 'CN=*.azure-devices.net',
             issuer: 'C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 04',
-            sans: ['*.azure-devices.net', '*.amqpws.azure-devices.net', '*.su.management-azure-devices.net'],
+            sans: '*.azure-devices.net,*.amqpws.azure-devices.net,*.su.management-azure-devices.net',
             notBefore: '2026-06-01T00:00:00.000Z',
             notAfter: '2027-05-27T23:59:59.000Z',
             daysLeft: 180,
@@ -83,10 +91,10 @@ describe('telemetry body', () => {
   });
 
   it('shows a certificate once per target and points later ports at it', () => {
-    const hub = telemetryBody(mixedRun(), { ...ids, edge: null }).targets[0]!;
-    expect(hub.ports.map((p) => p.port)).toEqual([8883, 5671, 443]);
-    expect(hub.ports[0]!.tls!.cert?.subject).toBe('CN=*.azure-devices.net');
-    expect(hub.ports.slice(1).map((p) => [p.tls!.cert, p.tls!.sameCertAs])).toEqual([
+    const hub = telemetryBody(mixedRun(), { ...ids, edge: null }).ports.filter((p) => p.target === 'hub');
+    expect(hub.map((p) => p.port)).toEqual([8883, 5671, 443]);
+    expect(hub[0]!.tls!.cert?.subject).toBe('CN=*.azure-devices.net');
+    expect(hub.slice(1).map((p) => [p.tls!.cert, p.tls!.sameCertAs])).toEqual([
       [undefined, 8883],
       [undefined, 8883],
     ]);
@@ -107,11 +115,18 @@ describe('telemetry under its budget', () => {
   const worst = (): TelemetryBody => telemetryBody(worstCaseRun(), { ...ids, edge: edgeAudit() });
 
   it('says how many items a shortened list had', () => {
-    const target = worst().targets[0]!;
-    expect(target.dns.addresses).toHaveLength(1);
-    expect(target.dns.addressesTotal).toBe(4);
+    const body = worst();
+    const target = body.targets[0]!;
+    expect(target.addresses).toHaveLength(1);
+    expect(target.addressesTotal).toBe(4);
     expect(target.dns.cnameTotal).toBe(4);
-    expect(target.dns.answers[0]!.addressesTotal).toBe(4);
+    expect(body.answers[0]!.addressesTotal).toBe(4);
+  });
+
+  it("at the floor leaves the answers out: each target still has its addresses in use, its resolver and whether resolvers disagreed", () => {
+    const body = telemetryBody(worstCaseRun(PATHOLOGICAL), { ...ids, edge: worstEdge() });
+    expect(body.answers).toEqual([]);
+    expect(body.targets[0]).toMatchObject({ addresses: [expect.objectContaining({ private: true })], dns: { resolver: expect.any(String), mismatch: expect.any(Boolean) } });
   });
 
   it('cuts long text at a UTF-8 character boundary with an ellipsis', () => {
@@ -125,10 +140,10 @@ describe('telemetry under its budget', () => {
     const body = telemetryBody(worstCaseRun(), { deviceId: null, moduleId: null, edge: null, budgetBytes: Infinity });
     const target = body.targets[0]!;
     expect(target.reason).toBe(multibyteText(512));
-    expect(target.dns.addresses).toHaveLength(4);
+    expect(target.addresses).toHaveLength(4);
     expect(target.dns.cname).toHaveLength(4);
-    expect(target.dns).not.toHaveProperty('addressesTotal');
-    expect(target.ports[0]!.tls!.cert!.sans).toHaveLength(12);
+    expect(target).not.toHaveProperty('addressesTotal');
+    expect(body.ports[0]!.tls!.cert!.sans!.split(',')).toHaveLength(12);
   });
 
   it('keeps full detail for a run that fits', () => {
