@@ -10,6 +10,7 @@ import { readEdgeContext } from './edge/read.js';
 import { connectionStringIdentity } from './edge/redact.js';
 import { readCaFile } from './ca-file.js';
 import { exitNow } from './exit.js';
+import { MODEL_ID } from './model/ids.js';
 import { DEFAULT_HUB_OPTIONS, HubConnection } from './hub/connection.js';
 import { usesConnectionString } from './hub/sdk.js';
 import { createLogger } from './log.js';
@@ -20,8 +21,8 @@ import { DEFAULT_SETTINGS } from './probe/defaults.js';
 import { startHttpServer } from './http/server.js';
 import { startWatchdog } from './module/watchdog.js';
 
-/** The Plug and Play model the module announces; its DTDL v3 definition is `model/PrivateLinkProbe.json`. */
-export const MODEL_ID = 'dtmi:privatelinkprobe:PrivateLinkProbe;1';
+/** The Plug and Play model the module announces; its DTDL definition is in `model/` (docs/plug-and-play.md). */
+export { MODEL_ID };
 
 /** Shutdown budget: edgeAgent waits a few seconds before it kills a stopping module. */
 const RUN_GRACE_MS = 3_000;

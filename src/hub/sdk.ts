@@ -20,6 +20,8 @@ export interface OutgoingMessage {
   contentType: 'application/json';
   contentEncoding: 'utf-8';
   properties: Record<string, string>;
+  /** The Plug and Play component the message's telemetry belongs to; sent as `$.sub`. */
+  component?: string;
 }
 
 /** Outside IoT Edge: a connection string in the environment (the SDK's own fallback). */
@@ -98,6 +100,9 @@ export function sendOutput(client: ModuleClient, output: string, message: Outgoi
   m.contentType = message.contentType;
   m.contentEncoding = message.contentEncoding;
   for (const [k, v] of Object.entries(message.properties)) m.properties.add(k, v);
+  // As the SDK's Plug and Play samples do (device/samples/javascript/pnp_temperature_controller.js in
+  // azure-iot-sdk-node): the MQTT transport writes it into the topic's property bag beside `$.on`.
+  if (message.component !== undefined) m.properties.add('$.sub', message.component);
   return new Promise((resolve, reject) => client.sendOutputEvent(output, m, (err, result) => (err ? reject(err) : resolve(result))));
 }
 

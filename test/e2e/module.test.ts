@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODEL_ID } from '../../src/model/ids.js';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
 import { edgeModuleEnv, moduleCleanup } from '../support/edge-module-env.js';
@@ -48,9 +49,11 @@ describe.sequential('the module against the edgeHub emulator', () => {
     expect(reported(emu).results.iothub.ports['8883']).toMatchObject({ ok: true, code: 'OK' });
     const [message] = await emu.waitFor(() => (results(emu).length > 0 ? results(emu) : undefined));
     expect(message).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', properties: { schema: 'privatelink-probe/result@2', overall: 'healthy' } });
+    // Telemetry of the model's messages component, named the Plug and Play way: IoT Hub stamps it as dt-subject.
+    expect(message!.systemProperties['$.sub']).toBe('messages');
     expect(Object.keys(message!.body as Json)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
     expect((message!.body as Json).targets[0]).toMatchObject({ name: 'iothub', host: HUB, status: 'healthy' });
-    expect(emu.modelIds).toContain('dtmi:privatelinkprobe:PrivateLinkProbe;1');
+    expect(emu.modelIds).toContain(MODEL_ID);
   });
 
   it('applies, acknowledges and reports desired targets, and removes one patched to null', async () => {

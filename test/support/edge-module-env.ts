@@ -4,8 +4,9 @@
 // timeouts, and a config.toml path that does not exist unless a test names one.
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { Emulator } from './emulator/index.js';
+import { trafficProblems } from './model-conformance.js';
 import type { ModuleProcess } from './module-process.js';
 
 /**
@@ -29,15 +30,19 @@ export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string
 
 /**
  * Registers an afterEach that kills every module started through the returned function and closes its
- * emulator, so a failing test leaves no process behind.
+ * emulator, so a failing test leaves no process behind; then holds what the module sent to its Plug and Play
+ * model, failing the test that made it send something the model does not describe.
  */
 export function moduleCleanup(): (emu: Emulator, mod: ModuleProcess) => void {
   const running: Array<{ emu: Emulator; mod: ModuleProcess }> = [];
   afterEach(async () => {
+    const problems: string[] = [];
     for (const { emu, mod } of running.splice(0)) {
       await mod.stop('SIGKILL');
       await emu.close();
+      problems.push(...trafficProblems(emu));
     }
+    expect(problems, 'what the module sent, against its Plug and Play model').toEqual([]);
   });
   return (emu, mod) => void running.push({ emu, mod });
 }

@@ -68,6 +68,8 @@ export interface Emulator {
   patchDesired(patch: Record<string, unknown>): void;
   /** Invokes a direct method; rejects after timeoutMs (default 30 s, IoT Hub's default response timeout). */
   invokeMethod(name: string, payload: unknown, timeoutMs?: number): Promise<{ status: number; payload: unknown }>;
+  /** The module's answers to invokeMethod, in arrival order. */
+  readonly methodAnswers: Array<{ name: string; status: number; payload: unknown }>;
   /** Output messages in arrival order. */
   readonly messages: CapturedMessage[];
   /** Accepted reported patches, with the reported $version each produced. */
@@ -114,6 +116,7 @@ const TWIN_PATCH_REPORTED = /^\$iothub\/twin\/PATCH\/properties\/reported\/\?(.*
 const METHOD_RESPONSE = /^\$iothub\/methods\/res\/(\d+)\/\?(.*)$/;
 
 interface PendingMethod {
+  name: string;
   resolve(result: { status: number; payload: unknown }): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
@@ -122,6 +125,7 @@ interface PendingMethod {
 class LoopbackEdgeEmulator implements Emulator {
   readonly messages: CapturedMessage[] = [];
   readonly reportedPatches: Array<{ patch: Record<string, unknown>; version: number }> = [];
+  readonly methodAnswers: Array<{ name: string; status: number; payload: unknown }> = [];
   readonly rejectedReportedPatches: Array<{ patch: unknown; reason: string }> = [];
   readonly twinRequests: TwinRequest[] = [];
   readonly modelIds: string[] = [];
@@ -243,7 +247,7 @@ class LoopbackEdgeEmulator implements Emulator {
         this.pendingMethods.delete(rid);
         reject(new Error(`emulator: method ${name} got no response within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pendingMethods.set(rid, { resolve, reject, timer });
+      this.pendingMethods.set(rid, { name, resolve, reject, timer });
       const body = payload === undefined ? '' : JSON.stringify(payload);
       this.broker.publish(`$iothub/methods/POST/${name}/?$rid=${rid}`, body);
     });
@@ -374,6 +378,7 @@ class LoopbackEdgeEmulator implements Emulator {
     } catch {
       // not JSON: keep the string
     }
+    this.methodAnswers.push({ name: pending.name, status, payload: body });
     pending.resolve({ status, payload: body });
   }
 }

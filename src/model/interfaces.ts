@@ -1,0 +1,297 @@
+// The module's IoT Plug and Play model, built from the code it describes: the verdict codes from CODE_STATUS,
+// the desired keys from DESIRED_KEYS, every object from the type of what is sent. `model/` holds it as the tools
+// read it (a models repository: dtmi/privatelinkprobe/*.json), and a test keeps that copy equal to this one.
+//
+// Two interfaces. The root one has what the twin and the direct methods carry: the desired keys as writable
+// properties (the acknowledgement's `value` follows their schema), the reported sections, the commands. The
+// `messages` component has the output messages' top-level keys as telemetry (results, summary and alert bodies
+// share it): DTDL allows a name once per interface, and `targets` and `edge` are both properties and
+// telemetry. DTDL v2 rather than v3: docs/plug-and-play.md says why.
+import type { AckEntry } from '../config/acknowledge.js';
+import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredKey, type FlappingConfig, type TelemetryConfig } from '../config/model.js';
+import type { EdgeAudit } from '../edge/audit.js';
+import { FINDING_IDS, type EdgeFinding, type Severity } from '../edge/finding.js';
+import type { UpstreamState, UpstreamView } from '../module/snapshot.js';
+import {
+  CODE_STATUS,
+  HOSTNAME_POLICIES,
+  KINDS,
+  type AddressClass,
+  type ClassifiedAddress,
+  type Cloud,
+  type DnsOutcome,
+  type NameForm,
+  type Overall,
+  type Status,
+  type TcpOutcome,
+  type TlsOutcome,
+} from '../probe/types.js';
+import { ALERT_SCHEMA, type AlertBody } from '../report/alerts.js';
+import type { HistoryEntry, HistorySummary, HistoryView } from '../report/history.js';
+import type { ReportedDns, ReportedEdge, ReportedPort, ReportedStatus, ReportedTarget } from '../report/reported.js';
+import {
+  RESULT_SCHEMA,
+  SUMMARY_SCHEMA,
+  type TelemetryAnswer,
+  type TelemetryBody,
+  type TelemetryCert,
+  type TelemetryDns,
+  type TelemetryEdge,
+  type TelemetryPort,
+  type TelemetryTarget,
+  type TelemetryTls,
+} from '../report/telemetry.js';
+import { array, command, component, enumOf, every, iface, map, object, property, telemetry, type Described, type Interface } from './dtdl.js';
+import { MESSAGES_COMPONENT, MESSAGES_INTERFACE_ID, MODEL_ID } from './ids.js';
+
+// ---- vocabularies ----------------------------------------------------------------------------------------
+
+const code = enumOf(Object.keys(CODE_STATUS));
+const status = enumOf(every<Status>()(['healthy', 'degraded', 'unhealthy']));
+const overall = enumOf(every<Overall>()(['healthy', 'degraded', 'unhealthy', 'unknown']));
+const kind = enumOf(KINDS);
+const cloud = enumOf(every<Cloud>()(['public', 'china', 'usgov', 'unknown']));
+const nameForm = enumOf(every<NameForm>()(['privatelink', 'public', 'ip', 'custom']));
+const upstreamForm = enumOf(every<EdgeAudit['upstream']['form']>()(['privatelink', 'public', 'ip', 'custom', 'unknown']));
+const addressClass = enumOf(every<AddressClass>()(['private', 'public', 'loopback', 'link-local', 'other']));
+const dnsOutcome = enumOf(
+  every<DnsOutcome>()(['ok', 'nxdomain', 'servfail', 'refused', 'timeout', 'no-answer', 'cname-loop', 'cname-too-long', 'malformed', 'error']),
+);
+const tcpOutcome = enumOf(every<TcpOutcome>()(['ok', 'refused', 'timeout', 'unreachable', 'reset', 'error']));
+const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'failed']));
+const configToml = enumOf(every<EdgeAudit['configToml']>()(['found', 'not-mounted', 'unreadable']));
+const severity = enumOf(every<Severity>()(['info', 'warning', 'error']));
+const upstreamState = enumOf(every<UpstreamState>()(['connecting', 'connected', 'disconnected', 'closed']));
+
+// ---- the output messages: results (full and summary) and alerts --------------------------------------------
+
+const flapping = object<NonNullable<TelemetryTarget['flapping']>>({
+  changes: 'integer',
+  window: 'integer',
+  measured: { schema: code, description: 'The verdict the last run measured.' },
+});
+
+const target = object<TelemetryTarget>({
+  name: 'string',
+  host: 'string',
+  kind,
+  cloud,
+  status,
+  code: { schema: code, description: 'Stable verdict code, e.g. DNS_PUBLIC_ADDRESS.' },
+  reason: { schema: 'string', description: 'One line that names the fix.' },
+  addresses: { schema: array(object<ClassifiedAddress>({ address: 'string', family: 'integer', class: addressClass, private: 'boolean' })), description: 'The addresses connections use.' },
+  addressesTotal: { schema: 'integer', description: 'How many there were, when the list was cut.' },
+  dns: object<TelemetryDns>({
+    form: nameForm,
+    resolver: { schema: 'string', description: "Whose answer connections use: 'system' or a server's ip:port." },
+    cname: array('string'),
+    cnameTotal: 'integer',
+    private: { schema: 'boolean', description: 'Every address in use is inside the private ranges.' },
+    mismatch: { schema: 'boolean', description: 'The resolvers gave different addresses.' },
+    ms: 'double',
+    counterpart: { schema: 'string', description: 'x.privatelink.<zone> for x.<zone>, and the other way round.' },
+  }),
+  flapping: { schema: flapping, description: 'While the code is FLAPPING.' },
+});
+
+const answer = object<TelemetryAnswer>({
+  target: 'string',
+  counterpart: { schema: 'boolean', description: "True: the answer about the target's counterpart name, not its host." },
+  resolver: 'string',
+  outcome: dnsOutcome,
+  addresses: array('string'),
+  addressesTotal: 'integer',
+  rcode: 'string',
+  cname: array('string'),
+  cnameTotal: 'integer',
+  ttl: 'integer',
+  ms: 'double',
+  error: 'string',
+});
+
+const port = object<TelemetryPort>({
+  target: 'string',
+  port: 'integer',
+  ok: { schema: 'boolean', description: 'Reachable and verified.' },
+  code,
+  reason: 'string',
+  tcp: { schema: array(object<TelemetryPort['tcp'][number]>({ address: 'string', outcome: tcpOutcome, ms: 'double', error: 'string' })), description: 'One per address connected to.' },
+  tcpTotal: 'integer',
+  tls: object<TelemetryTls>({
+    address: 'string',
+    outcome: tlsOutcome,
+    ms: 'double',
+    protocol: 'string',
+    cipher: 'string',
+    azureRoot: { schema: 'boolean', description: 'The chain ends in a root Azure uses (else TLS inspection is suspected).' },
+    error: 'string',
+    cert: object<TelemetryCert>({
+      notAfter: 'dateTime',
+      daysLeft: 'integer',
+      subject: 'string',
+      issuer: 'string',
+      sans: { schema: 'string', description: "DNS and IP subject alternative names, joined with ','." },
+      sansTotal: 'integer',
+      notBefore: 'dateTime',
+      chainTop: 'string',
+    }),
+    sameCertAs: { schema: 'integer', description: "Instead of cert: the port of this target that showed the same certificate." },
+    counterpart: { schema: object<NonNullable<TelemetryTls['counterpart']>>({ outcome: tlsOutcome, ms: 'double', error: 'string' }), description: 'On a hostname mismatch, the handshake with the counterpart name.' },
+  }),
+});
+
+const edge = object<TelemetryEdge>({
+  configToml,
+  provisioning: 'string',
+  upstream: object<TelemetryEdge['upstream']>({ hostname: 'string', form: upstreamForm, policyOk: 'boolean', gateway: 'string' }),
+  findings: array(object<EdgeFinding>({ id: enumOf(FINDING_IDS), severity, text: 'string' })),
+});
+
+/** The results body's keys; the summary's are among them, each with a subset of the fields. */
+const result = (schemas: readonly string[]): { [K in keyof TelemetryBody]-?: Described } => ({
+  schema: { schema: enumOf(schemas), description: 'Which body this is, and its version.' },
+  deviceId: 'string',
+  moduleId: 'string',
+  runId: 'string',
+  startedAt: 'dateTime',
+  durationMs: 'double',
+  overall,
+  targets: { schema: array(target), description: 'Per target: the verdict, the addresses in use, how the name resolved.' },
+  answers: { schema: array(answer), description: "Every resolver's answer for each target's name and its counterpart." },
+  ports: { schema: array(port), description: 'Per target and port: TCP per address, the TLS handshake and certificate.' },
+  edge: { schema: edge, description: "The audit of the IoT Edge runtime's configuration." },
+});
+
+/** The alert body's keys besides those it shares with the results body (schema, deviceId, moduleId). */
+const alert: { [K in Exclude<keyof AlertBody, keyof TelemetryBody>]-?: Described } = {
+  target: { schema: 'string', description: 'Alerts: the target whose verdict changed.' },
+  host: 'string',
+  from: overall,
+  to: overall,
+  code: { schema: code, description: 'Alerts: the new code; absent for a removed target.' },
+  reason: 'string',
+  at: 'dateTime',
+};
+
+function messagesInterface(): Interface {
+  const keys = { ...result([RESULT_SCHEMA, SUMMARY_SCHEMA, ALERT_SCHEMA]), ...alert };
+  return iface(
+    MESSAGES_INTERFACE_ID,
+    'Private Link probe messages',
+    "The module's output messages, sent with $.sub = messages: on probeResults one per run (full detail or a quiet run's summary), on alerts one per verdict change. Each top-level key of a body is one telemetry.",
+    Object.entries(keys).map(([name, spec]) => telemetry(name, spec)),
+  );
+}
+
+// ---- the twin and the direct methods -----------------------------------------------------------------------
+
+const writable: Record<DesiredKey, Described> = {
+  intervalSeconds: { schema: 'integer', description: 'Seconds between runs, 10-86400 (default 300).' },
+  timeoutMs: { schema: 'integer', description: 'Per step (DNS, TCP connect, TLS handshake), 100-60000 (default 5000).' },
+  hostnamePolicy: { schema: enumOf(HOSTNAME_POLICIES), description: 'Which name form the runtime and targets must use.' },
+  dns: object<{ servers: string; system: boolean; privateRanges: string }>({
+    servers: { schema: 'string', description: 'Explicit resolvers, ip or ip:port, comma-separated (a JSON array is read too).' },
+    system: { schema: 'boolean', description: 'Also resolve with the system resolver.' },
+    privateRanges: { schema: 'string', description: 'CIDRs that count as private, comma-separated.' },
+  }),
+  targets: map(
+    'name',
+    'target',
+    object<{ host: string; kind: string; ports: string; expectedAddresses: string; enabled: boolean }>({
+      host: 'string',
+      kind,
+      ports: { schema: 'string', description: 'Comma-separated, e.g. 8883,5671,443.' },
+      expectedAddresses: { schema: 'string', description: 'The addresses the name must resolve to, comma-separated.' },
+      enabled: { schema: 'boolean', description: 'false removes the target.' },
+    }),
+  ),
+  autoTargets: { schema: 'boolean', description: "Probe the runtime's own hub, DPS and registry too." },
+  telemetry: object<TelemetryConfig>({
+    enabled: 'boolean',
+    output: { schema: 'string', description: 'The output the results go to.' },
+    onChangeOnly: 'boolean',
+    detail: { schema: enumOf(TELEMETRY_DETAIL_MODES), description: "auto: a quiet run's summary; full: full detail every run." },
+  }),
+  flapping: object<FlappingConfig>({ enabled: 'boolean', changes: 'integer', window: 'integer' }),
+};
+
+const reportedStatus = object<ReportedStatus>({
+  overall,
+  summary: 'string',
+  lastRunAt: 'dateTime',
+  lastRunMs: 'integer',
+  runCount: 'integer',
+  nextRunAt: 'dateTime',
+  moduleVersion: 'string',
+  upstream: object<NonNullable<ReportedStatus['upstream']>>({ hostname: 'string', form: upstreamForm, policyOk: 'boolean', gateway: 'string' }),
+});
+
+const historySummary = object<HistorySummary>({ runs: 'integer', changes: 'integer', availabilityPct: 'double' });
+
+const reportedTarget = object<ReportedTarget>({
+  status,
+  code,
+  reason: 'string',
+  host: 'string',
+  kind,
+  changedAt: { schema: 'dateTime', description: 'When status or code last changed.' },
+  dns: object<ReportedDns>({ addresses: 'string', private: 'boolean', cname: 'string', ms: 'integer', resolver: 'string', mismatch: 'boolean' }),
+  ports: map('port', 'result', object<ReportedPort>({ ok: 'boolean', code, tcpMs: 'integer', tlsMs: 'integer', tls: 'string', certDaysLeft: 'integer' })),
+  history: { schema: historySummary, description: 'Over the runs the module keeps in memory.' },
+  measured: { schema: code, description: 'While the code is FLAPPING: what the last run measured.' },
+});
+
+const reportedEdge = object<ReportedEdge>({ configToml, provisioning: 'string', findings: map('finding', 'text', 'string') });
+
+const unknownKeys = object<AckEntry>({ value: 'string', ac: 'integer', av: 'integer', ad: 'string' });
+
+/** A command's answer when its status is not 200, instead of the rest. */
+const refusal = { message: { schema: 'string', description: 'Instead of a result: why not (400, 404, 429, 500).' } } as const;
+
+const history = object<HistoryView>({
+  capacity: 'integer',
+  targets: map(
+    'target',
+    'runs',
+    array(object<HistoryEntry>({ at: { schema: 'long', description: 'Epoch milliseconds.' }, status, code, dnsMs: 'integer', tcpMs: 'integer', tlsMs: 'integer' })),
+  ),
+});
+
+const upstream = object<UpstreamView>({ state: upstreamState, hostname: 'string', lastContactAt: 'dateTime', queued: 'integer', dropped: 'integer' });
+
+function rootInterface(): Interface {
+  const body = result([RESULT_SCHEMA]);
+  return iface(
+    MODEL_ID,
+    'Private Link probe',
+    'Proves that an IoT Edge device reaches IoT Hub, DPS, Container Registry and Blob Storage through their private endpoints, and says which link broke.',
+    [
+      ...DESIRED_KEYS.map((key) => property(key, writable[key], true)),
+      property('status', { schema: reportedStatus, description: 'The last run: overall verdict, one-line summary, times, the upstream connection.' }),
+      property('results', { schema: map('target', 'result', reportedTarget), description: "Each target's verdict, addresses, ports and history." }),
+      property('edge', { schema: reportedEdge, description: "The audit of the IoT Edge runtime's configuration." }),
+      property('unknownKeys', { schema: unknownKeys, description: 'Desired keys the module does not know, beyond the few acknowledged one by one: value names them.' }),
+      component(MESSAGES_COMPONENT, MESSAGES_INTERFACE_ID, 'The output messages (probeResults, alerts).'),
+      command('runNow', 'Run now (or join the run in progress) and return its result.', { response: ['result', object<typeof body & typeof refusal>({ ...body, ...refusal })] }),
+      command('getStatus', 'The last result with the upstream connection and the recent runs; 404 before the first run.', {
+        response: ['status', object<typeof body & typeof refusal & { upstream: unknown; history: unknown }>({ ...body, upstream, history, ...refusal })],
+      }),
+      command('probe', 'Probe one ad-hoc host, not stored; 400 for a bad request, 429 while another runs.', {
+        request: [
+          'target',
+          object<{ host: string; ports: string; dnsServers: string }>({
+            host: { schema: 'string', description: 'A hostname or IP address.' },
+            ports: { schema: 'string', description: 'Comma-separated (a JSON array is read too); default by kind.' },
+            dnsServers: { schema: 'string', description: 'Resolvers to ask, comma-separated (a JSON array is read too).' },
+          }),
+        ],
+        response: ['result', object<typeof body & typeof refusal>({ ...body, ...refusal })],
+      }),
+    ],
+  );
+}
+
+/** The interfaces, as the files a models repository keeps them in. */
+export function modelInterfaces(): Interface[] {
+  return [rootInterface(), messagesInterface()];
+}
