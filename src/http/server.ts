@@ -16,7 +16,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ModuleSnapshot } from '../module/snapshot.js';
+import type { ModuleSnapshot } from '../report/snapshot.js';
 import { createMetrics } from '../report/metrics.js';
 import { renderStatusPage } from '../report/status-page.js';
 import { statusDocument } from '../report/status-json.js';

@@ -14,7 +14,8 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { guardTwinParser } from './malformed.js';
 import { createBoundedQueue } from './queue.js';
 import * as realSdk from './sdk.js';
-import { ReportedRejectedError, type JsonObject, type MethodHandler, type ModuleClient, type ModuleTwin, type OutgoingMessage } from './sdk.js';
+import { ReportedRejectedError, type MethodHandler, type ModuleClient, type ModuleTwin, type OutgoingMessage } from './sdk.js';
+import type { JsonObject } from '../config/json.js';
 import { combinePatches } from './patches.js';
 import { withTimeout } from './timeout.js';
 

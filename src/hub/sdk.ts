@@ -2,6 +2,7 @@
 // wrappers that always pass a callback (a callback-less `reported.update` crashes later inside the SDK).
 import device from 'azure-iot-device';
 import { readCaFile } from '../ca-file.js';
+import type { JsonObject } from '../config/json.js';
 import common from 'azure-iot-common';
 import mqtt from 'azure-iot-device-mqtt';
 import type { ModuleClient as SdkModuleClient, Twin } from 'azure-iot-device';
@@ -13,7 +14,6 @@ const { NoRetry } = common;
 
 export type ModuleClient = SdkModuleClient;
 export type ModuleTwin = Twin;
-export type JsonObject = Record<string, unknown>;
 
 export interface OutgoingMessage {
   data: string;

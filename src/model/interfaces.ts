@@ -11,7 +11,7 @@ import type { AckEntry } from '../config/acknowledge.js';
 import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredKey, type FlappingConfig, type TelemetryConfig } from '../config/model.js';
 import type { EdgeAudit } from '../edge/audit.js';
 import { FINDING_IDS, type EdgeFinding, type Severity } from '../edge/finding.js';
-import type { UpstreamState, UpstreamView } from '../module/snapshot.js';
+import type { UpstreamState, UpstreamView } from '../report/snapshot.js';
 import {
   CODE_STATUS,
   HOSTNAME_POLICIES,

@@ -22,7 +22,7 @@ import { summaryBody, telemetryBody, telemetryMessage, type TelemetryBody } from
 import { fingerprint, messageDetail, resultKey, shouldSendTelemetry, shouldWriteReported } from '../report/write-policy.js';
 import { createProbeMethod } from './probe-method.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import type { ModuleSnapshot, UpstreamView } from './snapshot.js';
+import type { ModuleSnapshot, UpstreamView } from '../report/snapshot.js';
 
 /** What the module needs of the edgeHub connection. */
 export interface HubPort {

@@ -31,7 +31,7 @@
 // | privatelink_probe_module_info                        | version                | 1                                        |
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { ModuleSnapshot } from '../module/snapshot.js';
+import type { ModuleSnapshot } from './snapshot.js';
 import type { Overall, PortResult, Status, TargetResult } from '../probe/types.js';
 
 export const METRIC_PREFIX = 'privatelink_probe_';

@@ -3,7 +3,7 @@
 // upstream link and when edgeHub was last reached, run count and schedule. Before the first run
 // completes the answer is still 200, with `lastRun: null`: a page or script polling during start-up gets
 // a document it can read (upstream state included) instead of an error it must special-case.
-import type { ModuleSnapshot, UpstreamView } from '../module/snapshot.js';
+import type { ModuleSnapshot, UpstreamView } from './snapshot.js';
 import { historyView, type HistoryView } from './history.js';
 import { telemetryBody, type TelemetryBody } from './telemetry.js';
 

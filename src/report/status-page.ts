@@ -7,7 +7,7 @@
 // fails on a sunlit screen and for colour-blind readers. Every string that reaches the page passes through
 // the `html` template, which escapes interpolations unless they are themselves `html` fragments: hostnames,
 // reasons and DNS answers come from configuration and from the network, so none may become markup.
-import type { ModuleSnapshot, UpstreamState } from '../module/snapshot.js';
+import type { ModuleSnapshot, UpstreamState } from './snapshot.js';
 import type { Overall, PortResult, TargetResult } from '../probe/types.js';
 import { historySection, HISTORY_STYLE } from './history-svg.js';
 import { html, raw, type Html } from './html.js';

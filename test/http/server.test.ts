@@ -5,7 +5,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
-import type { ModuleSnapshot } from '../../src/module/snapshot.js';
+import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { startWatchdog } from '../../src/module/watchdog.js';
 import type { StatusDocument } from '../../src/report/status-json.js';
 import { NOW, RUN_COMPLETED_AT, snapshotOf, startingSnapshot } from './snapshot-factory.js';

@@ -2,7 +2,7 @@
 // with one target of each verdict (healthy hub, degraded DPS, two unhealthy), built on the report tests'
 // target factory.
 import type { EdgeAudit } from '../../src/edge/audit.js';
-import type { ModuleSnapshot } from '../../src/module/snapshot.js';
+import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import type { RunResult } from '../../src/probe/types.js';
 import { DEFAULT_FLAPPING } from '../../src/report/flapping.js';
 import { RunHistory } from '../../src/report/history.js';

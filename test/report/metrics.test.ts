@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
-import type { ModuleSnapshot } from '../../src/module/snapshot.js';
+import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { snapshotOf, startingSnapshot } from '../http/snapshot-factory.js';
 import { healthyTarget, runOf } from './factory.js';
 

@@ -2,7 +2,7 @@
 // The module keeps one and replaces it after every run or connection change; readers never mutate it.
 import type { EdgeAudit } from '../edge/audit.js';
 import type { RunResult } from '../probe/types.js';
-import type { HistoryReader } from '../report/history.js';
+import type { HistoryReader } from './history.js';
 
 export type UpstreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
 
