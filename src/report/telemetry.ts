@@ -208,18 +208,25 @@ const TELEMETRY_LEVELS: readonly [TelemetryDetail, ...TelemetryDetail[]] = [
   { list: 1, chain: 0, sans: 0, text: 96, answerDetail: false, answers: 'none', tlsDetail: false, portReason: false },
 ];
 
+/** What every results message starts with: who sent it and which run it is. */
+function runHeader(run: RunResult, ctx: Pick<TelemetryContext, 'deviceId' | 'moduleId'>) {
+  return {
+    deviceId: ctx.deviceId ?? undefined,
+    moduleId: ctx.moduleId ?? undefined,
+    runId: run.runId,
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+    overall: run.overall,
+  };
+}
+
 export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryBody {
   return firstThatFits(
     TELEMETRY_LEVELS,
     (detail) =>
       withoutEmpty({
         schema: RESULT_SCHEMA,
-        deviceId: ctx.deviceId ?? undefined,
-        moduleId: ctx.moduleId ?? undefined,
-        runId: run.runId,
-        startedAt: run.startedAt,
-        durationMs: run.durationMs,
-        overall: run.overall,
+        ...runHeader(run, ctx),
         targets: run.targets.map((t) => telemetryTarget(t, detail)),
         answers: run.targets.flatMap((t) => targetAnswers(t, detail)),
         ports: run.targets.flatMap((t) => t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail))),
@@ -274,12 +281,7 @@ const SUMMARY_ADDRESSES = 2;
 export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetBytes'>): SummaryBody {
   return withoutEmpty({
     schema: SUMMARY_SCHEMA,
-    deviceId: ctx.deviceId ?? undefined,
-    moduleId: ctx.moduleId ?? undefined,
-    runId: run.runId,
-    startedAt: run.startedAt,
-    durationMs: run.durationMs,
-    overall: run.overall,
+    ...runHeader(run, ctx),
     targets: run.targets.map((t) => {
       const addresses = capList(t.dns.addresses, SUMMARY_ADDRESSES);
       return withoutEmpty({

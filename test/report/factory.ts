@@ -1,6 +1,6 @@
 // Run results as the engine produces them, for the report tests: a healthy private-endpoint target, the
 // classic failures, and a generated worst case for the size limits.
-import type { FindingId } from '../../src/edge/audit.js';
+import { FINDING_IDS } from '../../src/edge/finding.js';
 import type { EdgeAuditView } from '../../src/report/edge-view.js';
 import type { ClassifiedAddress, DnsAnswer, PortResult, RunResult, TargetResult, TlsResult } from '../../src/probe/types.js';
 
@@ -266,30 +266,6 @@ export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
   });
   return runOf(targets, { durationMs: 9876 });
 }
-
-const FINDING_IDS: FindingId[] = [
-  'CONFIG_TOML_NOT_MOUNTED',
-  'CONFIG_TOML_UNREADABLE',
-  'CONFIG_TOML_INVALID',
-  'PROVISIONING_INVALID',
-  'INVALID_HOSTNAME',
-  'HUB_PUBLIC_NAME',
-  'HUB_PRIVATELINK_NAME',
-  'HUB_CUSTOM_NAME',
-  'UPSTREAM_IP_ADDRESS',
-  'HUB_NAME_MISMATCH',
-  'DPS_GLOBAL_ENDPOINT_PUBLIC',
-  'DPS_PRIVATELINK_ENDPOINT',
-  'DPS_INSTANCE_NAME',
-  'NESTED_EDGE',
-  'AGENT_IMAGE_PUBLIC_REGISTRY',
-  'AGENT_REGISTRY_NO_CREDENTIALS',
-  'UPSTREAM_PROTOCOL_UNRECOGNISED',
-  'PROXY_CONFIGURED',
-  'HOSTS_PINNED',
-  'NO_RESOLVER',
-  'DOCKER_EMBEDDED_DNS',
-];
 
 /** Every finding the audit knows (21), each with a 512-byte text: more than the twin keeps. */
 export function worstEdge(hostLength = 253): EdgeAuditView {
