@@ -11,13 +11,4 @@ for tool in podman buildah runc mmdebstrap; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
-[ "${#need[@]}" -eq 0 ] && exit 0
-
-echo "container tier: installing ${need[*]}"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-export DEBIAN_FRONTEND=noninteractive
-if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
-  cat "$log" >&2
-  exit 1
-fi
+exec bash "$(dirname "$0")/apt-install.sh" "container tier" ${need[@]+"${need[@]}"}

@@ -9,13 +9,4 @@ need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || need+=(nftables)
-[ "${#need[@]}" -eq 0 ] && exit 0
-
-echo "netns tier: installing ${need[*]}"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-export DEBIAN_FRONTEND=noninteractive
-if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
-  cat "$log" >&2
-  exit 1
-fi
+exec bash "$(dirname "$0")/apt-install.sh" "netns tier" ${need[@]+"${need[@]}"}
