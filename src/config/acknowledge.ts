@@ -65,12 +65,12 @@ export const ACK_PATCH_BUDGET_BYTES = REPORTED_SECTION_LIMIT_BYTES - SECTIONS_BU
 interface AckDetail {
   /** JSON bytes of each `ad`. */
   ad: number;
-  /** Each target as applied, or only the target names (`results` has each target's host and verdict). */
+  /** Each target as applied, or only its name (`results` has each target's host and verdict). */
   targetSettings: boolean;
 }
 
 // Richest first. The floor holds, at worst, the known keys with cut `ad`s (`dns` ≤ 1.1 KB of lists, `targets`
-// ≤ 512 bytes of names), 8 unknown keys in place, `unknownKeys` and the nulls deleting a previous
+// by name only, ≤ 2.2 KB for 32 names of 64 characters), 8 unknown keys in place, `unknownKeys` and the nulls deleting a previous
 // acknowledgement of the same shape: ≈ 7.5 KB when 300 unknown 64-byte keys of `"` and `\` replace 300 others,
 // under the 12 KB budget (test/config/acknowledge-size.test.ts holds every case it tries to the budget).
 const ACK_LEVELS: readonly [AckDetail, ...AckDetail[]] = [
@@ -125,9 +125,8 @@ function isDesiredKey(key: string): key is DesiredKey {
 }
 
 function valueOf(key: DesiredKey, config: ModuleConfig, detail: AckDetail): unknown {
-  if (key === 'targets' && !detail.targetSettings) {
-    return fitJsonString(config.targets.map((target) => target.name).join(','), TWIN_MAX_STRING_BYTES);
-  }
+  // The names alone, still keyed by name as the model's `targets` map says: `{ "<name>": {} }`.
+  if (key === 'targets' && !detail.targetSettings) return objectFrom(config.targets.map((target) => [target.name, {}]));
   return reportedValue(key, config);
 }
 
