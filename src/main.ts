@@ -3,8 +3,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { parseList } from './config/lists.js';
-import { type SettingsLayer } from './config/settings.js';
+import { LIST_LIMITS } from './config/lists.js';
+import { Faults, readList } from './config/read.js';
+import type { SettingsLayer } from './config/settings.js';
 import { validateDesired } from './config/validate.js';
 import { readEdgeContext } from './edge/read.js';
 import { connectionStringIdentity } from './edge/redact.js';
@@ -54,8 +55,12 @@ function identity(env: NodeJS.ProcessEnv) {
 async function environmentLayer(env: NodeJS.ProcessEnv, log: Logger): Promise<SettingsLayer> {
   const layer: SettingsLayer = {};
   if (env.CA_FILE) layer.caPem = await readCaFile(env.CA_FILE);
-  const extraRoots = parseList(env.KNOWN_ROOTS) ?? [];
-  if (extraRoots.length > 0) layer.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
+  if (env.KNOWN_ROOTS !== undefined) {
+    const faults = new Faults();
+    const extraRoots = readList(env.KNOWN_ROOTS, ['KNOWN_ROOTS'], LIST_LIMITS.knownRoots, faults);
+    if (extraRoots) layer.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...extraRoots];
+    else log.error({ errors: faults.errors }, 'KNOWN_ROOTS ignored');
+  }
   const dns: Record<string, unknown> = {};
   if (env.DNS_SERVERS !== undefined) dns.servers = env.DNS_SERVERS;
   if (env.DNS_SYSTEM !== undefined) dns.system = env.DNS_SYSTEM;

@@ -129,7 +129,8 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
     if (bad !== undefined) throw new UsageError(`--private-range: '${bad}' is not a CIDR such as 10.0.0.0/8`);
     flags.privateRanges = ranges;
   }
-  if (values['known-root']) flags.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...values['known-root']];
+  const roots = capped('--known-root', values['known-root'], LIST_LIMITS.knownRoots);
+  if (roots.length > 0) flags.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...roots];
   if (values['connect-all']) flags.connectTo = 'all';
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout);

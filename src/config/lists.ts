@@ -17,6 +17,8 @@ export const LIST_LIMITS = {
   ports: 8,
   /** A private endpoint has one address per name, two with IPv6. */
   expectedAddresses: 8,
+  /** Root CAs besides Azure's that are not TLS inspection (KNOWN_ROOTS, --known-root): a handful at most. */
+  knownRoots: 16,
 } as const;
 
 /** Trimmed, non-empty items of a JSON array of strings or of a comma-separated string; else undefined. */

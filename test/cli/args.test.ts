@@ -72,11 +72,13 @@ describe('check arguments', () => {
 });
 
 describe('check arguments within the limits desired properties have', () => {
-  it('refuses more DNS servers, private ranges or ports than a desired document may hold', () => {
+  it('refuses more DNS servers, private ranges, ports or known roots than a desired document may hold', () => {
     const servers = Array.from({ length: 9 }, (_, i) => ['--dns-server', `10.0.0.${i + 1}`]).flat();
     expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...servers])).toThrow('--dns-server: given 9 times, more than 8');
     const ranges = Array.from({ length: 33 }, (_, i) => ['--private-range', `10.${i}.0.0/16`]).flat();
     expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...ranges])).toThrow('--private-range: given 33 times, more than 32');
     expect(() => parseTargetSpec('t=h.example.com:1,2,3,4,5,6,7,8,9')).toThrow('--target: 9 ports, more than 8');
+    const roots = Array.from({ length: 17 }, (_, i) => ['--known-root', `Root ${i}`]).flat();
+    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...roots])).toThrow('--known-root: given 17 times, more than 16');
   });
 });
