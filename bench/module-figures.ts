@@ -1,0 +1,84 @@
+// The module as a whole process, started as the image starts it, against the loopback edgeHub emulator and five
+// loopback private endpoints (3 TLS ports each): how long from start until the first reported results reach the
+// twin, and its resident memory while runs are driven fast through `runNow` (the interval's 10 s minimum would
+// take days for thousands of runs). Resident memory is read from /proc after a warm-up and then every
+// SAMPLE_EVERY runs: the level it settles at and its drift in the second half are what a small gateway pays.
+// Runs this fast allocate faster than the module's own interval ever does, so the level is an upper bound.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmulator } from '../test/support/emulator/index.js';
+import { startLandscape } from '../test/support/landscape.js';
+import { startModuleProcess } from '../test/support/module-process.js';
+
+/** The flags the Dockerfiles' CMD gives Node. */
+const IMAGE_NODE_FLAGS = ['--max-semi-space-size=1'];
+const TARGETS = 5;
+const WARMUP_RUNS = 300;
+const SAMPLE_EVERY = 250;
+
+export interface ModuleFigures {
+  /** From spawning the process until the twin holds the first run's results. */
+  startToFirstReportMs: number;
+  warmupRuns: number;
+  runs: number;
+  /** Resident memory after the warm-up, at the end, and the largest sample, in MB. */
+  rssMb: { afterWarmup: number; end: number; max: number };
+  /**
+   * End minus the sample half-way: the heap grows to the working set of fast runs first (the first half), so the
+   * second half is where a leak would show as a climb.
+   */
+  driftMb: number;
+  /** Every sample, in MB, after the warm-up: whether it levels off or keeps climbing. */
+  samplesMb: number[];
+  runsPerSecond: number;
+}
+
+export async function moduleFigures(runs: number): Promise<ModuleFigures> {
+  const land = await startLandscape();
+  const targets: Record<string, { host: string; ports: string }> = {};
+  for (let i = 0; i < TARGETS; i++) {
+    const spec = await land.add({ name: `m${i}`, host: `m${i}.privatelink.azure-devices.net`, address: `127.0.1.${201 + i}`, ports: 3 });
+    targets[spec.name] = { host: spec.host, ports: spec.ports!.join(',') };
+  }
+  const emu = await startEmulator({ hubHostname: 'bench-hub.privatelink.azure-devices.net', initialDesired: { targets, autoTargets: false } });
+  const started = performance.now();
+  const mod = startModuleProcess(
+    { ...emu.moduleEnv(), ...(await land.moduleEnv()), CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'), UpstreamProtocol: 'Mqtt' },
+    ['run'],
+    IMAGE_NODE_FLAGS,
+  );
+  try {
+    await emu.waitFor(() => Object.keys((emu.twin.reported.results as object | undefined) ?? {}).length === TARGETS, 30_000, 'the first results in the twin');
+    const startToFirstReportMs = Math.round(performance.now() - started);
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${mod.child.pid}/status`, 'utf8'))![1]) / 1024;
+    const runNow = async () => {
+      const answer = await emu.invokeMethod('runNow', {}, 30_000);
+      if (answer.status !== 200) throw new Error(`runNow answered ${answer.status}`);
+    };
+    for (let i = 0; i < WARMUP_RUNS; i++) await runNow();
+    const round = (n: number) => Math.round(n * 10) / 10;
+    const afterWarmup = rss();
+    const samples = [round(afterWarmup)];
+    const t0 = performance.now();
+    for (let i = 1; i <= runs; i++) {
+      await runNow();
+      if (i % SAMPLE_EVERY === 0) samples.push(round(rss()));
+    }
+    const end = rss();
+    const max = Math.max(...samples, end);
+    return {
+      startToFirstReportMs,
+      warmupRuns: WARMUP_RUNS,
+      runs,
+      rssMb: { afterWarmup: round(afterWarmup), end: round(end), max: round(max) },
+      driftMb: round(end - samples[Math.floor((samples.length - 1) / 2)]!),
+      samplesMb: samples,
+      runsPerSecond: round(runs / ((performance.now() - t0) / 1000)),
+    };
+  } finally {
+    await mod.stop('SIGTERM');
+    await emu.close();
+    await land.close();
+  }
+}
