@@ -1,11 +1,12 @@
 // The readable form of a run: one row per target and port, then one reason line per target that is not
 // healthy. Colour only when asked (a TTY); the words carry the meaning on their own.
+import { PORT_STEPS, portSteps, stepTimes } from '../probe/steps.js';
 import type { RunResult, Status, TargetResult } from '../probe/types.js';
 
 const COLOURS: Record<Status, string> = { healthy: '\x1b[32m', degraded: '\x1b[33m', unhealthy: '\x1b[31m' };
 const RESET = '\x1b[0m';
 
-const HEADER = ['TARGET', 'HOST', 'PORT', 'STATUS', 'CODE', 'ADDRESS', 'DNS', 'TCP', 'TLS'];
+const HEADER = ['TARGET', 'HOST', 'PORT', 'STATUS', 'CODE', 'ADDRESS', 'DNS', ...PORT_STEPS.map((s) => s.title)];
 
 function ms(value: number | undefined): string {
   return value === undefined ? '-' : `${Math.round(value)}ms`;
@@ -13,11 +14,12 @@ function ms(value: number | undefined): string {
 
 function rowsOf(t: TargetResult): Array<{ cells: string[]; status: Status }> {
   const address = t.dns.addresses.map((a) => a.address).join(' ') || '-';
-  if (t.ports.length === 0) return [{ cells: [t.name, t.host, '-', t.status, t.code, address, ms(t.dns.ms), '-', '-'], status: t.status }];
+  if (t.ports.length === 0) return [{ cells: [t.name, t.host, '-', t.status, t.code, address, ms(t.dns.ms), ...PORT_STEPS.map(() => '-')], status: t.status }];
   return t.ports.map((p) => {
     const status: Status = p.ok ? (p.code === 'OK' ? 'healthy' : 'degraded') : 'unhealthy';
+    const times = stepTimes(portSteps(p));
     return {
-      cells: [t.name, t.host, String(p.port), status, p.code, address, ms(t.dns.ms), ms(p.tcp[0]?.ms), ms(p.tls?.ms)],
+      cells: [t.name, t.host, String(p.port), status, p.code, address, ms(t.dns.ms), ...PORT_STEPS.map(({ step }) => ms(times[step]))],
       status,
     };
   });

@@ -7,6 +7,7 @@
 // `messages` component has the output messages' top-level keys as telemetry (results, summary and alert bodies
 // share it): DTDL allows a name once per interface, and `targets` and `edge` are both properties and
 // telemetry. DTDL v2 rather than v3: docs/plug-and-play.md says why.
+import { PORT_STEPS, stepTimeKey, type StepTimeKey } from '../probe/steps.js';
 import type { AckEntry } from '../config/acknowledge.js';
 import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredKey, type FlappingConfig, type TelemetryConfig } from '../config/model.js';
 import type { EdgeAudit } from '../edge/audit.js';
@@ -226,6 +227,11 @@ const reportedStatus = object<ReportedStatus>({
   upstream: object<NonNullable<ReportedStatus['upstream']>>({ hostname: 'string', form: upstreamForm, policyOk: 'boolean', gateway: 'string' }),
 });
 
+/** Each port step's time (`tcpMs`, `tlsMs`, …: PORT_STEPS), whole milliseconds. */
+function stepTimeFields(): Record<StepTimeKey, 'integer'> {
+  return Object.fromEntries(PORT_STEPS.map(({ step }) => [stepTimeKey(step), 'integer'])) as Record<StepTimeKey, 'integer'>;
+}
+
 const historySummary = object<HistorySummary>({ runs: 'integer', changes: 'integer', availabilityPct: 'double' });
 
 const reportedTarget = object<ReportedTarget>({
@@ -236,7 +242,7 @@ const reportedTarget = object<ReportedTarget>({
   kind,
   changedAt: { schema: 'dateTime', description: 'When status or code last changed.' },
   dns: object<ReportedDns>({ addresses: 'string', private: 'boolean', cname: 'string', ms: 'integer', resolver: 'string', mismatch: 'boolean' }),
-  ports: map('port', 'result', object<ReportedPort>({ ok: 'boolean', code, tcpMs: 'integer', tlsMs: 'integer', tls: 'string', certDaysLeft: 'integer' })),
+  ports: map('port', 'result', object<ReportedPort>({ ok: 'boolean', code, ...stepTimeFields(), tls: 'string', certDaysLeft: 'integer' })),
   history: { schema: historySummary, description: 'Over the runs the module keeps in memory.' },
   measured: { schema: code, description: 'While the code is FLAPPING: what the last run measured.' },
 });
@@ -253,7 +259,7 @@ const history = object<HistoryView>({
   targets: map(
     'target',
     'runs',
-    array(object<HistoryEntry>({ at: { schema: 'long', description: 'Epoch milliseconds.' }, status, code, dnsMs: 'integer', tcpMs: 'integer', tlsMs: 'integer' })),
+    array(object<HistoryEntry>({ at: { schema: 'long', description: 'Epoch milliseconds.' }, status, code, dnsMs: 'integer', ...stepTimeFields() })),
   ),
 });
 

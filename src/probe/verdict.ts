@@ -3,6 +3,7 @@
 // each port's TCP and TLS, then the degraded conditions. The first rule that fires wins.
 import { sameAddress } from './address.js';
 import type { NameInfo } from './catalogue.js';
+import { PORT_STEPS, portSteps } from './steps.js';
 import { CODE_STATUS } from './types.js';
 import type {
   Code,
@@ -266,8 +267,7 @@ function slowVerdict(input: VerdictInput): Verdict | undefined {
   const limit = input.settings.slowMs > 0 ? input.settings.slowMs : input.settings.timeoutMs / 2;
   const steps: Array<[string, number]> = [['DNS', input.dns.ms]];
   for (const p of input.ports) {
-    for (const t of p.tcp) steps.push([`TCP connect to port ${p.port}`, t.ms]);
-    if (p.tls) steps.push([`TLS handshake on port ${p.port}`, p.tls.ms]);
+    for (const s of portSteps(p)) steps.push([`${PORT_STEPS.find((d) => d.step === s.step)!.doing} ${p.port}`, s.ms]);
   }
   const slow = steps.find(([, ms]) => ms > limit);
   if (!slow) return undefined;

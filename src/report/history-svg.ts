@@ -1,8 +1,9 @@
 // The status page's history: per target, a timeline of its kept runs coloured by verdict and a small plot of
-// its DNS, TCP and TLS times, drawn as inline SVG by the module itself (no script, no external asset: the page
+// its DNS time and each port step's (TCP, TLS), drawn as inline SVG by the module itself (no script, no external asset: the page
 // is read on networks without internet). Sizes stay bounded whatever the history: consecutive runs with the
 // same verdict are drawn as one segment (a steady target is one rectangle), and each plotted series is cut down
 // to at most PLOT_POINTS points (the slowest of each bucket, so a spike is never averaged away).
+import { PORT_STEPS, stepTimeKey, type StepTimeKey } from '../probe/steps.js';
 import type { Status } from '../probe/types.js';
 import type { HistoryEntry, HistoryReader } from './history.js';
 import { html, type Html } from './html.js';
@@ -10,11 +11,13 @@ import { html, type Html } from './html.js';
 const PLOT_POINTS = 96;
 const PLOT_HEIGHT = 40;
 const COLOURS: Record<Status, string> = { healthy: '#1a7f37', degraded: '#9a6700', unhealthy: '#cf222e' };
-const SERIES = [
-  { key: 'dnsMs', label: 'DNS', colour: '#0969da' },
-  { key: 'tcpMs', label: 'TCP', colour: '#8250df' },
-  { key: 'tlsMs', label: 'TLS', colour: '#bc4c00' },
-] as const;
+/** One line per step: DNS, then each port step (PORT_STEPS), in colours that stay apart for colour-blind readers. */
+const PALETTE = ['#0969da', '#8250df', '#bc4c00', '#1b7c83', '#953800'];
+type TimeKey = 'dnsMs' | StepTimeKey;
+const SERIES: ReadonlyArray<{ key: TimeKey; label: string; colour: string }> = [
+  { key: 'dnsMs' as TimeKey, label: 'DNS' },
+  ...PORT_STEPS.map(({ step, title }) => ({ key: stepTimeKey(step) as TimeKey, label: title })),
+].map((s, i) => ({ ...s, colour: PALETTE[i % PALETTE.length]! }));
 
 export function historySection(history: HistoryReader, names: readonly string[]): Html {
   const rows = names.map((name) => ({ name, entries: history.entries(name) })).filter((r) => r.entries.length > 0);
@@ -63,21 +66,21 @@ function latencyPlot(entries: readonly HistoryEntry[]): Html {
     const points = buckets.flatMap((b, i) => (b[s.key] === undefined ? [] : [`${i},${(PLOT_HEIGHT * (1 - b[s.key]! / max)).toFixed(1)}`]));
     return points.length === 0 ? html`` : html`<polyline points="${points.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
   });
-  return html`<div class="plot"><svg viewBox="0 0 ${width} ${PLOT_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="DNS, TCP and TLS times, up to ${Math.round(max)} ms">${lines}</svg>
+  return html`<div class="plot"><svg viewBox="0 0 ${width} ${PLOT_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${SERIES.map((s) => s.label).join(', ')} times, up to ${Math.round(max)} ms">${lines}</svg>
 <span class="legend">${SERIES.map((s) => html`<span style="color:${s.colour}">■ ${s.label}</span> `)}<span class="muted">max ${Math.round(max)} ms</span></span></div>`;
 }
 
 /** At most PLOT_POINTS buckets of consecutive runs, each with the slowest time of each step in it. */
-function bucketed(entries: readonly HistoryEntry[]): Array<Pick<HistoryEntry, 'dnsMs' | 'tcpMs' | 'tlsMs'>> {
+function bucketed(entries: readonly HistoryEntry[]): Array<Partial<Record<TimeKey, number>>> {
   const size = Math.max(1, Math.ceil(entries.length / PLOT_POINTS));
-  const out: Array<Pick<HistoryEntry, 'dnsMs' | 'tcpMs' | 'tlsMs'>> = [];
+  const out: Array<Partial<Record<TimeKey, number>>> = [];
   for (let i = 0; i < entries.length; i += size) {
     const slice = entries.slice(i, i + size);
-    const slowest = (key: (typeof SERIES)[number]['key']) => {
+    const slowest = (key: TimeKey) => {
       const known = slice.map((e) => e[key]).filter((v): v is number => v !== undefined);
       return known.length > 0 ? Math.max(...known) : undefined;
     };
-    out.push({ dnsMs: slowest('dnsMs'), tcpMs: slowest('tcpMs'), tlsMs: slowest('tlsMs') });
+    out.push(Object.fromEntries(SERIES.map(({ key }) => [key, slowest(key)])));
   }
   return out;
 }

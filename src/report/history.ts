@@ -3,6 +3,7 @@
 // arrays allocated once (288 runs: 24 hours at the default 5-minute interval, ≈ 7 KB a target), and only the
 // targets of the latest run are kept, so a configuration that churns through names leaves nothing behind.
 import { nextFlag, type FlappingRule } from './flapping.js';
+import { PORT_STEPS, portSteps, stepTimeKey, stepTimes, type StepTimeKey } from '../probe/steps.js';
 import { CODE_STATUS, type Code, type RunResult, type Status, type TargetResult } from '../probe/types.js';
 
 export const HISTORY_RUNS = 288;
@@ -12,16 +13,16 @@ const CODES = Object.keys(CODE_STATUS) as Code[];
 const NO_TIME = -1;
 
 /** One run of one target, as kept. Times in ms; undefined when the step did not run. */
-export interface HistoryEntry {
+export type HistoryEntry = {
   /** When the run started (epoch ms). */
   at: number;
   status: Status;
   code: Code;
   dnsMs?: number;
-  /** The slowest port's TCP connect and TLS handshake. */
-  tcpMs?: number;
-  tlsMs?: number;
-}
+} & Partial<Record<StepTimeKey, number>>; // each port step's time on the slowest port (`tcpMs`, `tlsMs`)
+
+/** The times kept per run: the DNS step's, then each port step's (PORT_STEPS). */
+const TIME_KEYS: ReadonlyArray<'dnsMs' | StepTimeKey> = ['dnsMs', ...PORT_STEPS.map(({ step }) => stepTimeKey(step))];
 
 class TargetRing {
   private readonly at: Float64Array;
@@ -29,7 +30,7 @@ class TargetRing {
   private readonly code: Uint8Array;
   /** 1 where the verdict (status or code) differs from the run before. */
   private readonly changed: Uint8Array;
-  /** dns, tcp, tls per entry. */
+  /** TIME_KEYS.length times per entry. */
   private readonly ms: Float32Array;
   private next = 0;
   size = 0;
@@ -42,7 +43,7 @@ class TargetRing {
     this.status = new Uint8Array(capacity);
     this.code = new Uint8Array(capacity);
     this.changed = new Uint8Array(capacity);
-    this.ms = new Float32Array(capacity * 3);
+    this.ms = new Float32Array(capacity * TIME_KEYS.length);
   }
 
   push(e: HistoryEntry): void {
@@ -54,7 +55,7 @@ class TargetRing {
     this.changed[i] = changed ? 1 : 0;
     if (changed) this.changesTotal++;
     this.at[i] = e.at;
-    [e.dnsMs, e.tcpMs, e.tlsMs].forEach((ms, k) => (this.ms[i * 3 + k] = ms ?? NO_TIME));
+    TIME_KEYS.forEach((key, k) => (this.ms[i * TIME_KEYS.length + k] = e[key] ?? NO_TIME));
     this.next = (i + 1) % this.capacity;
     this.size = Math.min(this.size + 1, this.capacity);
   }
@@ -66,8 +67,11 @@ class TargetRing {
   /** The k-th kept entry, oldest first. */
   entry(k: number): HistoryEntry {
     const i = this.index(k);
-    const time = (n: number) => (this.ms[i * 3 + n]! === NO_TIME ? undefined : Math.round(this.ms[i * 3 + n]!));
-    return { at: this.at[i]!, status: STATUSES[this.status[i]!]!, code: CODES[this.code[i]!]!, dnsMs: time(0), tcpMs: time(1), tlsMs: time(2) };
+    const times = TIME_KEYS.map((key, k) => {
+      const ms = this.ms[i * TIME_KEYS.length + k]!;
+      return [key, ms === NO_TIME ? undefined : Math.round(ms)];
+    });
+    return { at: this.at[i]!, status: STATUSES[this.status[i]!]!, code: CODES[this.code[i]!]!, ...Object.fromEntries(times) };
   }
 
   /** Verdict changes among the last `runs` kept runs (each counted against the run before it). */
@@ -169,13 +173,12 @@ function entryOf(t: TargetResult, at: number): HistoryEntry {
     const known = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
     return known.length > 0 ? Math.max(...known) : undefined;
   };
-  const tried = t.ports.filter((p) => p.tcp.length > 0);
+  const perPort = t.ports.map((p) => stepTimes(portSteps(p)));
   return {
     at,
     status: t.status,
     code: t.code,
     dnsMs: Number.isFinite(t.dns.ms) ? t.dns.ms : undefined,
-    tcpMs: slowest(tried.map((p) => p.tcp[0]?.ms)),
-    tlsMs: slowest(tried.map((p) => p.tls?.ms)),
+    ...Object.fromEntries(PORT_STEPS.map(({ step }) => [stepTimeKey(step), slowest(perPort.map((times) => times[step]))])),
   };
 }

@@ -19,6 +19,7 @@
 // | privatelink_probe_port_ok                            | target kind port       | 1 reachable and verified, 0 not          |
 // | privatelink_probe_tcp_connect_seconds                | target kind port       | the first successful connect; absent if none |
 // | privatelink_probe_tls_handshake_seconds              | target kind port       | the handshake; absent on a TLS timeout or a plain port |
+// | privatelink_probe_step_seconds                       | target kind port step  | each port step's time (tcp, tls, …) on the port's first address that ran it |
 // | privatelink_probe_tls_cert_expiry_timestamp_seconds  | target kind port       | the certificate's notAfter               |
 // | privatelink_probe_overall_status                     | status                 | 1 for the current overall, 0 for the others (incl. unknown) |
 // | privatelink_probe_run_duration_seconds               |                        | the last run; absent before the first    |
@@ -32,6 +33,7 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ModuleSnapshot } from './snapshot.js';
+import { PORT_STEPS, portSteps, stepTimes } from '../probe/steps.js';
 import type { Overall, PortResult, Status, TargetResult } from '../probe/types.js';
 
 export const METRIC_PREFIX = 'privatelink_probe_';
@@ -155,6 +157,22 @@ const DEFINITIONS: readonly Definition[] = [
     type: 'gauge',
     labelNames: PORT,
     samples: (s) => perPort(s, (p) => (p.tls && p.tls.outcome !== 'timeout' ? seconds(p.tls.ms) : undefined)),
+  },
+  {
+    name: 'step_seconds',
+    help: 'Duration of each step on the port in the last run (tcp, tls, …), on the first address that ran it, whatever its outcome.',
+    type: 'gauge',
+    labelNames: [...PORT, 'step'],
+    samples: (s) =>
+      targets(s).flatMap((t) =>
+        t.ports.flatMap((p) => {
+          const times = stepTimes(portSteps(p));
+          return PORT_STEPS.flatMap(({ step }) => {
+            const ms = times[step];
+            return ms === undefined ? [] : [[{ target: t.name, kind: t.kind, port: String(p.port), step }, seconds(ms)] as const];
+          });
+        }),
+      ),
   },
   {
     name: 'tls_cert_expiry_timestamp_seconds',

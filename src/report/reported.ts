@@ -15,6 +15,7 @@
 // targets the whole document stays ≤ 24 KB for hostnames up to ≈ 100 characters (Azure's longest real
 // names) and ≈ 28 KB, under IoT Hub's 32 KB, for 253-character ones.
 import { fitString, TWIN_MAX_STRING_BYTES } from '../config/twin-safe.js';
+import { PORT_STEPS, portSteps, stepTimeKey, stepTimes, type StepTimeKey } from '../probe/steps.js';
 import type { Code, Kind, Overall, PortResult, RunResult, Status, TargetResult } from '../probe/types.js';
 import { firstThatFits, withoutEmpty } from './budget.js';
 import type { EdgeAuditView } from './edge-view.js';
@@ -32,8 +33,7 @@ export const SECTIONS_BUDGET_BYTES = 18 * 1024;
 export type ReportedPort = {
   ok: boolean;
   code: Code;
-  tcpMs?: number;
-  tlsMs?: number;
+} & Partial<Record<StepTimeKey, number>> & {
   /** Negotiated TLS protocol, e.g. `TLSv1.3`. */
   tls?: string;
   certDaysLeft?: number;
@@ -115,7 +115,7 @@ interface TwinDetail {
   text: number;
   addresses: number;
   host: number;
-  /** dns.ms and per port tcpMs, tlsMs, tls and certDaysLeft: what was measured, beside the verdict. */
+  /** dns.ms and per port each step's time (`tcpMs`, `tlsMs`), tls and certDaysLeft: what was measured, beside the verdict. */
   measurements: boolean;
   /** dns.cname and dns.resolver: how the name was resolved, beside what it resolved to. */
   answerPath: boolean;
@@ -201,11 +201,11 @@ function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail, his
 
 function portEntry(p: PortResult, detail: TwinDetail): ReportedPort {
   if (!detail.measurements) return { ok: p.ok, code: p.code };
+  const times = stepTimes(portSteps(p));
   return withoutEmpty({
     ok: p.ok,
     code: p.code,
-    tcpMs: whole(p.tcp[0]?.ms),
-    tlsMs: whole(p.tls?.ms),
+    ...Object.fromEntries(PORT_STEPS.map(({ step }) => [stepTimeKey(step), whole(times[step])])),
     tls: p.tls?.protocol === undefined ? undefined : fitString(p.tls.protocol, IDENTIFIER_BYTES),
     certDaysLeft: whole(p.tls?.cert?.daysLeft),
   });

@@ -9,6 +9,7 @@
 // `prevWritten = fingerprint(sections)` and `runsSinceWrite = 0`; after a send, `runsSinceSend = 0`.
 import { createHash } from 'node:crypto';
 import { isPlainObject } from '../config/json.js';
+import { PORT_STEPS, stepTimeKey } from '../probe/steps.js';
 import type { RunResult } from '../probe/types.js';
 import type { ReportedSections } from './reported.js';
 
@@ -17,7 +18,7 @@ export const TELEMETRY_HEARTBEAT_RUNS = 24;
 
 /**
  * A digest of what the sections say, leaving out what changes on every run without meaning anything:
- * the run's time, duration, count and next time; every measured duration (dns.ms, tcpMs, tlsMs);
+ * the run's time, duration, count and next time; every measured duration (dns.ms, each step's `<step>Ms`);
  * certDaysLeft (its crossing of the expiry threshold changes the code, which counts); the history summary
  * (it moves with every run; a verdict change, which moves it for a reason, counts by itself); and the digits
  * of reasons (a SLOW, TLS_EXPIRING or FLAPPING reason quotes numbers). Keys are sorted, so the
@@ -31,10 +32,16 @@ function meaningful(sections: ReportedSections): unknown {
   const { lastRunAt: _at, lastRunMs: _ms, runCount: _count, nextRunAt: _next, ...status } = sections.status;
   const results = Object.entries(sections.results).map(([key, { reason, dns, ports, history: _history, ...target }]) => {
     const { ms: _dnsMs, ...dnsMeaning } = dns;
-    const portMeaning = Object.entries(ports).map(([port, { tcpMs: _tcp, tlsMs: _tls, certDaysLeft: _days, ...p }]) => [port, p]);
+    const portMeaning = Object.entries(ports).map(([port, { certDaysLeft: _days, ...p }]) => [port, withoutStepTimes(p)]);
     return [key, { ...target, reason: reason?.replace(/\d+/g, '#'), dns: dnsMeaning, ports: Object.fromEntries(portMeaning) }];
   });
   return { status, results: Object.fromEntries(results), edge: sections.edge };
+}
+
+/** A port's entry without its steps' times (`tcpMs`, `tlsMs`, … for every step in PORT_STEPS). */
+function withoutStepTimes(port: object): object {
+  const times = new Set<string>(PORT_STEPS.map(({ step }) => stepTimeKey(step)));
+  return Object.fromEntries(Object.entries(port).filter(([key]) => !times.has(key)));
 }
 
 function stableJson(value: unknown): string {

@@ -1,0 +1,39 @@
+// The steps a port goes through after the target's DNS step, in order, as one list (`portSteps`): every output
+// that shows per-step times (the twin's `<step>Ms`, the history, the `step_seconds` metric, the status page's
+// plot, `check`'s table, the SLOW rule) loops over it. A new step is added here (its entry, and its result in
+// `portSteps`), in its own file built on step.ts, in run.ts and in its verdict rules; the outputs follow.
+import type { PortResult } from './types.js';
+
+export const PORT_STEPS = [
+  { step: 'tcp', title: 'TCP', doing: 'TCP connect to port' },
+  { step: 'tls', title: 'TLS', doing: 'TLS handshake on port' },
+] as const;
+
+export type PortStepName = (typeof PORT_STEPS)[number]['step'];
+
+/** Where a step's time goes in the twin and the history: `tcpMs`, `tlsMs`. */
+export type StepTimeKey = `${PortStepName}Ms`;
+export const stepTimeKey = (step: PortStepName): StepTimeKey => `${step}Ms`;
+
+/** One step on one address of a port. */
+export interface PortStep {
+  step: PortStepName;
+  /** The step's own outcome (TcpOutcome, TlsOutcome, ...). */
+  outcome: string;
+  ms: number;
+  address: string;
+}
+
+/** Every step the port went through, on every address, in order. */
+export function portSteps(p: Pick<PortResult, 'tcp' | 'tls'>): PortStep[] {
+  const steps: PortStep[] = p.tcp.map((t) => ({ step: 'tcp', outcome: t.outcome, ms: t.ms, address: t.address }));
+  if (p.tls) steps.push({ step: 'tls', outcome: p.tls.outcome, ms: p.tls.ms, address: p.tls.address });
+  return steps;
+}
+
+/** The time of each step on the port's first address that ran it. */
+export function stepTimes(steps: readonly PortStep[]): Partial<Record<PortStepName, number>> {
+  const times: Partial<Record<PortStepName, number>> = {};
+  for (const s of steps) times[s.step] ??= s.ms;
+  return times;
+}
