@@ -14,15 +14,24 @@ export interface Question {
 }
 
 /** One response per question, in question order; rejects at `timeoutMs` or on a socket error. */
-export function ask(server: { address: string; port: number }, questions: readonly Question[], timeoutMs: number): Promise<Response[]> {
+export function ask(
+  server: { address: string; port: number },
+  questions: readonly Question[],
+  timeoutMs: number,
+): Promise<Response[]> {
   const socket = dgram.createSocket('udp4');
-  const packets = questions.map((q, id) => dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ ...q, class: 'IN' }] }));
+  const packets = questions.map((q, id) =>
+    dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ ...q, class: 'IN' }] }),
+  );
   const responses: Array<Response | undefined> = questions.map(() => undefined);
   let unanswered = questions.length;
   const sendUnanswered = () => packets.forEach((p, id) => responses[id] ?? socket.send(p));
   return new Promise<Response[]>((resolve, reject) => {
     const resend = setInterval(sendUnanswered, Math.max(250, Math.floor(timeoutMs / 3)));
-    const deadline = setTimeout(() => end(new Error(`DNS: ${unanswered} question(s) unanswered within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = setTimeout(
+      () => end(new Error(`DNS: ${unanswered} question(s) unanswered within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     let ended = false;
     const end = (error?: Error) => {
       if (ended) return;

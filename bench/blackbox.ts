@@ -47,13 +47,19 @@ async function main(): Promise<void> {
     for (const size of SIZES) {
       const targets = land.targets.slice(0, size);
       const sides = {
-        engine: () => inProcess(REPEAT[size], async () => checkEngine(await runProbe(targets, settings, deps), targets)),
+        engine: () =>
+          inProcess(REPEAT[size], async () => checkEngine(await runProbe(targets, settings, deps), targets)),
         blackbox: () => inExporter(pid, REPEAT[size], () => probeWithExporter(targets, agent)),
         bare: () => inProcess(REPEAT[size], () => bareMinimum(targets, land)),
       };
       // Warm-up: caches, connection pools, JIT.
       for (const run of Object.values(sides)) await run();
-      const ratios = { cpuVsBlackbox: [] as number[], wallVsBlackbox: [] as number[], cpuVsBare: [] as number[], wallVsBare: [] as number[] };
+      const ratios = {
+        cpuVsBlackbox: [] as number[],
+        wallVsBlackbox: [] as number[],
+        cpuVsBare: [] as number[],
+        wallVsBare: [] as number[],
+      };
       const samples: Record<string, Side[]> = { engine: [], blackbox: [], bare: [] };
       const order = Object.keys(sides) as Array<keyof typeof sides>;
       for (let round = 0; round < ROUNDS; round++) {
@@ -71,7 +77,11 @@ async function main(): Promise<void> {
       }
       const perTarget = (side: string) => median(samples[side]!.map((s) => s.cpuMs)) / (size * REPEAT[size]);
       bySize[size] = {
-        cpuMsPerTarget: { engine: round2(perTarget('engine')), blackbox: round2(perTarget('blackbox')), bare: round2(perTarget('bare')) },
+        cpuMsPerTarget: {
+          engine: round2(perTarget('engine')),
+          blackbox: round2(perTarget('blackbox')),
+          bare: round2(perTarget('bare')),
+        },
         ...Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round2(median(v))])),
       };
     }
@@ -105,7 +115,11 @@ async function startExporter(dir: string, caPem: string): Promise<ChildProcess> 
       '',
     ].join('\n'),
   );
-  const child = spawn(EXPORTER, [`--config.file=${path.join(dir, 'blackbox.yml')}`, `--web.listen-address=${LISTEN}`, '--log.level=error'], { stdio: 'ignore' });
+  const child = spawn(
+    EXPORTER,
+    [`--config.file=${path.join(dir, 'blackbox.yml')}`, `--web.listen-address=${LISTEN}`, '--log.level=error'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) throw new Error(`blackbox_exporter exited (${child.exitCode})`);
     if ((await get(`http://${LISTEN}/-/healthy`).catch(() => 0)) === 200) return child;
@@ -140,12 +154,16 @@ async function probeWithExporter(targets: readonly TargetSpec[], agent: http.Age
         (port) =>
           new Promise<string>((resolve, reject) => {
             http
-              .get(`http://${LISTEN}/probe?module=tls&target=${encodeURIComponent(`${t.host}:${port}`)}`, { agent }, (res) => {
-                let text = '';
-                res.setEncoding('utf8');
-                res.on('data', (c: string) => (text += c));
-                res.on('end', () => resolve(text));
-              })
+              .get(
+                `http://${LISTEN}/probe?module=tls&target=${encodeURIComponent(`${t.host}:${port}`)}`,
+                { agent },
+                (res) => {
+                  let text = '';
+                  res.setEncoding('utf8');
+                  res.on('data', (c: string) => (text += c));
+                  res.on('end', () => resolve(text));
+                },
+              )
               .on('error', reject);
           }),
       ),
@@ -157,7 +175,8 @@ async function probeWithExporter(targets: readonly TargetSpec[], agent: http.Age
 
 function checkEngine(result: Awaited<ReturnType<typeof runProbe>>, targets: readonly TargetSpec[]): void {
   const handshakes = result.targets.flatMap((t) => t.ports).filter((p) => p.tls?.outcome === 'ok').length;
-  if (result.overall !== 'healthy' || handshakes !== targets.length * 3) throw new Error(`engine run not healthy: ${handshakes} handshakes`);
+  if (result.overall !== 'healthy' || handshakes !== targets.length * 3)
+    throw new Error(`engine run not healthy: ${handshakes} handshakes`);
 }
 
 /** The least a prober can do: one system lookup per target, one verified handshake per port. */
@@ -170,7 +189,9 @@ async function bareMinimum(targets: readonly TargetSpec[], land: RemoteLandscape
         t.ports!.map(
           (port) =>
             new Promise<void>((resolve, reject) => {
-              const socket = tls.connect({ host: address, port, servername: t.host, secureContext: context }, () => socket.end(() => resolve()));
+              const socket = tls.connect({ host: address, port, servername: t.host, secureContext: context }, () =>
+                socket.end(() => resolve()),
+              );
               socket.on('error', reject);
             }),
         ),

@@ -22,7 +22,10 @@ Object.assign(dgram, {
 });
 
 async function start(plan: LandscapePlan): Promise<LandscapeInfo> {
-  const land = await startLandscape({ ...(plan.dnsLatencyMs ? { dnsLatencyMs: plan.dnsLatencyMs } : {}), ...(plan.dnsPort ? { dnsPort: plan.dnsPort } : {}) });
+  const land = await startLandscape({
+    ...(plan.dnsLatencyMs ? { dnsLatencyMs: plan.dnsLatencyMs } : {}),
+    ...(plan.dnsPort ? { dnsPort: plan.dnsPort } : {}),
+  });
   landscapes.set(plan.prefix, land);
   const targets = [];
   for (let n = 1; n <= plan.count; n++) {
@@ -36,7 +39,12 @@ async function start(plan: LandscapePlan): Promise<LandscapeInfo> {
       }),
     );
   }
-  return { targets, settings: land.settings(), dnsServer: { address: land.dns.address, port: land.dns.port }, caPem: land.ca.certPem };
+  return {
+    targets,
+    settings: land.settings(),
+    dnsServer: { address: land.dns.address, port: land.dns.port },
+    caPem: land.ca.certPem,
+  };
 }
 
 function landscape(prefix: string): Landscape {

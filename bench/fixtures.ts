@@ -20,7 +20,9 @@ export interface Fixtures {
 const REQUEST_TIMEOUT_MS = 60_000;
 
 export function startFixtures(): Fixtures {
-  const child: ChildProcess = fork(new URL('./fixture-process.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(new URL('./fixture-process.js', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const failAll = (error: Error) => {

@@ -20,8 +20,26 @@ function target(i: number, run: number): TargetResult {
     kind: 'iothub',
     cloud: 'public',
     form: 'privatelink',
-    ports: [{ port: 443, ok: up, code: up ? 'OK' : 'TCP_TIMEOUT', reason: '', tcp, tls: { address: '10.1.2.4', port: 443, servername: host, outcome: 'ok', ms: 12 } }],
-    dns: { answers: [], counterpartAnswers: [], resolver: 'system', addresses: [], cname: [], private: true, mismatch: false, ms: 2 + (run % 3) },
+    ports: [
+      {
+        port: 443,
+        ok: up,
+        code: up ? 'OK' : 'TCP_TIMEOUT',
+        reason: '',
+        tcp,
+        tls: { address: '10.1.2.4', port: 443, servername: host, outcome: 'ok', ms: 12 },
+      },
+    ],
+    dns: {
+      answers: [],
+      counterpartAnswers: [],
+      resolver: 'system',
+      addresses: [],
+      cname: [],
+      private: true,
+      mismatch: false,
+      ms: 2 + (run % 3),
+    },
     status: up ? 'healthy' : 'unhealthy',
     code: up ? 'OK' : 'TCP_TIMEOUT',
     reason: '',
@@ -50,4 +68,6 @@ const before = settle();
 if (keep) for (const run of runs) history.record(run, DEFAULT_FLAPPING);
 const after = settle();
 if (keep && history.entries('t0').length !== HISTORY_RUNS) throw new Error('history not full');
-console.log(JSON.stringify({ keep, built: runs.length, jsBytes: after.js - before.js, rssBytes: after.rss - before.rss }));
+console.log(
+  JSON.stringify({ keep, built: runs.length, jsBytes: after.js - before.js, rssBytes: after.rss - before.rss }),
+);

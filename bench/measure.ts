@@ -36,7 +36,12 @@ export async function measure(work: () => Promise<unknown>): Promise<Sample> {
 }
 
 /** `warmup` runs of each (unmeasured), then `reps` alternating pairs. */
-export async function sideBySide(a: () => Promise<unknown>, b: () => Promise<unknown>, reps: number, warmup = 2): Promise<Pairs> {
+export async function sideBySide(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  reps: number,
+  warmup = 2,
+): Promise<Pairs> {
   for (let i = 0; i < warmup; i++) {
     await measure(a);
     await measure(b);

@@ -38,20 +38,38 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
   const land = await startLandscape();
   const targets: Record<string, { host: string; ports: string }> = {};
   for (let i = 0; i < TARGETS; i++) {
-    const spec = await land.add({ name: `m${i}`, host: `m${i}.privatelink.azure-devices.net`, address: `127.0.1.${201 + i}`, ports: 3 });
+    const spec = await land.add({
+      name: `m${i}`,
+      host: `m${i}.privatelink.azure-devices.net`,
+      address: `127.0.1.${201 + i}`,
+      ports: 3,
+    });
     targets[spec.name] = { host: spec.host, ports: spec.ports!.join(',') };
   }
-  const emu = await startEmulator({ hubHostname: 'bench-hub.privatelink.azure-devices.net', initialDesired: { targets, autoTargets: false } });
+  const emu = await startEmulator({
+    hubHostname: 'bench-hub.privatelink.azure-devices.net',
+    initialDesired: { targets, autoTargets: false },
+  });
   const started = performance.now();
   const mod = startModuleProcess(
-    { ...emu.moduleEnv(), ...(await land.moduleEnv()), CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'), UpstreamProtocol: 'Mqtt' },
+    {
+      ...emu.moduleEnv(),
+      ...(await land.moduleEnv()),
+      CONFIG_TOML_PATH: path.join(os.tmpdir(), 'plp-no-such-config.toml'),
+      UpstreamProtocol: 'Mqtt',
+    },
     ['run'],
     IMAGE_NODE_FLAGS,
   );
   try {
-    await emu.waitFor(() => Object.keys((emu.twin.reported.results as object | undefined) ?? {}).length === TARGETS, 30_000, 'the first results in the twin');
+    await emu.waitFor(
+      () => Object.keys((emu.twin.reported.results as object | undefined) ?? {}).length === TARGETS,
+      30_000,
+      'the first results in the twin',
+    );
     const startToFirstReportMs = Math.round(performance.now() - started);
-    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${mod.child.pid}/status`, 'utf8'))![1]) / 1024;
+    const rss = () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${mod.child.pid}/status`, 'utf8'))![1]) / 1024;
     const runNow = async () => {
       const answer = await emu.invokeMethod('runNow', {}, 30_000);
       if (answer.status !== 200) throw new Error(`runNow answered ${answer.status}`);

@@ -18,7 +18,11 @@ export function namespaceUnavailable(): string | undefined {
 }
 
 /** Runs `command` inside a fresh namespace with loopback up and 127.0.0.1 as its resolver; returns its stdout. */
-export async function runInNamespace(command: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stdout: string }> {
+export async function runInNamespace(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string }> {
   const name = `plp-bench-${process.pid}`;
   const etc = `/etc/netns/${name}`;
   try {

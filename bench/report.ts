@@ -17,7 +17,8 @@ export function met(f: Figure): boolean {
 }
 
 export function formatFigures(figures: readonly Figure[]): string {
-  const show = (f: Figure, n: number) => (f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'ms' ? `${Math.round(n)} ms` : `${Number(n.toFixed(2))} ${f.unit}`);
+  const show = (f: Figure, n: number) =>
+    f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'ms' ? `${Math.round(n)} ms` : `${Number(n.toFixed(2))} ${f.unit}`;
   return table(
     ['figure', 'value', 'goal', 'met?'],
     figures.map((f) => [f.figure, show(f, f.value), `≤ ${show(f, f.goal)}`, met(f) ? 'yes' : 'NO']),
@@ -28,7 +29,11 @@ export function formatFigures(figures: readonly Figure[]): string {
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = header.map((_, i) => rows.every((r) => /^[-≤\d.\s]/.test(r[i]!) && /\d/.test(r[i]!)));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

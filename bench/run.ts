@@ -63,8 +63,16 @@ function engineRun(targets: readonly TargetSpec[], settings: ProbeSettings): () 
 }
 
 function bareRun(targets: readonly TargetSpec[], land: RemoteLandscape): () => Promise<number> {
-  const bare: BareTarget[] = targets.map((t) => ({ host: t.host, counterpart: describeName(t.host).counterpart!, ports: t.ports! }));
-  const setup: BareSetup = { dnsServer: land.dnsServer, caPem: land.settings.caPem!, timeoutMs: land.settings.timeoutMs };
+  const bare: BareTarget[] = targets.map((t) => ({
+    host: t.host,
+    counterpart: describeName(t.host).counterpart!,
+    ports: t.ports!,
+  }));
+  const setup: BareSetup = {
+    dnsServer: land.dnsServer,
+    caPem: land.settings.caPem!,
+    timeoutMs: land.settings.timeoutMs,
+  };
   return async () => {
     const handshakes = await runBare(bare, setup);
     if (handshakes !== targets.length * PORTS) throw new Error(`bare run: ${handshakes} handshakes`);
@@ -117,7 +125,10 @@ async function workDifferences(land: RemoteLandscape) {
     return round(median(samples), 2);
   };
   return {
-    dnsQueriesPerTarget: { engine: await perTarget(engineRun(targets, land.settings)), bare: await perTarget(bareRun(targets, land)) },
+    dnsQueriesPerTarget: {
+      engine: await perTarget(engineRun(targets, land.settings)),
+      bare: await perTarget(bareRun(targets, land)),
+    },
     trustCpuMs: {
       engine: cpuMs(() => createTrust(land.settings.caPem)),
       bare: cpuMs(() => tls.createSecureContext({ ca: land.settings.caPem! })),
@@ -127,7 +138,12 @@ async function workDifferences(land: RemoteLandscape) {
 
 /** Figure 2: with latency on every DNS answer and handshake, 100 targets against one (bare alongside, for scale). */
 async function compareLatency(land: RemoteLandscape) {
-  const engine = await sideBySide(engineRun(land.targets, land.settings), engineRun(land.targets.slice(0, 1), land.settings), 5, 1);
+  const engine = await sideBySide(
+    engineRun(land.targets, land.settings),
+    engineRun(land.targets.slice(0, 1), land.settings),
+    5,
+    1,
+  );
   const bare = await sideBySide(bareRun(land.targets, land), bareRun(land.targets.slice(0, 1), land), 3, 1);
   const walls = (samples: { wallMs: number }[]) => Math.round(median(samples.map((s) => s.wallMs)));
   return {
@@ -183,7 +199,12 @@ async function historyMemory() {
   const script = fileURLToPath(new URL('./history-memory.js', import.meta.url));
   const sample = async (mode: 'with' | 'without') => {
     // With the young-generation size the image starts Node with (the Dockerfiles' CMD), as the module runs.
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--max-semi-space-size=1', script, mode]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--expose-gc',
+      '--max-semi-space-size=1',
+      script,
+      mode,
+    ]);
     return JSON.parse(stdout) as { jsBytes: number; rssBytes: number };
   };
   const js: number[] = [];
@@ -223,12 +244,25 @@ async function messageCost(land: RemoteLandscape) {
 
 interface BlackboxFigures {
   exporter: string;
-  bySize: Record<string, { cpuMsPerTarget: Record<'engine' | 'blackbox' | 'bare', number>; cpuVsBlackbox: number; wallVsBlackbox: number; cpuVsBare: number; wallVsBare: number }>;
+  bySize: Record<
+    string,
+    {
+      cpuMsPerTarget: Record<'engine' | 'blackbox' | 'bare', number>;
+      cpuVsBlackbox: number;
+      wallVsBlackbox: number;
+      cpuVsBare: number;
+      wallVsBare: number;
+    }
+  >;
 }
 
 /** Figure 6: the engine beside blackbox_exporter and the bare minimum, in a namespace of its own (blackbox.ts). */
 async function compareWithBlackbox(): Promise<BlackboxFigures | string> {
-  const why = namespaceUnavailable() ?? (existsSync('/usr/bin/prometheus-blackbox-exporter') ? undefined : 'prometheus-blackbox-exporter is not installed (apt-get install prometheus-blackbox-exporter)');
+  const why =
+    namespaceUnavailable() ??
+    (existsSync('/usr/bin/prometheus-blackbox-exporter')
+      ? undefined
+      : 'prometheus-blackbox-exporter is not installed (apt-get install prometheus-blackbox-exporter)');
   if (why) return why;
   const script = fileURLToPath(new URL('./blackbox.js', import.meta.url));
   const { code, stdout } = await runInNamespace([process.execPath, script], process.env, BLACKBOX_TIMEOUT_MS);
@@ -245,7 +279,15 @@ async function main(): Promise<void> {
     console.log(`building loopback landscapes (2 × 100 targets × ${PORTS} TLS ports) in the fixture process …`);
     const [fast, slow] = await Promise.all([
       fixtures.start({ prefix: 'b', count: 100, ports: PORTS, subnet: '127.0.1', first: 1 }),
-      fixtures.start({ prefix: 'l', count: 100, ports: PORTS, subnet: '127.0.1', first: 101, dnsLatencyMs: LATENCY_MS, tlsLatencyMs: LATENCY_MS }),
+      fixtures.start({
+        prefix: 'l',
+        count: 100,
+        ports: PORTS,
+        subnet: '127.0.1',
+        first: 101,
+        dnsLatencyMs: LATENCY_MS,
+        tlsLatencyMs: LATENCY_MS,
+      }),
     ]);
     const drops0 = udpReceiveDrops();
     const { bySize, memory } = await compareBySize(fast);
@@ -257,45 +299,126 @@ async function main(): Promise<void> {
     console.log('  a full run history (32 targets × 288 runs), with and without, in fresh processes …');
     const history = await historyMemory();
     const bill = await messageCost(fast);
-    console.log(`  the module, started as the image starts it, 5 targets × ${PORTS} ports, ${MODULE_RUNS} runs through runNow …`);
+    console.log(
+      `  the module, started as the image starts it, 5 targets × ${PORTS} ports, ${MODULE_RUNS} runs through runNow …`,
+    );
     const moduleRun = await moduleFigures(MODULE_RUNS);
-    console.log('  beside blackbox_exporter and the bare minimum, in a network namespace (10, 50, 100 targets × 3 ports) …');
+    console.log(
+      '  beside blackbox_exporter and the bare minimum, in a network namespace (10, 50, 100 targets × 3 ports) …',
+    );
     const blackbox = await compareWithBlackbox();
     const blackboxFigures: Figure[] =
       typeof blackbox === 'string'
         ? []
         : Object.entries(blackbox.bySize).flatMap(([size, f]): Figure[] => [
-            { id: `cpu-vs-blackbox-${size}`, figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports`, value: f.cpuVsBlackbox, unit: 'ratio', goal: BLACKBOX_GOAL },
-            { id: `cpu-vs-minimal-${size}`, figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports`, value: f.cpuVsBare, unit: 'ratio', goal: BLACKBOX_GOAL },
+            {
+              id: `cpu-vs-blackbox-${size}`,
+              figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports`,
+              value: f.cpuVsBlackbox,
+              unit: 'ratio',
+              goal: BLACKBOX_GOAL,
+            },
+            {
+              id: `cpu-vs-minimal-${size}`,
+              figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports`,
+              value: f.cpuVsBare,
+              unit: 'ratio',
+              goal: BLACKBOX_GOAL,
+            },
           ]);
     const drops1 = udpReceiveDrops();
     const udpDrops = drops0 === undefined || drops1 === undefined ? null : drops1 - drops0;
 
     const figures: Figure[] = [
       ...SIZES.flatMap((size): Figure[] => [
-        { id: `wall-${size}`, figure: `engine ÷ bare wall, ${size} × ${PORTS} ports`, value: bySize[size].wallRatio, unit: 'ratio', goal: RATIO_GOAL },
-        { id: `cpu-${size}`, figure: `engine ÷ bare CPU,  ${size} × ${PORTS} ports`, value: bySize[size].cpuRatio, unit: 'ratio', goal: RATIO_GOAL },
+        {
+          id: `wall-${size}`,
+          figure: `engine ÷ bare wall, ${size} × ${PORTS} ports`,
+          value: bySize[size].wallRatio,
+          unit: 'ratio',
+          goal: RATIO_GOAL,
+        },
+        {
+          id: `cpu-${size}`,
+          figure: `engine ÷ bare CPU,  ${size} × ${PORTS} ports`,
+          value: bySize[size].cpuRatio,
+          unit: 'ratio',
+          goal: RATIO_GOAL,
+        },
       ]),
-      { id: 'latency-100-vs-1', figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`, value: latency.engineRatio, unit: 'ratio', goal: LATENCY_GOAL },
-      { id: 'silent-dns-overrun', figure: `silent DNS among ${SILENT_HEALTHY}: wall − timeoutMs`, value: silent.overrunMs, unit: 'ms', goal: SILENT_GOAL_MS },
+      {
+        id: 'latency-100-vs-1',
+        figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`,
+        value: latency.engineRatio,
+        unit: 'ratio',
+        goal: LATENCY_GOAL,
+      },
+      {
+        id: 'silent-dns-overrun',
+        figure: `silent DNS among ${SILENT_HEALTHY}: wall − timeoutMs`,
+        value: silent.overrunMs,
+        unit: 'ms',
+        goal: SILENT_GOAL_MS,
+      },
       ...blackboxFigures,
-      { id: 'startup-first-report', figure: 'module start → first results in the twin', value: moduleRun.startToFirstReportMs, unit: 'ms', goal: STARTUP_GOAL_MS },
-      { id: 'module-rss', figure: `module resident memory, 5 targets, after ${MODULE_RUNS} runs`, value: moduleRun.rssMb.end, unit: 'MB', goal: MODULE_RSS_GOAL_MB },
-      { id: 'module-rss-drift', figure: `module resident drift, 2nd half of ${MODULE_RUNS} runs`, value: moduleRun.driftMb, unit: 'MB', goal: MODULE_DRIFT_GOAL_MB },
-      { id: 'summary-units', figure: 'quiet run, 5 × 3 ports: message units', value: bill.summary.units, unit: 'units', goal: 1 },
-      { id: 'history-memory', figure: 'run history, 32 targets × 288 runs: JS memory', value: history.jsMb, unit: 'MB', goal: HISTORY_GOAL_MB },
-      { id: 'history-resident', figure: 'run history, 32 targets × 288 runs: resident', value: history.rssMb, unit: 'MB', goal: HISTORY_GOAL_MB },
+      {
+        id: 'startup-first-report',
+        figure: 'module start → first results in the twin',
+        value: moduleRun.startToFirstReportMs,
+        unit: 'ms',
+        goal: STARTUP_GOAL_MS,
+      },
+      {
+        id: 'module-rss',
+        figure: `module resident memory, 5 targets, after ${MODULE_RUNS} runs`,
+        value: moduleRun.rssMb.end,
+        unit: 'MB',
+        goal: MODULE_RSS_GOAL_MB,
+      },
+      {
+        id: 'module-rss-drift',
+        figure: `module resident drift, 2nd half of ${MODULE_RUNS} runs`,
+        value: moduleRun.driftMb,
+        unit: 'MB',
+        goal: MODULE_DRIFT_GOAL_MB,
+      },
+      {
+        id: 'summary-units',
+        figure: 'quiet run, 5 × 3 ports: message units',
+        value: bill.summary.units,
+        unit: 'units',
+        goal: 1,
+      },
+      {
+        id: 'history-memory',
+        figure: 'run history, 32 targets × 288 runs: JS memory',
+        value: history.jsMb,
+        unit: 'MB',
+        goal: HISTORY_GOAL_MB,
+      },
+      {
+        id: 'history-resident',
+        figure: 'run history, 32 targets × 288 runs: resident',
+        value: history.rssMb,
+        unit: 'MB',
+        goal: HISTORY_GOAL_MB,
+      },
     ];
     const missed = figures.filter((f) => !met(f));
     const { trustCpuMs: trust, dnsQueriesPerTarget: queries } = work;
     const mb = (n: number) => round(n / 1048576);
-    const memoryMb = { rss: mb(memory.rss), heapUsed: mb(memory.heapUsed), heapTotal: mb(memory.heapTotal), external: mb(memory.external) };
+    const memoryMb = {
+      rss: mb(memory.rss),
+      heapUsed: mb(memory.heapUsed),
+      heapTotal: mb(memory.heapTotal),
+      external: mb(memory.external),
+    };
     const notes = [
       `engine: runProbe, the landscape's DNS server on loopback, systemDns false, TLS on all ${PORTS} ports, timeoutMs ${fast.settings.timeoutMs}, maxInFlight ${fast.settings.maxInFlight}. Per target: A+AAAA for the name and its public counterpart (dns-packet, a UDP socket per name, CNAME chains walked), then per port one TCP connect whose connection the TLS handshake then uses, verified by the engine (chain, name, certificate facts); verdicts.`,
       'bare: per target the same four questions (A+AAAA for name and counterpart) with dns-packet over one UDP socket, the same resend interval; per port net.connect+close, then tls.connect with one shared createSecureContext({ ca }) and checkServerIdentity; everything concurrent.',
       `DNS queries per target, counted at the server: engine ${queries.engine}, bare ${queries.bare}.`,
       `trust: the engine's createTrust(test CA) = Node's default roots + test CA, ${trust.engine} ms CPU, built once per CA bundle and kept across runs (sharedTrust); the baseline's createSecureContext({ ca: test CA }) ${trust.bare} ms CPU. The engine needs the default roots for real Azure endpoints.`,
-      'fixtures (DNS server, TLS endpoints) run in a child process: CPU figures count the client side only; CPU includes teardown until the run\'s sockets have closed.',
+      "fixtures (DNS server, TLS endpoints) run in a child process: CPU figures count the client side only; CPU includes teardown until the run's sockets have closed.",
       `ratios: median of per-pair ratios over alternating pairs (engine, bare / bare, engine / …) after 2 warm-up runs of each; pairs per size ${SIZES.map((s) => `${s}: ${PAIRS[s]}`).join(', ')}; latency 5 pairs (bare 3).`,
       `UDP receive-buffer drops on this machine during the measurements: ${udpDrops ?? 'unknown (no /proc/net/snmp)'} (machine-wide; drops cost resend intervals, so non-zero weakens the wall figures).`,
     ];
@@ -306,27 +429,59 @@ async function main(): Promise<void> {
     console.log(
       table(
         ['targets', 'engine wall ms', 'bare wall ms', 'engine CPU ms', 'bare CPU ms'],
-        SIZES.map((s) => [String(s), ...[bySize[s].engineWallMs, bySize[s].bareWallMs, bySize[s].engineCpuMs, bySize[s].bareCpuMs].map(String)]),
+        SIZES.map((s) => [
+          String(s),
+          ...[bySize[s].engineWallMs, bySize[s].bareWallMs, bySize[s].engineCpuMs, bySize[s].bareCpuMs].map(String),
+        ]),
       ),
     );
     console.log('');
-    console.log(`${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`);
+    console.log(
+      `${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`,
+    );
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
-    for (const run of silent.setAside) console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
+    for (const run of silent.setAside)
+      console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
     if (typeof blackbox === 'string') console.log(`!! blackbox_exporter comparison SKIPPED: ${blackbox}`);
     else {
-      console.log(`beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; CPU of each side's own process):`);
+      console.log(
+        `beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; CPU of each side's own process):`,
+      );
       console.log(
         table(
-          ['targets', 'engine CPU ms/target', 'blackbox CPU ms/target', 'minimal bare CPU ms/target', 'engine ÷ blackbox wall', 'engine ÷ minimal wall'],
-          Object.entries(blackbox.bySize).map(([size, f]) => [size, ...[f.cpuMsPerTarget.engine, f.cpuMsPerTarget.blackbox, f.cpuMsPerTarget.bare, f.wallVsBlackbox, f.wallVsBare].map(String)]),
+          [
+            'targets',
+            'engine CPU ms/target',
+            'blackbox CPU ms/target',
+            'minimal bare CPU ms/target',
+            'engine ÷ blackbox wall',
+            'engine ÷ minimal wall',
+          ],
+          Object.entries(blackbox.bySize).map(([size, f]) => [
+            size,
+            ...[
+              f.cpuMsPerTarget.engine,
+              f.cpuMsPerTarget.blackbox,
+              f.cpuMsPerTarget.bare,
+              f.wallVsBlackbox,
+              f.wallVsBare,
+            ].map(String),
+          ]),
         ),
       );
     }
-    console.log(`the module, 5 targets × ${PORTS} ports, started as the image starts it: first results in the twin ${moduleRun.startToFirstReportMs} ms after start; resident ${moduleRun.rssMb.afterWarmup} MB after ${moduleRun.warmupRuns} warm-up runs, ${moduleRun.rssMb.end} MB after ${moduleRun.runs} more (max ${moduleRun.rssMb.max}), ${moduleRun.driftMb} MB in the second half; ${moduleRun.runsPerSecond} runs/s; samples ${moduleRun.samplesMb.join(' ')}`);
-    console.log(`results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`);
-    console.log(`run history, 32 targets × 288 runs, with − without: JS ${history.jsMb} MB, resident ${history.rssMb} MB (medians of ${HISTORY_PAIRS} pairs, Node started as the image starts it)`);
-    console.log(`memory after the 100-target runs: RSS ${memoryMb.rss} MB, heap used ${memoryMb.heapUsed} MB of ${memoryMb.heapTotal} MB, external ${memoryMb.external} MB`);
+    console.log(
+      `the module, 5 targets × ${PORTS} ports, started as the image starts it: first results in the twin ${moduleRun.startToFirstReportMs} ms after start; resident ${moduleRun.rssMb.afterWarmup} MB after ${moduleRun.warmupRuns} warm-up runs, ${moduleRun.rssMb.end} MB after ${moduleRun.runs} more (max ${moduleRun.rssMb.max}), ${moduleRun.driftMb} MB in the second half; ${moduleRun.runsPerSecond} runs/s; samples ${moduleRun.samplesMb.join(' ')}`,
+    );
+    console.log(
+      `results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`,
+    );
+    console.log(
+      `run history, 32 targets × 288 runs, with − without: JS ${history.jsMb} MB, resident ${history.rssMb} MB (medians of ${HISTORY_PAIRS} pairs, Node started as the image starts it)`,
+    );
+    console.log(
+      `memory after the 100-target runs: RSS ${memoryMb.rss} MB, heap used ${memoryMb.heapUsed} MB of ${memoryMb.heapTotal} MB, external ${memoryMb.external} MB`,
+    );
     console.log('');
     for (const note of notes) console.log(`- ${note}`);
     console.log('');

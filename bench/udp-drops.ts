@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 /** The kernel's UDP RcvbufErrors counter, or undefined where /proc/net/snmp does not exist. */
 export function udpReceiveDrops(): number | undefined {
   try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
     const [names, values] = lines.map((l) => l.trim().split(/\s+/));
     const at = names?.indexOf('RcvbufErrors') ?? -1;
     return at > 0 ? Number(values?.[at]) : undefined;

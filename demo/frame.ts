@@ -3,7 +3,14 @@
 // probeResults message and the alerts. Pure: state in, logical lines out (terminal.ts fits them to a screen).
 import type { Overall } from '../src/probe/types.js';
 import type { ReportedTarget } from '../src/report/reported.js';
-import { acknowledgements, alertMessages, reportedStatus, reportedTargets, resultMessages, type Reported } from './observed.js';
+import {
+  acknowledgements,
+  alertMessages,
+  reportedStatus,
+  reportedTargets,
+  resultMessages,
+  type Reported,
+} from './observed.js';
 import type { CapturedMessage } from '../test/support/emulator/index.js';
 
 export interface Narration {
@@ -42,7 +49,9 @@ function table(heading: string[] | undefined, rows: string[][], colour: boolean,
     cells
       .map((cell, i) => {
         const padded = cell.padEnd(widths[i]!);
-        return coloured && i === statusColumn && Object.hasOwn(STATUS_COLOUR, cell) ? paint(colour, STATUS_COLOUR[cell as Overall], padded) : padded;
+        return coloured && i === statusColumn && Object.hasOwn(STATUS_COLOUR, cell)
+          ? paint(colour, STATUS_COLOUR[cell as Overall], padded)
+          : padded;
       })
       .join('  ')
       .trimEnd();
@@ -56,14 +65,18 @@ function narrationLines(n: Narration | undefined, colour: boolean): string[] {
 
 function twinLines(reported: Reported, messages: readonly CapturedMessage[], colour: boolean): string[] {
   const status = reportedStatus(reported);
-  if (!status) return ['', paint(colour, '1', 'Module twin'), "  no reported status yet: the module's first run is under way"];
+  if (!status)
+    return ['', paint(colour, '1', 'Module twin'), "  no reported status yet: the module's first run is under way"];
   const overall = paint(colour, STATUS_COLOUR[status.overall], status.overall.toUpperCase());
   const targets = reportedTargets(reported);
   const rows = targets.map(([name, t]) => [name, t.host, t.status, t.code]);
   // The twin keeps the first 200 bytes of a reason; the telemetry carries it whole.
   const whole = new Map((resultMessages(messages).at(-1)?.body.targets ?? []).map((t) => [t.name, t]));
-  const reasonOf = (name: string, t: ReportedTarget) => (whole.get(name)?.code === t.code ? whole.get(name)!.reason : (t.reason ?? ''));
-  const reasons = targets.filter(([, t]) => t.status !== 'healthy').map(([name, t]) => `  ${name}: ${reasonOf(name, t)}`);
+  const reasonOf = (name: string, t: ReportedTarget) =>
+    whole.get(name)?.code === t.code ? whole.get(name)!.reason : (t.reason ?? '');
+  const reasons = targets
+    .filter(([, t]) => t.status !== 'healthy')
+    .map(([name, t]) => `  ${name}: ${reasonOf(name, t)}`);
   return [
     '',
     `${paint(colour, '1', 'Module twin')}  reported status ${overall} · ${status.summary} · written at run ${status.runCount}`,
@@ -76,7 +89,15 @@ function ackLines(reported: Reported, colour: boolean): string[] {
   const acks = acknowledgements(reported);
   const heading = `${paint(colour, '1', 'Acknowledgements')}  of the desired keys (ac = status code, av = desired $version, ad = description)`;
   if (acks.length === 0) return ['', heading, '  none yet'];
-  return ['', heading, ...table(['KEY', 'AC', 'AV', 'AD'], acks.map(([key, a]) => [key, String(a.ac), String(a.av), a.ad]), colour)];
+  return [
+    '',
+    heading,
+    ...table(
+      ['KEY', 'AC', 'AV', 'AD'],
+      acks.map(([key, a]) => [key, String(a.ac), String(a.av), a.ad]),
+      colour,
+    ),
+  ];
 }
 
 function telemetryLines(messages: readonly CapturedMessage[], colour: boolean): string[] {
@@ -85,7 +106,9 @@ function telemetryLines(messages: readonly CapturedMessage[], colour: boolean): 
   const heading = `${paint(colour, '1', 'Telemetry')}  output probeResults: ${results.length} message${results.length === 1 ? '' : 's'}`;
   if (!last) return ['', heading];
   const { body, properties } = last;
-  const props = Object.entries(properties).map(([k, v]) => `${k}=${v}`).join(', ');
+  const props = Object.entries(properties)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   return [
     '',
     `${heading}, the last one:`,

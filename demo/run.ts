@@ -27,7 +27,11 @@ const RUN_OVERDUE_MS = 3 * INTERVAL_SECONDS * 1000;
 const MODULE_LOG_LINES_ON_FAILURE = 20;
 
 export interface DemoIo {
-  out: Output & { isTTY?: boolean; on?(event: 'error', listener: () => void): unknown; off?(event: 'error', listener: () => void): unknown };
+  out: Output & {
+    isTTY?: boolean;
+    on?(event: 'error', listener: () => void): unknown;
+    off?(event: 'error', listener: () => void): unknown;
+  };
   err: { write(text: string): unknown };
   env: NodeJS.ProcessEnv;
 }
@@ -85,10 +89,16 @@ function stopRequests(out: DemoIo['out']): { interrupted: Promise<'interrupted'>
   };
 }
 
-export async function runDemo(args: string[], io: DemoIo = { out: process.stdout, err: process.stderr, env: process.env }): Promise<number> {
+export async function runDemo(
+  args: string[],
+  io: DemoIo = { out: process.stdout, err: process.stderr, env: process.env },
+): Promise<number> {
   let once: boolean;
   try {
-    const { values } = parseArgs({ args, options: { once: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      args,
+      options: { once: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    });
     if (values.help) {
       io.out.write(USAGE);
       return 0;
@@ -103,7 +113,10 @@ export async function runDemo(args: string[], io: DemoIo = { out: process.stdout
     const starting = startScene();
     const first = await Promise.race([starting, stop.interrupted]).catch((e: unknown) => e as Error);
     if (first === 'interrupted') {
-      await starting.then((s) => s.close(), () => undefined);
+      await starting.then(
+        (s) => s.close(),
+        () => undefined,
+      );
       return 0;
     }
     if (first instanceof Error) {
@@ -131,7 +144,13 @@ async function tell(scene: Scene, once: boolean, io: DemoIo, interrupted: Promis
   // Nothing is drawn once the demo is ending: a wait may still resolve between the end and the closing.
   const draw = (settled: boolean) => {
     if (over.signal.aborted) return;
-    const lines = renderFrame({ header: live ? top : [], narration, reported: scene.emu.twin.reported, messages: scene.emu.messages, colour });
+    const lines = renderFrame({
+      header: live ? top : [],
+      narration,
+      reported: scene.emu.twin.reported,
+      messages: scene.emu.messages,
+      colour,
+    });
     if (settled) screen.snapshot(lines);
     else screen.update(lines);
   };
@@ -151,7 +170,8 @@ async function tell(scene: Scene, once: boolean, io: DemoIo, interrupted: Promis
   try {
     const story = playStory(scene.emu, display, { once, signal: over.signal }).then(() => 'told' as const);
     const ended = await Promise.race([story, interrupted, moduleExited]);
-    if (ended === 'told' && !once) await Promise.race([followRuns(scene.emu, display.settled, over.signal), interrupted, moduleExited]);
+    if (ended === 'told' && !once)
+      await Promise.race([followRuns(scene.emu, display.settled, over.signal), interrupted, moduleExited]);
   } catch (e) {
     failure = e as Error;
   }

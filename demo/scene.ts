@@ -60,7 +60,13 @@ export async function startScene(): Promise<Scene> {
     closers.push(() => land.close());
     await land.add({ name: 'iothub', host: HUB, address: HUB_ENDPOINT.address, fixedPorts: [HUB_ENDPOINT.port] });
     await land.add({ name: 'blob', host: BLOB, address: '127.0.2.2', dnsAnswer: BLOB_PUBLIC_ADDRESS });
-    await land.add({ name: 'acr', host: ACR_PRIVATE, address: ACR_ENDPOINT.address, fixedPorts: [ACR_ENDPOINT.port], certificate: 'public-name-only' });
+    await land.add({
+      name: 'acr',
+      host: ACR_PRIVATE,
+      address: ACR_ENDPOINT.address,
+      fixedPorts: [ACR_ENDPOINT.port],
+      certificate: 'public-name-only',
+    });
 
     const emu = await startEmulator({ hubHostname: HUB, initialDesired: { intervalSeconds: INTERVAL_SECONDS } });
     closers.push(() => emu.close());
@@ -69,7 +75,9 @@ export async function startScene(): Promise<Scene> {
     // The module as edgeAgent starts it, pointed at the landscape's CA (standing in for a root Azure uses) and
     // its DNS server (never the machine's resolver), loopback playing the private range; no config.toml is
     // mounted (the default, and the safer choice: it can hold secrets); quick reconnects to the local edgeHub.
-    const mod = startModuleProcess(edgeModuleEnv(emu, await land.moduleEnv(), { CONFIG_TOML_PATH: path.join(dir, 'config.toml') }));
+    const mod = startModuleProcess(
+      edgeModuleEnv(emu, await land.moduleEnv(), { CONFIG_TOML_PATH: path.join(dir, 'config.toml') }),
+    );
     closers.push(async () => {
       const kill = setTimeout(() => mod.child.kill('SIGKILL'), MODULE_STOP_MS);
       moduleExit = (await mod.stop('SIGTERM')).code;

@@ -5,7 +5,16 @@ import type { TelemetryBody } from '../src/report/telemetry.js';
 import type { Emulator } from '../test/support/emulator/index.js';
 import type { Narration } from './frame.js';
 import { acknowledgements, alertMessages, reportedStatus, reportedTargets, resultMessages } from './observed.js';
-import { ACR_ENDPOINT, ACR_PRIVATE, ACR_PUBLIC, BLOB, BLOB_PUBLIC_ADDRESS, HUB, HUB_ENDPOINT, INTERVAL_SECONDS } from './scene.js';
+import {
+  ACR_ENDPOINT,
+  ACR_PRIVATE,
+  ACR_PUBLIC,
+  BLOB,
+  BLOB_PUBLIC_ADDRESS,
+  HUB,
+  HUB_ENDPOINT,
+  INTERVAL_SECONDS,
+} from './scene.js';
 
 /** Generous: a step takes a second or two (a run is bounded by 4 × timeoutMs). */
 const STEP_MS = 30_000;
@@ -54,7 +63,8 @@ async function applyDesired(emu: Emulator, patch: Record<string, unknown>, signa
     `the acknowledgement of desired version ${version}`,
   );
   const rejected = keys.find((k) => acks.get(k)!.ac !== 200);
-  if (rejected !== undefined) throw new Error(`the module rejected desired version ${version}: ${acks.get(rejected)!.ad}`);
+  if (rejected !== undefined)
+    throw new Error(`the module rejected desired version ${version}: ${acks.get(rejected)!.ad}`);
 }
 
 /** The runNow direct method: a run now rather than at the interval's end. Resolves with its runId. */
@@ -65,9 +75,14 @@ async function runNow(emu: Emulator, signal: AbortSignal): Promise<string> {
   return (answer.payload as TelemetryBody).runId;
 }
 
-export async function playStory(emu: Emulator, display: StoryDisplay, options: { once: boolean; signal: AbortSignal }): Promise<void> {
+export async function playStory(
+  emu: Emulator,
+  display: StoryDisplay,
+  options: { once: boolean; signal: AbortSignal },
+): Promise<void> {
   const { signal } = options;
-  const step = (n: number, title: string, paragraphs: string[]) => display.narrate({ step: n, of: STEPS, title, paragraphs });
+  const step = (n: number, title: string, paragraphs: string[]) =>
+    display.narrate({ step: n, of: STEPS, title, paragraphs });
 
   step(1, 'A healthy hub', [
     `edgeAgent's environment names the hub, IOTEDGE_IOTHUBHOSTNAME=${HUB}, with UpstreamProtocol=Mqtt: the module probes it on 8883 as its automatic target "iothub", and the hub's private endpoint answers at ${HUB_ENDPOINT.address}:${HUB_ENDPOINT.port}.`,
@@ -80,7 +95,11 @@ export async function playStory(emu: Emulator, display: StoryDisplay, options: {
     `Desired properties add targets.blob = ${BLOB} and targets.acr = ${ACR_PRIVATE} with ports "${ACR_ENDPOINT.port}" (ACR serves 443 in Azure, which needs root here; ${ACR_ENDPOINT.port}, https-alt, is a port the probe speaks TLS on).`,
     `The module acknowledges them, then the demo calls the runNow direct method rather than wait ${INTERVAL_SECONDS} s. The Blob name resolves to the public ${BLOB_PUBLIC_ADDRESS}: the probe says so and does not connect there.`,
   ]);
-  await applyDesired(emu, { targets: { blob: { host: BLOB }, acr: { host: ACR_PRIVATE, ports: String(ACR_ENDPOINT.port) } } }, signal);
+  await applyDesired(
+    emu,
+    { targets: { blob: { host: BLOB }, acr: { host: ACR_PRIVATE, ports: String(ACR_ENDPOINT.port) } } },
+    signal,
+  );
   await settledRun(emu, await runNow(emu, signal), signal);
   display.settled();
 

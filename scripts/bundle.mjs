@@ -33,11 +33,19 @@ const demoStaysOut = {
     const keepOut = (args, what) =>
       args.kind === 'dynamic-import'
         ? { path: args.path, external: true }
-        : { errors: [{ text: `${path.relative(root, args.importer)} imports demo-only ${what} statically: production code may reach it only by dynamic import` }] };
+        : {
+            errors: [
+              {
+                text: `${path.relative(root, args.importer)} imports demo-only ${what} statically: production code may reach it only by dynamic import`,
+              },
+            ],
+          };
     b.onResolve({ filter: DEMO_ONLY_PACKAGE }, (args) => keepOut(args, args.path));
     b.onResolve({ filter: /^\.\.?\// }, (args) => {
       const target = path.resolve(args.resolveDir, args.path);
-      return DEMO_ONLY_DIRS.some((dir) => target.startsWith(dir)) ? keepOut(args, path.relative(root, target)) : undefined;
+      return DEMO_ONLY_DIRS.some((dir) => target.startsWith(dir))
+        ? keepOut(args, path.relative(root, target))
+        : undefined;
     });
   },
 };
@@ -62,7 +70,9 @@ const result = await build({
   // Not copied into the image: kept beside the build output to map a logged stack trace back to the source.
   sourcemap: 'external',
   // The SDK and its dependencies are CommonJS: their require() calls need a real require in an ES module.
-  banner: { js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);",
+  },
   // The image has no package.json: the module reads its version from here (src/main.ts moduleVersion).
   define: { 'process.env.npm_package_version': JSON.stringify(version) },
   external: NEVER_LOADED,
@@ -75,4 +85,6 @@ await writeFile(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile))
 const code = await readFile(outfile);
 const kB = (n) => `${(n / 1000).toFixed(1)} kB`;
 const shown = path.relative(process.cwd(), outfile);
-process.stdout.write(`${shown.startsWith('..') ? outfile : shown}: ${kB(code.length)} (${kB(gzipSync(code).length)} gzipped), the runtime image's whole payload\n`);
+process.stdout.write(
+  `${shown.startsWith('..') ? outfile : shown}: ${kB(code.length)} (${kB(gzipSync(code).length)} gzipped), the runtime image's whole payload\n`,
+);

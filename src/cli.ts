@@ -12,7 +12,8 @@ Commands:
   demo     the whole module against a local emulator, on loopback (from a source checkout)
 `;
 
-const FROM_SOURCE = 'the demo runs from a source checkout of privatelink-probe (npm ci && npm run demo): this bundle or image carries the module only\n';
+const FROM_SOURCE =
+  'the demo runs from a source checkout of privatelink-probe (npm ci && npm run demo): this bundle or image carries the module only\n';
 
 /**
  * The demo is compiled beside the CLI in a source checkout (dist/demo/run.js) and needs the dev dependencies

@@ -96,7 +96,8 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
   const shape = format === 'json' ? jsonLine : edgeLine;
   const stream: LogSink = { write: (line: string) => sink.write(shape(line)) };
   const logger = pino({ level: level ?? 'info', redact: { paths: REDACT_PATHS } }, stream);
-  if (setting !== undefined && level === undefined) logger.warn({ setting }, 'log level not recognised, logging at info');
+  if (setting !== undefined && level === undefined)
+    logger.warn({ setting }, 'log level not recognised, logging at info');
   return logger;
 }
 
@@ -140,7 +141,9 @@ function jsonLine(json: string): string {
 /** `value` with every string over MAX_LOGGED_STRING_CHARS cut to its head and a marker saying how much was left out. */
 function shortenStrings(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    return value.length <= MAX_LOGGED_STRING_CHARS ? value : `${value.slice(0, MAX_LOGGED_STRING_CHARS)}…[${value.length - MAX_LOGGED_STRING_CHARS} more characters]`;
+    return value.length <= MAX_LOGGED_STRING_CHARS
+      ? value
+      : `${value.slice(0, MAX_LOGGED_STRING_CHARS)}…[${value.length - MAX_LOGGED_STRING_CHARS} more characters]`;
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= MAX_LOGGED_DEPTH) return `[nested deeper than ${MAX_LOGGED_DEPTH} levels]`;

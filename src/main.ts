@@ -79,9 +79,14 @@ function numberFromEnv(env: NodeJS.ProcessEnv, key: string, fallback: number): n
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
-export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger({ env })): Promise<number> {
+export async function runModule(
+  env: NodeJS.ProcessEnv = process.env,
+  log: Logger = createLogger({ env }),
+): Promise<number> {
   if (!usesConnectionString(env) && !env.IOTEDGE_WORKLOADURI) {
-    log.fatal('not running in IoT Edge: set the IOTEDGE_* variables (edgeAgent does) or EdgeHubConnectionString with EdgeModuleCACertificateFile');
+    log.fatal(
+      'not running in IoT Edge: set the IOTEDGE_* variables (edgeAgent does) or EdgeHubConnectionString with EdgeModuleCACertificateFile',
+    );
     return 2;
   }
   const id = identity(env);
@@ -120,10 +125,17 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
   });
   let stopRequested: string | undefined;
   void stopSignal.then((signal) => (stopRequested = signal));
-  log.info({ version: moduleVersion(), device: id.deviceId, module: id.moduleId, hub: id.iothub }, 'privatelink-probe starting');
+  log.info(
+    { version: moduleVersion(), device: id.deviceId, module: id.moduleId, hub: id.iothub },
+    'privatelink-probe starting',
+  );
   hub.start();
   // The first run waits for the desired properties, but not for long: when the link is down they never come.
-  await Promise.race([module.twinRead, delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000), undefined, { ref: false }), stopSignal]);
+  await Promise.race([
+    module.twinRead,
+    delay(numberFromEnv(env, 'FIRST_RUN_WAIT_MS', 15_000), undefined, { ref: false }),
+    stopSignal,
+  ]);
   if (stopRequested === undefined) module.start();
 
   // Stalled: no run completed for 3 intervals, or 3 worst-case runs (plus 5 s of slack each) when those are
@@ -150,8 +162,17 @@ export async function runModule(env: NodeJS.ProcessEnv = process.env, log: Logge
   // The local endpoints are for when the link is down; a busy port must not take the probe down with them.
   const http =
     Number.isInteger(port) && port > 0 && stopRequested === undefined
-      ? await startHttpServer({ port, host: env.METRICS_HOST ?? '0.0.0.0', snapshot: () => module.snapshot(), healthy: () => !watchdog.stalled(), log }).catch((e: unknown) => {
-          log.error({ err: e, port }, 'local HTTP endpoints unavailable (METRICS_PORT in use?); probing and reporting go on');
+      ? await startHttpServer({
+          port,
+          host: env.METRICS_HOST ?? '0.0.0.0',
+          snapshot: () => module.snapshot(),
+          healthy: () => !watchdog.stalled(),
+          log,
+        }).catch((e: unknown) => {
+          log.error(
+            { err: e, port },
+            'local HTTP endpoints unavailable (METRICS_PORT in use?); probing and reporting go on',
+          );
           return undefined;
         })
       : undefined;

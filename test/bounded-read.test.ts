@@ -31,7 +31,10 @@ async function refusal(file: string, maxBytes = 1024): Promise<FileRefused> {
 
 describe('readRegularFile', () => {
   it('refuses a FIFO without waiting for a writer', async () => {
-    expect(await refusal(fifo)).toMatchObject({ code: 'ENOTREG', message: 'it is a FIFO (named pipe), not a regular file' });
+    expect(await refusal(fifo)).toMatchObject({
+      code: 'ENOTREG',
+      message: 'it is a FIFO (named pipe), not a regular file',
+    });
   });
 
   it('refuses a FIFO behind a symbolic link', async () => {
@@ -41,7 +44,10 @@ describe('readRegularFile', () => {
   });
 
   it('refuses /dev/zero (a character device) instead of reading without end', async () => {
-    expect(await refusal('/dev/zero')).toMatchObject({ code: 'ENOTREG', message: 'it is a character device, not a regular file' });
+    expect(await refusal('/dev/zero')).toMatchObject({
+      code: 'ENOTREG',
+      message: 'it is a character device, not a regular file',
+    });
   });
 
   it('refuses a directory', async () => {
@@ -70,7 +76,11 @@ describe('readRegularFile', () => {
 describe('the readers that use it', () => {
   it('config.toml, resolv.conf and hosts: a FIFO is an unreadable config.toml and no resolver context', async () => {
     const ctx = await readEdgeContext({ configTomlPath: fifo, resolvConfPath: fifo, hostsPath: '/dev/zero', env: {} });
-    expect(ctx.configToml).toEqual({ state: 'unreadable', cause: 'not-regular', reason: 'it is a FIFO (named pipe), not a regular file' });
+    expect(ctx.configToml).toEqual({
+      state: 'unreadable',
+      cause: 'not-regular',
+      reason: 'it is a FIFO (named pipe), not a regular file',
+    });
     expect(ctx.resolvConf).toBeUndefined();
     expect(ctx.hosts).toBeUndefined();
   });

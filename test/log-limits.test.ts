@@ -23,7 +23,11 @@ function onlyLine(chunks: string[]): string {
   return chunk!.slice(0, -1);
 }
 
-const errors = Array.from({ length: 300 }, (_, i) => ({ key: `setting${i}`, path: `setting${i}`, message: `unknown key 'setting${i}' ${'é'.repeat(150)}` }));
+const errors = Array.from({ length: 300 }, (_, i) => ({
+  key: `setting${i}`,
+  path: `setting${i}`,
+  message: `unknown key 'setting${i}' ${'é'.repeat(150)}`,
+}));
 
 describe.each<LogFormat>(['edge', 'json'])('log lines in the %s format', (format) => {
   const parse = (line: string) => (format === 'json' ? (JSON.parse(line) as Record<string, unknown>) : undefined);
@@ -47,7 +51,11 @@ describe.each<LogFormat>(['edge', 'json'])('log lines in the %s format', (format
       expect(line).toMatch(/ - desired properties rejected version=9 errors=\[/);
       expect(line).toMatch(/… \[line cut: \d+ bytes\]$/);
     } else {
-      expect(parse(line)).toMatchObject({ level: 50, msg: 'desired properties rejected', cut: expect.stringMatching(/^\d+-byte line: fields left out$/) });
+      expect(parse(line)).toMatchObject({
+        level: 50,
+        msg: 'desired properties rejected',
+        cut: expect.stringMatching(/^\d+-byte line: fields left out$/),
+      });
     }
   });
 
@@ -59,7 +67,10 @@ describe.each<LogFormat>(['edge', 'json'])('log lines in the %s format', (format
 
   it('cut after secrets are scrubbed, so no part of a secret survives the cut', () => {
     const { log, chunks } = collect(format);
-    const texts = Array.from({ length: 200 }, (_, i) => `${'z'.repeat(i)} HostName=h;SharedAccessKey=${CANARY} ${'w'.repeat(100)}`);
+    const texts = Array.from(
+      { length: 200 },
+      (_, i) => `${'z'.repeat(i)} HostName=h;SharedAccessKey=${CANARY} ${'w'.repeat(100)}`,
+    );
     log.warn({ texts, connection: `HostName=h;SharedAccessKey=${CANARY}` }, 'connection failed');
     const line = onlyLine(chunks);
     if (format === 'edge') expect(line).toContain('SharedAccessKey=[Redacted]');

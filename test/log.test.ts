@@ -36,7 +36,14 @@ describe('IoT Edge log format', () => {
     const parsed = lines().map((line) => ({ strict: EDGE_LINE.exec(line), agent: edgeAgentParse(line) }));
     expect(parsed.map((p) => p.agent.severity)).toEqual([7, 7, 6, 4, 3, 0]);
     expect(parsed.map((p) => p.strict?.[4])).toEqual(['VRB', 'DBG', 'INF', 'WRN', 'ERR', 'FTL']);
-    expect(parsed.map((p) => p.agent.text)).toEqual(['[VRB] - t', '[DBG] - d', '[INF] - i', '[WRN] - w', '[ERR] - e', '[FTL] - f']);
+    expect(parsed.map((p) => p.agent.text)).toEqual([
+      '[VRB] - t',
+      '[DBG] - d',
+      '[INF] - i',
+      '[WRN] - w',
+      '[ERR] - e',
+      '[FTL] - f',
+    ]);
   });
 
   it('writes the current time in UTC with a +00:00 offset, to the millisecond', () => {
@@ -70,10 +77,25 @@ describe('IoT Edge log format', () => {
 
   it('appends structured fields as key=value: bare words as they are, everything else as JSON', () => {
     const { log, lines } = collect();
-    log.info({ runId: 'c0ffee', overall: 'healthy', ms: 57, ok: true, reason: 'port 443 "refused"', targets: ['hub', 'acr'], none: null }, 'run finished');
+    log.info(
+      {
+        runId: 'c0ffee',
+        overall: 'healthy',
+        ms: 57,
+        ok: true,
+        reason: 'port 443 "refused"',
+        targets: ['hub', 'acr'],
+        none: null,
+      },
+      'run finished',
+    );
     const text = EDGE_LINE.exec(lines()[0]!)![5]!;
-    expect(text).toBe('run finished runId=c0ffee overall=healthy ms=57 ok=true reason="port 443 \\"refused\\"" targets=["hub","acr"] none=null');
-    const fields = Object.fromEntries([...text.matchAll(/ (\w+)=("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+)/g)].map((m) => [m[1], m[2]]));
+    expect(text).toBe(
+      'run finished runId=c0ffee overall=healthy ms=57 ok=true reason="port 443 \\"refused\\"" targets=["hub","acr"] none=null',
+    );
+    const fields = Object.fromEntries(
+      [...text.matchAll(/ (\w+)=("(?:[^"\\]|\\.)*"|\[[^\]]*\]|\S+)/g)].map((m) => [m[1], m[2]]),
+    );
     expect(JSON.parse(fields.reason!)).toBe('port 443 "refused"');
     expect(JSON.parse(fields.targets!)).toEqual(['hub', 'acr']);
   });
@@ -132,9 +154,20 @@ describe('secrets never reach a log line', () => {
 
   function logEverything(log: ReturnType<typeof createLogger>) {
     log.info({ SharedAccessKey: CANARY, connectionString, password: CANARY }, 'top-level keys');
-    log.info({ config: { sharedAccessKey: CANARY, provisioning: { symmetric_key: CANARY, attestation: { symmetric_key: { value: CANARY } } } } }, 'nested keys');
+    log.info(
+      {
+        config: {
+          sharedAccessKey: CANARY,
+          provisioning: { symmetric_key: CANARY, attestation: { symmetric_key: { value: CANARY } } },
+        },
+      },
+      'nested keys',
+    );
     log.info({ keys: [{ sig: CANARY }] }, 'in arrays');
-    log.error({ err: new Error(`open failed for ${connectionString}`) }, `connection string in text: ${connectionString}`);
+    log.error(
+      { err: new Error(`open failed for ${connectionString}`) },
+      `connection string in text: ${connectionString}`,
+    );
     log.warn(`token in text: ${sasToken}`);
     log.warn(`url-encoded token: ${encodeURIComponent(sasToken)}`);
   }

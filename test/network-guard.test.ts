@@ -8,8 +8,10 @@ import { isLoopbackAddress } from './support/network-guard.js';
 // the error still fails its test. `it.fails` asserts exactly that failure.
 describe('network guard', () => {
   it('recognises loopback forms and nothing else', () => {
-    for (const a of ['127.0.0.1', '127.9.8.7', '::1', '[::1]', 'localhost', '::ffff:127.0.0.2']) expect(isLoopbackAddress(a)).toBe(true);
-    for (const a of ['10.1.2.4', '192.168.1.1', '203.0.113.10', '::ffff:10.0.0.1', 'fd00::1', 'example.com']) expect(isLoopbackAddress(a)).toBe(false);
+    for (const a of ['127.0.0.1', '127.9.8.7', '::1', '[::1]', 'localhost', '::ffff:127.0.0.2'])
+      expect(isLoopbackAddress(a)).toBe(true);
+    for (const a of ['10.1.2.4', '192.168.1.1', '203.0.113.10', '::ffff:10.0.0.1', 'fd00::1', 'example.com'])
+      expect(isLoopbackAddress(a)).toBe(false);
   });
 
   it('allows loopback TCP connects', async () => {

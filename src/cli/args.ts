@@ -7,7 +7,13 @@ import { DEFAULT_SETTINGS } from '../probe/defaults.js';
 import { LIST_LIMITS, parsePorts } from '../config/lists.js';
 import { layerSettings, TIMEOUT_MS_LIMITS, type SettingsLayer } from '../config/settings.js';
 import { isValidHost, parseServerEndpoint } from '../probe/hostname.js';
-import { HOSTNAME_POLICIES, type HostnamePolicy, type Kind, type ProbeSettings, type TargetSpec } from '../probe/types.js';
+import {
+  HOSTNAME_POLICIES,
+  type HostnamePolicy,
+  type Kind,
+  type ProbeSettings,
+  type TargetSpec,
+} from '../probe/types.js';
 
 export class UsageError extends Error {}
 
@@ -116,7 +122,8 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
   const flags: SettingsLayer = {};
   const servers = capped('--dns-server', values['dns-server'], LIST_LIMITS.dnsServers);
   for (const server of servers) {
-    if (!parseServerEndpoint(server)) throw new UsageError(`--dns-server: '${server}' must be IP or IP:PORT ([IPv6]:PORT)`);
+    if (!parseServerEndpoint(server))
+      throw new UsageError(`--dns-server: '${server}' must be IP or IP:PORT ([IPv6]:PORT)`);
   }
   if (servers.length > 0) flags.dnsServers = servers;
   if (values['no-system-dns']) {
@@ -135,18 +142,25 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout);
     const { min, max } = TIMEOUT_MS_LIMITS;
-    if (!Number.isInteger(ms) || ms < min || ms > max) throw new UsageError(`--timeout: '${values.timeout}' must be a whole number of milliseconds from ${min} to ${max}`);
+    if (!Number.isInteger(ms) || ms < min || ms > max)
+      throw new UsageError(
+        `--timeout: '${values.timeout}' must be a whole number of milliseconds from ${min} to ${max}`,
+      );
     flags.timeoutMs = ms;
   }
   if (values.policy !== undefined) {
-    if (!HOSTNAME_POLICIES.includes(values.policy as HostnamePolicy)) throw new UsageError(`--policy: '${values.policy}' must be one of ${HOSTNAME_POLICIES.join(', ')}`);
+    if (!HOSTNAME_POLICIES.includes(values.policy as HostnamePolicy))
+      throw new UsageError(`--policy: '${values.policy}' must be one of ${HOSTNAME_POLICIES.join(', ')}`);
     flags.hostnamePolicy = values.policy as HostnamePolicy;
   }
   const settings = layerSettings(flags);
 
   const help = values.help ?? false;
   const configToml = values['config-toml'];
-  if (!help && targets.length === 0 && configToml === undefined) throw new UsageError('nothing to check: give at least one of --hub, --dps, --acr, --blob, --target or --config-toml');
+  if (!help && targets.length === 0 && configToml === undefined)
+    throw new UsageError(
+      'nothing to check: give at least one of --hub, --dps, --acr, --blob, --target or --config-toml',
+    );
   const caFile = values['ca-file'] ?? env.CA_FILE;
   return {
     targets,
@@ -167,8 +181,10 @@ export function parseTargetSpec(spec: string): TargetSpec {
   const target: TargetSpec = { name, host, source: 'cli' };
   if (portText !== undefined) {
     const ports = parsePorts(portText);
-    if (typeof ports === 'string') throw new UsageError(`--target: ports '${portText}' must be numbers from 1 to 65535, comma-separated`);
-    if (ports.length > LIST_LIMITS.ports) throw new UsageError(`--target: ${ports.length} ports, more than ${LIST_LIMITS.ports}`);
+    if (typeof ports === 'string')
+      throw new UsageError(`--target: ports '${portText}' must be numbers from 1 to 65535, comma-separated`);
+    if (ports.length > LIST_LIMITS.ports)
+      throw new UsageError(`--target: ${ports.length} ports, more than ${LIST_LIMITS.ports}`);
     target.ports = ports;
   }
   return target;

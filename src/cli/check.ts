@@ -41,15 +41,23 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
     return 2;
   }
   const audit = (measured?: RunResult) =>
-    withoutUnaskedConfigToml(auditEdge(context, { hostnamePolicy: args.settings.hostnamePolicy, targets: args.targets, measured }), args.configToml !== undefined);
+    withoutUnaskedConfigToml(
+      auditEdge(context, { hostnamePolicy: args.settings.hostnamePolicy, targets: args.targets, measured }),
+      args.configToml !== undefined,
+    );
   const planned = audit();
   const targets = mergeTargets(planned.autoTargets, args.targets);
-  const run = await runProbe(targets, { ...args.settings, systemNameservers: planned.resolvers }, realDeps(), { signal });
+  const run = await runProbe(targets, { ...args.settings, systemNameservers: planned.resolvers }, realDeps(), {
+    signal,
+  });
   if (signal?.aborted) return interrupted(signal, io);
   // Audited again with what the run measured, so advice about names agrees with the certificates seen.
   const edge = audit(run);
   if (args.json) {
-    io.stdout(JSON.stringify(telemetryBody(run, { deviceId: null, moduleId: null, edge, budgetBytes: Infinity }), null, 2) + '\n');
+    io.stdout(
+      JSON.stringify(telemetryBody(run, { deviceId: null, moduleId: null, edge, budgetBytes: Infinity }), null, 2) +
+        '\n',
+    );
   } else {
     io.stdout(formatTable(run, { colour: io.colour, notes: findingLines(edge) }));
   }
@@ -62,7 +70,10 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
  * code is the shell's for a process ended by that signal (128 + its number: 130 for SIGINT).
  */
 function interrupted(signal: AbortSignal, io: CliIo): number {
-  const name = typeof signal.reason === 'string' && signal.reason in constants.signals ? (signal.reason as NodeJS.Signals) : 'SIGINT';
+  const name =
+    typeof signal.reason === 'string' && signal.reason in constants.signals
+      ? (signal.reason as NodeJS.Signals)
+      : 'SIGINT';
   io.stderr(`privatelink-probe check: interrupted by ${name} before the run completed: no verdict\n`);
   return 128 + constants.signals[name];
 }
@@ -84,8 +95,10 @@ function withoutUnaskedConfigToml(edge: EdgeAudit, asked: boolean): EdgeAudit {
 function configTomlFileError(read: ConfigTomlRead): string | undefined {
   if (read.state === 'not-mounted') return 'no such file';
   if (read.state === 'found' || read.cause === 'toml' || read.cause === 'encoding') return undefined;
-  if (read.cause === 'permission') return 'permission denied: iotedge config apply leaves the file readable by root only; run check with sudo';
-  if (read.cause === 'directory') return 'it is a directory: give the path of the file itself, e.g. /etc/aziot/config.toml';
+  if (read.cause === 'permission')
+    return 'permission denied: iotedge config apply leaves the file readable by root only; run check with sudo';
+  if (read.cause === 'directory')
+    return 'it is a directory: give the path of the file itself, e.g. /etc/aziot/config.toml';
   return read.reason;
 }
 

@@ -14,12 +14,27 @@ function ms(value: number | undefined): string {
 
 function rowsOf(t: TargetResult): Array<{ cells: string[]; status: Status }> {
   const address = t.dns.addresses.map((a) => a.address).join(' ') || '-';
-  if (t.ports.length === 0) return [{ cells: [t.name, t.host, '-', t.status, t.code, address, ms(t.dns.ms), ...PORT_STEPS.map(() => '-')], status: t.status }];
+  if (t.ports.length === 0)
+    return [
+      {
+        cells: [t.name, t.host, '-', t.status, t.code, address, ms(t.dns.ms), ...PORT_STEPS.map(() => '-')],
+        status: t.status,
+      },
+    ];
   return t.ports.map((p) => {
     const status: Status = p.ok ? (p.code === 'OK' ? 'healthy' : 'degraded') : 'unhealthy';
     const times = stepTimes(portSteps(p));
     return {
-      cells: [t.name, t.host, String(p.port), status, p.code, address, ms(t.dns.ms), ...PORT_STEPS.map(({ step }) => ms(times[step]))],
+      cells: [
+        t.name,
+        t.host,
+        String(p.port),
+        status,
+        p.code,
+        address,
+        ms(t.dns.ms),
+        ...PORT_STEPS.map(({ step }) => ms(times[step])),
+      ],
       status,
     };
   });
@@ -45,7 +60,9 @@ export function formatTable(run: RunResult, extras: TableExtras = {}): string {
   const out = [line(HEADER), ...rows.map((r) => line(r.cells, r.status)), ''];
   for (const t of run.targets) if (t.status !== 'healthy') out.push(`${t.name}: ${t.reason}`);
   for (const note of extras.notes ?? []) out.push(note);
-  const counts = (['healthy', 'degraded', 'unhealthy'] as const).map((s) => `${run.targets.filter((t) => t.status === s).length} ${s}`).join(', ');
+  const counts = (['healthy', 'degraded', 'unhealthy'] as const)
+    .map((s) => `${run.targets.filter((t) => t.status === s).length} ${s}`)
+    .join(', ');
   out.push(`overall ${run.overall}: ${counts} in ${run.durationMs} ms`);
   return out.join('\n') + '\n';
 }

@@ -13,7 +13,14 @@
 import { firstThatFits, jsonBytes } from '../report/budget.js';
 import { SECTIONS_BUDGET_BYTES } from '../report/reported.js';
 import { isPlainObject, objectFrom, own, type JsonObject } from './json.js';
-import { DESIRED_KEYS, type ConfigError, type DesiredDoc, type DesiredKey, type ModuleConfig, type ValidationResult } from './model.js';
+import {
+  DESIRED_KEYS,
+  type ConfigError,
+  type DesiredDoc,
+  type DesiredKey,
+  type ModuleConfig,
+  type ValidationResult,
+} from './model.js';
 import { reportedValue } from './reported-form.js';
 import { fitJsonString, isTwinSafeKey, TWIN_MAX_STRING_BYTES } from './twin-safe.js';
 import { contentKeys } from './validate.js';
@@ -85,10 +92,18 @@ const ACK_LEVELS: readonly [AckDetail, ...AckDetail[]] = [
  * before) into it. Accepted: every key `ac: 200`, its value as applied. Rejected: every key `ac: 400` with
  * the value still in effect (`lastGood`) and `ad` naming the faults.
  */
-export function acknowledge(desired: DesiredDoc, version: number, result: ValidationResult, lastGood: ModuleConfig, previous: JsonObject = {}): AckWrite {
+export function acknowledge(
+  desired: DesiredDoc,
+  version: number,
+  result: ValidationResult,
+  lastGood: ModuleConfig,
+  previous: JsonObject = {},
+): AckWrite {
   const keys = contentKeys(desired);
   const unknown = keys.filter((key) => !isDesiredKey(key));
-  const inPlace = new Set(unknown.filter((key) => isTwinSafeKey(key) && !NOT_IN_PLACE.includes(key)).slice(0, MAX_UNKNOWN_IN_PLACE));
+  const inPlace = new Set(
+    unknown.filter((key) => isTwinSafeKey(key) && !NOT_IN_PLACE.includes(key)).slice(0, MAX_UNKNOWN_IN_PLACE),
+  );
   const listed = unknown.filter((key) => !inPlace.has(key));
   const acknowledged = keys.filter((key) => isDesiredKey(key) || inPlace.has(key));
   const inEffect = result.ok ? result.config : lastGood;
@@ -96,7 +111,12 @@ export function acknowledge(desired: DesiredDoc, version: number, result: Valida
   const build = (detail: AckDetail): AckWrite => {
     const entries = acknowledged.map((key): [string, AckEntry] => [
       key,
-      { value: isDesiredKey(key) ? valueOf(key, inEffect, detail) : null, ac, av: version, ad: result.ok ? 'applied' : rejection(key, result.errors, detail.ad) },
+      {
+        value: isDesiredKey(key) ? valueOf(key, inEffect, detail) : null,
+        ac,
+        av: version,
+        ad: result.ok ? 'applied' : rejection(key, result.errors, detail.ad),
+      },
     ]);
     if (listed.length > 0) entries.push([UNKNOWN_KEYS_ENTRY, unknownKeysEntry(listed, ac, version, detail)]);
     const ack = objectFrom(entries) as Acknowledgement;
@@ -112,7 +132,8 @@ export function acknowledge(desired: DesiredDoc, version: number, result: Valida
 export function reportedAcknowledgements(reported: JsonObject): JsonObject {
   return objectFrom(
     Object.entries(reported).filter(
-      ([key, entry]) => !RESERVED_REPORTED_KEYS.includes(key) && isPlainObject(entry) && typeof own(entry, 'ac') === 'number',
+      ([key, entry]) =>
+        !RESERVED_REPORTED_KEYS.includes(key) && isPlainObject(entry) && typeof own(entry, 'ac') === 'number',
     ),
   );
 }
@@ -136,7 +157,10 @@ function unknownKeysEntry(listed: readonly string[], ac: AckEntry['ac'], version
     value: fitJsonString(listed.join(','), TWIN_MAX_STRING_BYTES),
     ac,
     av: version,
-    ad: fitJsonString(`${count}, not acknowledged one by one (value names them): delete them; the desired version is rejected while they are there`, detail.ad),
+    ad: fitJsonString(
+      `${count}, not acknowledged one by one (value names them): delete them; the desired version is rejected while they are there`,
+      detail.ad,
+    ),
   };
 }
 
@@ -161,7 +185,10 @@ function acknowledgementPatch(previous: JsonObject, ack: Acknowledgement): JsonO
 
 function withDeletions(previous: unknown, next: unknown): unknown {
   if (!isPlainObject(previous) || !isPlainObject(next)) return next;
-  const entries: [string, unknown][] = Object.entries(next).map(([key, value]) => [key, withDeletions(own(previous, key), value)]);
+  const entries: [string, unknown][] = Object.entries(next).map(([key, value]) => [
+    key,
+    withDeletions(own(previous, key), value),
+  ]);
   for (const key of Object.keys(previous)) {
     if (!Object.hasOwn(next, key)) entries.push([key, null]);
   }

@@ -26,8 +26,15 @@ export function isAbsent(value: unknown): value is null | undefined {
   return value === undefined || value === null;
 }
 
-export function readInteger(value: unknown, path: string[], min: number, max: number, faults: Faults): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
+export function readInteger(
+  value: unknown,
+  path: string[],
+  min: number,
+  max: number,
+  faults: Faults,
+): number | undefined {
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : NaN;
   if (Number.isInteger(n) && n >= min && n <= max) return n;
   faults.add(path, `must be an integer from ${min} to ${max}, got ${describeValue(value)}`);
   return undefined;
@@ -50,7 +57,12 @@ export function readString(value: unknown, path: string[], faults: Faults): stri
   return stringsFitTwin(value, path, faults) ? value : undefined;
 }
 
-export function readEnum<T extends string>(value: unknown, allowed: readonly T[], path: string[], faults: Faults): T | undefined {
+export function readEnum<T extends string>(
+  value: unknown,
+  allowed: readonly T[],
+  path: string[],
+  faults: Faults,
+): T | undefined {
   const found = allowed.find((option) => option === value);
   if (found === undefined) faults.add(path, `must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
   return found;
@@ -64,7 +76,10 @@ export function readList(value: unknown, path: string[], maxItems: number, fault
   if (!fitsItems(value, maxItems, path, faults) || !stringsFitTwin(value, path, faults)) return undefined;
   const list = parseList(value);
   if (list === undefined) {
-    faults.add(path, `must be a list (a JSON array of strings or a comma-separated string), got ${describeValue(value)}`);
+    faults.add(
+      path,
+      `must be a list (a JSON array of strings or a comma-separated string), got ${describeValue(value)}`,
+    );
     return undefined;
   }
   return fitsItems(list, maxItems, path, faults) ? list : undefined;
@@ -89,7 +104,12 @@ export function listFitsTwin(items: readonly string[], path: string[], faults: F
 }
 
 /** An object whose keys are all in `known`; every other key is a fault that names it. */
-export function readObject(value: unknown, known: readonly string[], path: string[], faults: Faults): JsonObject | undefined {
+export function readObject(
+  value: unknown,
+  known: readonly string[],
+  path: string[],
+  faults: Faults,
+): JsonObject | undefined {
   if (!isPlainObject(value)) {
     faults.add(path, `must be an object with keys ${known.join(', ')}, got ${describeValue(value)}`);
     return undefined;

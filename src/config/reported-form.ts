@@ -25,7 +25,12 @@ export function reportedValue(key: DesiredKey, config: ModuleConfig): unknown {
     case 'autoTargets':
       return config.autoTargets;
     case 'telemetry':
-      return { enabled: telemetry.enabled, output: telemetry.output, onChangeOnly: telemetry.onChangeOnly, detail: telemetry.detail };
+      return {
+        enabled: telemetry.enabled,
+        output: telemetry.output,
+        onChangeOnly: telemetry.onChangeOnly,
+        detail: telemetry.detail,
+      };
     case 'flapping':
       return { ...config.flapping };
   }

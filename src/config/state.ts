@@ -63,7 +63,12 @@ export function applyDesiredPatch(state: ConfigState, patch: JsonObject): Desire
   return evaluate(state, mergeDesired(state.desired, patch), version, true);
 }
 
-function evaluate(state: ConfigState, desired: DesiredDoc, version: number | undefined, versionChanged: boolean): DesiredUpdate {
+function evaluate(
+  state: ConfigState,
+  desired: DesiredDoc,
+  version: number | undefined,
+  versionChanged: boolean,
+): DesiredUpdate {
   const result = validateDesired(desired);
   const config = result.ok ? result.config : state.config;
   const errors = result.ok ? [] : result.errors;

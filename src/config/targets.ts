@@ -4,7 +4,19 @@ import { isValidHost, normalizeHostname } from '../probe/hostname.js';
 import { KINDS, type TargetSpec } from '../probe/types.js';
 import { describeValue, isPlainObject, own } from './json.js';
 import { LIST_LIMITS, parsePorts } from './lists.js';
-import { type Faults, fitsItems, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readList, readObject, readString, stringsFitTwin } from './read.js';
+import {
+  type Faults,
+  fitsItems,
+  isAbsent,
+  listFitsTwin,
+  readBoolean,
+  readEnum,
+  readField,
+  readList,
+  readObject,
+  readString,
+  stringsFitTwin,
+} from './read.js';
 
 export const MAX_TARGETS = 32;
 
@@ -16,7 +28,10 @@ const TARGET_KEYS = ['host', 'kind', 'ports', 'expectedAddresses', 'enabled'] as
 /** Enabled targets, sorted by name. A target whose value is `null` or whose `enabled` is false is dropped. */
 export function readTargets(value: unknown, faults: Faults): TargetSpec[] {
   if (!isPlainObject(value)) {
-    faults.add(['targets'], `must be an object keyed by target name, e.g. { "acr": { "host": "…" } }, got ${describeValue(value)}`);
+    faults.add(
+      ['targets'],
+      `must be an object keyed by target name, e.g. { "acr": { "host": "…" } }, got ${describeValue(value)}`,
+    );
     return [];
   }
   const targets: TargetSpec[] = [];
@@ -73,7 +88,9 @@ export function readPorts(value: unknown, path: string[], faults: Faults): numbe
     faults.add(path, ports);
     return undefined;
   }
-  return fitsItems(ports, LIST_LIMITS.ports, path, faults) && listFitsTwin(ports.map(String), path, faults) ? ports : undefined;
+  return fitsItems(ports, LIST_LIMITS.ports, path, faults) && listFitsTwin(ports.map(String), path, faults)
+    ? ports
+    : undefined;
 }
 
 function readAddresses(value: unknown, path: string[], faults: Faults): string[] | undefined {

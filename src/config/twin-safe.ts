@@ -27,7 +27,9 @@ export function twinSafetyViolation(value: unknown, path = '', depth = 0): strin
   if (value === null || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${at} is not a finite number`;
   if (typeof value === 'string') {
-    return utf8Bytes(value) <= TWIN_MAX_STRING_BYTES ? undefined : `${at} is longer than ${TWIN_MAX_STRING_BYTES} bytes`;
+    return utf8Bytes(value) <= TWIN_MAX_STRING_BYTES
+      ? undefined
+      : `${at} is longer than ${TWIN_MAX_STRING_BYTES} bytes`;
   }
   if (Array.isArray(value)) return `${at} is an array`;
   if (!isPlainObject(value)) return `${at} is not JSON (${typeof value})`;

@@ -7,14 +7,38 @@ import { HOSTNAME_POLICIES, type ProbeSettings } from '../probe/types.js';
 import { isPlainObject, own, type JsonObject } from './json.js';
 import { DEFAULT_FLAPPING } from '../report/flapping.js';
 import { HISTORY_RUNS } from '../report/history.js';
-import { DESIRED_KEYS, TELEMETRY_DETAIL_MODES, type DesiredDoc, type FlappingConfig, type ModuleConfig, type TelemetryConfig, type ValidationResult } from './model.js';
-import { Faults, isAbsent, listFitsTwin, readBoolean, readEnum, readField, readInteger, readList, readObject, readString } from './read.js';
+import {
+  DESIRED_KEYS,
+  TELEMETRY_DETAIL_MODES,
+  type DesiredDoc,
+  type FlappingConfig,
+  type ModuleConfig,
+  type TelemetryConfig,
+  type ValidationResult,
+} from './model.js';
+import {
+  Faults,
+  isAbsent,
+  listFitsTwin,
+  readBoolean,
+  readEnum,
+  readField,
+  readInteger,
+  readList,
+  readObject,
+  readString,
+} from './read.js';
 import { LIST_LIMITS } from './lists.js';
 import { layerSettings, TIMEOUT_MS_LIMITS, type SettingsLayer } from './settings.js';
 import { readTargets } from './targets.js';
 
 export const DEFAULT_INTERVAL_SECONDS = 300;
-export const DEFAULT_TELEMETRY: Readonly<TelemetryConfig> = { enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' };
+export const DEFAULT_TELEMETRY: Readonly<TelemetryConfig> = {
+  enabled: true,
+  output: 'probeResults',
+  onChangeOnly: false,
+  detail: 'auto',
+};
 
 /** edgeHub output names are used in routes (`FROM /messages/modules/<m>/outputs/<output>`). */
 const OUTPUT_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -32,7 +56,13 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
   }
   const integer = (min: number, max: number) => (v: unknown, path: string[]) => readInteger(v, path, min, max, faults);
   const intervalSeconds = readField(doc, [], 'intervalSeconds', DEFAULT_INTERVAL_SECONDS, integer(10, 86_400));
-  const timeoutMs = readField(doc, [], 'timeoutMs', DEFAULT_SETTINGS.timeoutMs, integer(TIMEOUT_MS_LIMITS.min, TIMEOUT_MS_LIMITS.max));
+  const timeoutMs = readField(
+    doc,
+    [],
+    'timeoutMs',
+    DEFAULT_SETTINGS.timeoutMs,
+    integer(TIMEOUT_MS_LIMITS.min, TIMEOUT_MS_LIMITS.max),
+  );
   const hostnamePolicy = readField(doc, [], 'hostnamePolicy', DEFAULT_SETTINGS.hostnamePolicy, (v, path) =>
     readEnum(v, HOSTNAME_POLICIES, path, faults),
   );
@@ -55,11 +85,17 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
     return { ok: false, errors: faults.errors };
   }
   const explicit = desiredLayer(doc, { timeoutMs, hostnamePolicy, ...dns });
-  return { ok: true, config: { intervalSeconds, settings: layerSettings(explicit), explicit, targets, autoTargets, telemetry, flapping } };
+  return {
+    ok: true,
+    config: { intervalSeconds, settings: layerSettings(explicit), explicit, targets, autoTargets, telemetry, flapping },
+  };
 }
 
 /** The settings the document itself sets, as read: the desired layer of the settings pipeline (settings.ts). */
-function desiredLayer(doc: DesiredDoc, read: Pick<ProbeSettings, 'timeoutMs' | 'hostnamePolicy' | 'dnsServers' | 'systemDns' | 'privateRanges'>): SettingsLayer {
+function desiredLayer(
+  doc: DesiredDoc,
+  read: Pick<ProbeSettings, 'timeoutMs' | 'hostnamePolicy' | 'dnsServers' | 'systemDns' | 'privateRanges'>,
+): SettingsLayer {
   const dns = own(doc, 'dns');
   const sets = (object: unknown, key: string) => isPlainObject(object) && !isAbsent(own(object, key));
   return {
@@ -79,7 +115,9 @@ function readDns(value: unknown, faults: Faults): DnsSettings | undefined {
   if (fields === undefined) return undefined;
   const dnsServers = readField(fields, path, 'servers', [], (v, p) => readServers(v, p, faults));
   const systemDns = readField(fields, path, 'system', DEFAULT_SETTINGS.systemDns, (v, p) => readBoolean(v, p, faults));
-  const privateRanges = readField(fields, path, 'privateRanges', [...DEFAULT_SETTINGS.privateRanges], (v) => readRanges(v, faults));
+  const privateRanges = readField(fields, path, 'privateRanges', [...DEFAULT_SETTINGS.privateRanges], (v) =>
+    readRanges(v, faults),
+  );
   if (systemDns === false && dnsServers?.length === 0) {
     faults.add(['dns', 'system'], 'is false but dns.servers is empty: nothing would resolve the targets');
   }
@@ -133,8 +171,11 @@ function readTelemetry(value: unknown, faults: Faults): TelemetryConfig | undefi
   const enabled = readField(fields, path, 'enabled', DEFAULT_TELEMETRY.enabled, boolean);
   const output = readField(fields, path, 'output', DEFAULT_TELEMETRY.output, (v) => readOutput(v, faults));
   const onChangeOnly = readField(fields, path, 'onChangeOnly', DEFAULT_TELEMETRY.onChangeOnly, boolean);
-  const detail = readField(fields, path, 'detail', DEFAULT_TELEMETRY.detail, (v, p) => readEnum(v, TELEMETRY_DETAIL_MODES, p, faults));
-  if (enabled === undefined || output === undefined || onChangeOnly === undefined || detail === undefined) return undefined;
+  const detail = readField(fields, path, 'detail', DEFAULT_TELEMETRY.detail, (v, p) =>
+    readEnum(v, TELEMETRY_DETAIL_MODES, p, faults),
+  );
+  if (enabled === undefined || output === undefined || onChangeOnly === undefined || detail === undefined)
+    return undefined;
   return { enabled, output, onChangeOnly, detail };
 }
 
@@ -149,7 +190,10 @@ function readFlapping(value: unknown, faults: Faults): FlappingConfig | undefine
   const window = readField(fields, path, 'window', DEFAULT_FLAPPING.window, count);
   if (enabled === undefined || changes === undefined || window === undefined) return undefined;
   if (changes > window) {
-    faults.add(['flapping', 'changes'], `${changes} changes cannot happen within a window of ${window} runs: make changes at most window`);
+    faults.add(
+      ['flapping', 'changes'],
+      `${changes} changes cannot happen within a window of ${window} runs: make changes at most window`,
+    );
     return undefined;
   }
   return { enabled, changes, window };

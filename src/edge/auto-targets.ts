@@ -21,7 +21,12 @@ export function parentPorts(config: EdgeRuntimeConfig | undefined, ports: number
   return config?.agentImageRegistry === '$upstream' && !ports.includes(443) ? [...ports, 443] : ports;
 }
 
-export function autoTargets(config: EdgeRuntimeConfig | undefined, hub: string | null, ports: number[], parent: string | undefined): TargetSpec[] {
+export function autoTargets(
+  config: EdgeRuntimeConfig | undefined,
+  hub: string | null,
+  ports: number[],
+  parent: string | undefined,
+): TargetSpec[] {
   const targets: TargetSpec[] = [];
   if (parent !== undefined) {
     targets.push({ name: 'parent', host: parent, kind: 'custom', ports: parentPorts(config, ports), source: 'auto' });

@@ -10,7 +10,12 @@ import { proxyWithoutCredentials, safeHost, type ProxySetting } from './redact.j
 import { decodeToml } from './toml-text.js';
 import { parseUpstreamProtocol, type UNRECOGNISED, type UpstreamProtocol } from './upstream-protocol.js';
 
-export type { ProvisioningConfig, ProvisioningMethod, ProvisioningProblem, ProvisioningSource } from './provisioning.js';
+export type {
+  ProvisioningConfig,
+  ProvisioningMethod,
+  ProvisioningProblem,
+  ProvisioningSource,
+} from './provisioning.js';
 
 export interface EdgeRuntimeConfig {
   provisioning: ProvisioningConfig;

@@ -24,7 +24,11 @@ function covers(cert: CertificateInfo, name: string): boolean | undefined {
 }
 
 /** What `run` says about moving from `name` to `counterpart`; undefined when no handshake on either told. */
-export function measureSwitch(run: RunResult | undefined, name: string, counterpart: string | undefined): MeasuredSwitch | undefined {
+export function measureSwitch(
+  run: RunResult | undefined,
+  name: string,
+  counterpart: string | undefined,
+): MeasuredSwitch | undefined {
   if (run === undefined || counterpart === undefined) return undefined;
   const from = normalizeHostname(name);
   const to = normalizeHostname(counterpart);
@@ -37,6 +41,8 @@ export function measureSwitch(run: RunResult | undefined, name: string, counterp
       (h.counterpart?.outcome === 'ok' && normalizeHostname(h.counterpart.servername) === to),
   );
   if (verified) return { to: counterpart, outcome: 'verified', port: verified.port };
-  const notCovered = handshakes.find(({ tls: h }) => h.cert && covers(h.cert, from) === true && covers(h.cert, to) === false);
+  const notCovered = handshakes.find(
+    ({ tls: h }) => h.cert && covers(h.cert, from) === true && covers(h.cert, to) === false,
+  );
   return notCovered ? { to: counterpart, outcome: 'not-covered', port: notCovered.port } : undefined;
 }

@@ -1,6 +1,12 @@
 // What the IoT Edge runtime tells a module through its environment (the IOTEDGE_* variables edgeAgent sets),
 // reduced to non-secret, validated values. Connection strings contribute their HostName (and ids) only.
-import { connectionStringIdentity, proxyWithoutCredentials, safeDeviceId, safeHost, type ProxySetting } from './redact.js';
+import {
+  connectionStringIdentity,
+  proxyWithoutCredentials,
+  safeDeviceId,
+  safeHost,
+  type ProxySetting,
+} from './redact.js';
 import { parseUpstreamProtocol, type UNRECOGNISED, type UpstreamProtocol } from './upstream-protocol.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;

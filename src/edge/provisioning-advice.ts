@@ -17,7 +17,12 @@ const FIELD_LINES: Record<ProvisioningField, (policy: HostnamePolicy) => string>
   '[provisioning.authentication] method': () => '[provisioning.authentication] method = "sas" or "x509"',
 };
 
-export function provisioningAdvice(problem: ProvisioningProblem, source: ProvisioningSource, path: string, policy: HostnamePolicy): string {
+export function provisioningAdvice(
+  problem: ProvisioningProblem,
+  source: ProvisioningSource,
+  path: string,
+  policy: HostnamePolicy,
+): string {
   switch (problem.kind) {
     case 'missing':
       return `config.toml at ${path} has no [provisioning] section (a template whose examples are all still commented out?), so the runtime has no identity to connect with: add one, e.g. [provisioning] source = "manual", ${FIELD_LINES.iothub_hostname(policy)}, device_id = "<device id>" and [provisioning.authentication] method = "sas", then ${APPLY}`;

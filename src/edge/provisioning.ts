@@ -56,7 +56,8 @@ export function asTable(value: unknown): Table | undefined {
 }
 
 function tomlType(value: unknown): string {
-  if (Array.isArray(value)) return value.every((v) => asTable(v) !== undefined) && value.length > 0 ? 'array of tables' : 'array';
+  if (Array.isArray(value))
+    return value.every((v) => asTable(v) !== undefined) && value.length > 0 ? 'array of tables' : 'array';
   if (value instanceof Date) return 'date';
   return typeof value === 'bigint' ? 'number' : typeof value;
 }
@@ -94,7 +95,8 @@ function readManual(p: Table, invalid: string[]): ProvisioningConfig {
     result.iothubHostname = id.hostName;
     result.deviceId = id.deviceId;
     result.method = 'sas';
-    if (id.present.includes('HostName') && id.hostName === undefined) invalid.push('provisioning.connection_string HostName');
+    if (id.present.includes('HostName') && id.hostName === undefined)
+      invalid.push('provisioning.connection_string HostName');
     const missing = (['HostName', 'DeviceId', 'SharedAccessKey'] as const).filter((k) => !id.present.includes(k));
     if (missing.length > 0 || id.miscased.length > 0) {
       result.problem = { kind: 'connection-string-keys', missing, miscased: id.miscased };
@@ -139,7 +141,8 @@ export function readProvisioning(root: Table, invalid: string[]): ProvisioningCo
   const value = root['provisioning'];
   const p = asTable(value);
   if (p === undefined) {
-    const problem: ProvisioningProblem = value === undefined ? { kind: 'missing' } : { kind: 'not-a-table', type: tomlType(value) };
+    const problem: ProvisioningProblem =
+      value === undefined ? { kind: 'missing' } : { kind: 'not-a-table', type: tomlType(value) };
     return { source: 'missing', problem };
   }
   const source = p['source'];
@@ -149,5 +152,8 @@ export function readProvisioning(root: Table, invalid: string[]): ProvisioningCo
   if (source === undefined) return { source: 'other', problem: { kind: 'no-source' } };
   const lower = typeof source === 'string' ? source.trim().toLowerCase() : undefined;
   const meant = SOURCES.find((s) => s === lower);
-  return { source: 'other', problem: meant === undefined ? { kind: 'unknown-source' } : { kind: 'source-case', source: meant } };
+  return {
+    source: 'other',
+    problem: meant === undefined ? { kind: 'unknown-source' } : { kind: 'source-case', source: meant },
+  };
 }

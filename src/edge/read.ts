@@ -64,7 +64,10 @@ function failureOf(err: unknown): { failure: ReadFailure; reason: string } {
     case 'EISDIR':
       return { failure: 'directory', reason: 'it is a directory, not a regular file' };
     default:
-      return { failure: 'other', reason: code !== undefined && /^E[A-Z0-9]+$/.test(code) ? `read error ${code}` : 'read error' };
+      return {
+        failure: 'other',
+        reason: code !== undefined && /^E[A-Z0-9]+$/.test(code) ? `read error ${code}` : 'read error',
+      };
   }
 }
 
@@ -93,7 +96,12 @@ async function readConfigToml(readFile: ReadFile, path: string): Promise<ConfigT
   return interpretConfigToml(file.content);
 }
 
-async function readParsed<T>(readFile: ReadFile, path: string, maxBytes: number, parseText: (text: string) => T): Promise<T | undefined> {
+async function readParsed<T>(
+  readFile: ReadFile,
+  path: string,
+  maxBytes: number,
+  parseText: (text: string) => T,
+): Promise<T | undefined> {
   const file = await readContent(readFile, path, maxBytes);
   if (!('content' in file)) return undefined;
   return parseText(typeof file.content === 'string' ? file.content : file.content.toString('utf8'));
@@ -103,7 +111,8 @@ export async function readEdgeContext(options: ReadEdgeOptions): Promise<EdgeCon
   const readFile = options.readFile ?? readRegularFile;
   const fromEnv = options.env['CONFIG_TOML_PATH'];
   const configTomlPath =
-    options.configTomlPath ?? (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : DEFAULT_CONFIG_TOML_PATH);
+    options.configTomlPath ??
+    (fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : DEFAULT_CONFIG_TOML_PATH);
   const [configToml, resolvConf, hosts] = await Promise.all([
     configTomlPath === null ? ({ state: 'not-mounted' } as const) : readConfigToml(readFile, configTomlPath),
     readParsed(readFile, options.resolvConfPath ?? DEFAULT_RESOLV_CONF_PATH, MAX_BYTES.resolvConf, parseResolvConf),

@@ -22,7 +22,12 @@ function directives(text: string): string[][] {
   return text
     .split(/\r?\n/)
     .filter((line) => !/^\s*[#;]/.test(line))
-    .map((line) => line.trim().split(/\s+/).filter((w) => w !== ''))
+    .map((line) =>
+      line
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w !== ''),
+    )
     .filter((words) => words.length > 0);
 }
 

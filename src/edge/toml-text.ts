@@ -53,7 +53,10 @@ function lineOf(bytes: Uint8Array, offset: number): number {
 export function decodeToml(bytes: Uint8Array): DecodedToml {
   if (looksUtf16(bytes)) return { error: 'UTF-16 (as Windows Notepad saves "Unicode"), not UTF-8' };
   const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) return { error: `not UTF-8 from line ${lineOf(bytes, bad)} on: Latin-1 or another 8-bit encoding, or a stray byte` };
+  if (bad >= 0)
+    return {
+      error: `not UTF-8 from line ${lineOf(bytes, bad)} on: Latin-1 or another 8-bit encoding, or a stray byte`,
+    };
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   // A UTF-8 byte-order mark is allowed: editors on Windows write one.
   return { text: text.replace(/^\uFEFF/, '') };

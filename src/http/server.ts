@@ -69,7 +69,8 @@ const TEXT = 'text/plain; charset=utf-8';
 // The page loads nothing and runs nothing: a policy that forbids everything but its own inline style makes
 // any markup that slipped through escaping inert.
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
 };
 
@@ -80,10 +81,35 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const metrics = createMetrics({ snapshot });
 
   const routes = new Map<string, () => Promise<Reply> | Reply>([
-    ['/', () => ({ status: 200, type: 'text/html; charset=utf-8', body: renderStatusPage(snapshot(), { now: now() }), headers: PAGE_HEADERS })],
-    ['/status', () => ({ status: 200, type: 'application/json; charset=utf-8', body: `${JSON.stringify(statusDocument(snapshot()), null, 2)}\n` })],
+    [
+      '/',
+      () => ({
+        status: 200,
+        type: 'text/html; charset=utf-8',
+        body: renderStatusPage(snapshot(), { now: now() }),
+        headers: PAGE_HEADERS,
+      }),
+    ],
+    [
+      '/status',
+      () => ({
+        status: 200,
+        type: 'application/json; charset=utf-8',
+        body: `${JSON.stringify(statusDocument(snapshot()), null, 2)}\n`,
+      }),
+    ],
     ['/metrics', async () => ({ status: 200, type: metrics.contentType, body: await metrics.render() })],
-    ['/healthz', () => (options.healthy() ? { status: 200, type: TEXT, body: 'ok\n' } : { status: 503, type: TEXT, body: 'stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n' })],
+    [
+      '/healthz',
+      () =>
+        options.healthy()
+          ? { status: 200, type: TEXT, body: 'ok\n' }
+          : {
+              status: 503,
+              type: TEXT,
+              body: 'stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n',
+            },
+    ],
   ]);
 
   const answer = async (req: http.IncomingMessage): Promise<{ route: string | null; reply: Reply }> => {
@@ -92,7 +118,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     const route = routes.get(path);
     if (!route) return { route: null, reply: { status: 404, type: TEXT, body: 'not found\n' } };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return { route: path, reply: { status: 405, type: TEXT, body: 'method not allowed\n', headers: { Allow: 'GET, HEAD' } } };
+      return {
+        route: path,
+        reply: { status: 405, type: TEXT, body: 'method not allowed\n', headers: { Allow: 'GET, HEAD' } },
+      };
     }
     if (hasBody(req)) return { route: path, reply: { status: 413, type: TEXT, body: 'request body not accepted\n' } };
     try {

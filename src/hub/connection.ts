@@ -14,7 +14,13 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { guardTwinParser } from './malformed.js';
 import { createBoundedQueue } from './queue.js';
 import * as realSdk from './sdk.js';
-import { ReportedRejectedError, type MethodHandler, type ModuleClient, type ModuleTwin, type OutgoingMessage } from './sdk.js';
+import {
+  ReportedRejectedError,
+  type MethodHandler,
+  type ModuleClient,
+  type ModuleTwin,
+  type OutgoingMessage,
+} from './sdk.js';
 import type { JsonObject } from '../config/json.js';
 import { combinePatches } from './patches.js';
 import { withTimeout } from './timeout.js';
@@ -118,7 +124,10 @@ export class HubConnection {
   async close(graceMs: number): Promise<void> {
     this.closing = true;
     this.wake?.();
-    if (this.stateValue === 'connected') await withTimeout(this.flush(), graceMs, 'final flush').catch((e) => this.options.log.warn({ err: e }, 'final flush incomplete'));
+    if (this.stateValue === 'connected')
+      await withTimeout(this.flush(), graceMs, 'final flush').catch((e) =>
+        this.options.log.warn({ err: e }, 'final flush incomplete'),
+      );
     this.current?.end('closing');
     await this.loopDone;
     this.setState('closed');
@@ -164,16 +173,20 @@ export class HubConnection {
     const sdk = this.sdk;
     const client = await withTimeout(sdk.createModuleClient(this.options.modelId), openTimeoutMs, 'create client');
     const abort = new AbortController();
-    const ended = new Promise<string>((resolve) => abort.signal.addEventListener('abort', () => resolve(String(abort.signal.reason)), { once: true }));
+    const ended = new Promise<string>((resolve) =>
+      abort.signal.addEventListener('abort', () => resolve(String(abort.signal.reason)), { once: true }),
+    );
     const session: Session = { client, ended: abort.signal, end: (reason) => abort.abort(reason) };
     this.current = session;
     if (this.closing) session.end('closing');
     client.on('error', (e: Error) => session.end(`client error: ${e.message}`));
     client.on('disconnect', () => session.end('disconnected'));
     // Each step gives up as soon as the session ends (a shutdown, a lost link), not only at its timeout.
-    const step = <T>(call: Promise<T>, ms: number, what: string) => withTimeout(untilEnded(call, session.ended), ms, what);
+    const step = <T>(call: Promise<T>, ms: number, what: string) =>
+      withTimeout(untilEnded(call, session.ended), ms, what);
     await step(sdk.openClient(client), openTimeoutMs, 'open');
-    for (const [name, handler] of Object.entries(this.handlers.methods)) sdk.onMethod(client, name, handler, (e) => log.warn({ err: e, method: name }, 'method response failed'));
+    for (const [name, handler] of Object.entries(this.handlers.methods))
+      sdk.onMethod(client, name, handler, (e) => log.warn({ err: e, method: name }, 'method response failed'));
     const twin = await step(sdk.getTwin(client), twinTimeoutMs, 'getTwin');
     session.twin = twin;
     twin.on('error', (e: Error) => session.end(`twin error: ${e.message}`));
@@ -181,9 +194,14 @@ export class HubConnection {
     this.setState('connected');
     onConnected();
     // The whole twin first, then patches: the listener's first event repeats the same $version and is ignored.
-    await this.handlers.onTwin(twin.properties.desired as JsonObject, twin.properties.reported as unknown as JsonObject);
+    await this.handlers.onTwin(
+      twin.properties.desired as JsonObject,
+      twin.properties.reported as unknown as JsonObject,
+    );
     twin.on('properties.desired', (patch: JsonObject) => {
-      Promise.resolve(this.handlers.onDesiredPatch(patch)).catch((e) => log.error({ err: e }, 'desired patch handling failed'));
+      Promise.resolve(this.handlers.onDesiredPatch(patch)).catch((e) =>
+        log.error({ err: e }, 'desired patch handling failed'),
+      );
     });
     void this.flush();
     return ended;
@@ -195,7 +213,9 @@ export class HubConnection {
     if (!session) return;
     session.client.removeAllListeners();
     session.twin?.removeAllListeners();
-    await withTimeout(this.sdk.closeClient(session.client), 3_000, 'close').catch((e) => this.options.log.debug({ err: e }, 'close failed'));
+    await withTimeout(this.sdk.closeClient(session.client), 3_000, 'close').catch((e) =>
+      this.options.log.debug({ err: e }, 'close failed'),
+    );
   }
 
   /**
@@ -215,7 +235,8 @@ export class HubConnection {
     const { twinTimeoutMs, sendTimeoutMs, log } = this.options;
     const twin = session.twin!;
     // Bounded by its timeout and by the session's end: a call on a dead client must not hold back the next one.
-    const step = <T>(call: Promise<T>, ms: number, what: string) => withTimeout(untilEnded(call, session.ended), ms, what);
+    const step = <T>(call: Promise<T>, ms: number, what: string) =>
+      withTimeout(untilEnded(call, session.ended), ms, what);
     await Promise.resolve();
     try {
       while (!session.ended.aborted && this.current === session) {
@@ -227,7 +248,10 @@ export class HubConnection {
           } catch (e) {
             if (e instanceof ReportedRejectedError) {
               // Refused by IoT Hub, not lost on the way: sending it again would be refused again, for ever.
-              log.error({ err: e }, 'IoT Hub refused a reported patch; it is dropped and whole sections are written next');
+              log.error(
+                { err: e },
+                'IoT Hub refused a reported patch; it is dropped and whole sections are written next',
+              );
               this.handlers.onReportedRejected?.(e.message);
               continue;
             }
@@ -237,7 +261,11 @@ export class HubConnection {
           }
         } else if (this.queue.length > 0) {
           const item = this.queue.peek()!;
-          await step(this.sdk.sendOutput(session.client, item.output, item.message), sendTimeoutMs, `send on ${item.output}`);
+          await step(
+            this.sdk.sendOutput(session.client, item.output, item.message),
+            sendTimeoutMs,
+            `send on ${item.output}`,
+          );
           this.queue.shift();
         } else {
           return;

@@ -31,7 +31,8 @@ export function usesConnectionString(env: NodeJS.ProcessEnv): boolean {
 
 /** The CA edgeHub's certificate chains to: the workload API's trust bundle, or EdgeModuleCACertificateFile. */
 async function trustBundle(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (usesConnectionString(env)) return env.EdgeModuleCACertificateFile ? readCaFile(env.EdgeModuleCACertificateFile) : undefined;
+  if (usesConnectionString(env))
+    return env.EdgeModuleCACertificateFile ? readCaFile(env.EdgeModuleCACertificateFile) : undefined;
   const provider = new IotEdgeAuthenticationProvider({
     workloadUri: env.IOTEDGE_WORKLOADURI!,
     deviceId: env.IOTEDGE_DEVICEID!,
@@ -70,7 +71,9 @@ export function closeClient(client: ModuleClient): Promise<unknown> {
 }
 
 export function getTwin(client: ModuleClient): Promise<ModuleTwin> {
-  return new Promise((resolve, reject) => client.getTwin((err, twin) => (err || !twin ? reject(err ?? new Error('no twin')) : resolve(twin))));
+  return new Promise((resolve, reject) =>
+    client.getTwin((err, twin) => (err || !twin ? reject(err ?? new Error('no twin')) : resolve(twin))),
+  );
 }
 
 /** IoT Hub answered a reported patch with an error status: it was refused, not lost on the way. */
@@ -103,7 +106,9 @@ export function sendOutput(client: ModuleClient, output: string, message: Outgoi
   // As the SDK's Plug and Play samples do (device/samples/javascript/pnp_temperature_controller.js in
   // azure-iot-sdk-node): the MQTT transport writes it into the topic's property bag beside `$.on`.
   if (message.component !== undefined) m.properties.add('$.sub', message.component);
-  return new Promise((resolve, reject) => client.sendOutputEvent(output, m, (err, result) => (err ? reject(err) : resolve(result))));
+  return new Promise((resolve, reject) =>
+    client.sendOutputEvent(output, m, (err, result) => (err ? reject(err) : resolve(result))),
+  );
 }
 
 export type MethodHandler = (payload: unknown) => Promise<{ status: number; payload: unknown }>;
@@ -112,7 +117,12 @@ export type MethodHandler = (payload: unknown) => Promise<{ status: number; payl
  * Registers a direct method; a handler that throws answers 500 instead of leaving the caller waiting, with
  * `{ message }` like every other refusal (the shape the model declares for the commands' responses).
  */
-export function onMethod(client: ModuleClient, name: string, handler: MethodHandler, onError: (e: unknown) => void): void {
+export function onMethod(
+  client: ModuleClient,
+  name: string,
+  handler: MethodHandler,
+  onError: (e: unknown) => void,
+): void {
   client.onMethod(name, (request, response) => {
     if (!request || !response) return;
     handler(request.payload)

@@ -1,7 +1,10 @@
 // Every SDK call is bounded: a twin call in flight during a disconnect never settles (azure-iot-sdk-node
 // defects 1 and 2), so a hang has to become an error the connection can act on.
 export class HubTimeoutError extends Error {
-  constructor(readonly operation: string, readonly ms: number) {
+  constructor(
+    readonly operation: string,
+    readonly ms: number,
+  ) {
     super(`${operation} did not complete within ${ms} ms`);
     this.name = 'HubTimeoutError';
   }

@@ -2,7 +2,13 @@
 // out, direct methods answered. It knows nothing of the SDK: the hub connection is handed in as `HubPort`
 // and drives it through `handlers()`, so the same logic runs against the real ModuleClient and in tests.
 import type { Logger } from 'pino';
-import { applyDesiredPatch, applyFullDesired, createConfigState, type ConfigState, type DesiredUpdate } from '../config/state.js';
+import {
+  applyDesiredPatch,
+  applyFullDesired,
+  createConfigState,
+  type ConfigState,
+  type DesiredUpdate,
+} from '../config/state.js';
 import type { JsonObject } from '../config/json.js';
 import { layerSettings, type SettingsLayer } from '../config/settings.js';
 import { auditEdge, type EdgeAudit } from '../edge/audit.js';
@@ -19,7 +25,13 @@ import type { OutboundMessage } from '../report/message.js';
 import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
 import { reportedSections, type ReportedSections } from '../report/reported.js';
 import { summaryBody, telemetryBody, telemetryMessage, type TelemetryBody } from '../report/telemetry.js';
-import { fingerprint, messageDetail, resultKey, shouldSendTelemetry, shouldWriteReported } from '../report/write-policy.js';
+import {
+  fingerprint,
+  messageDetail,
+  resultKey,
+  shouldSendTelemetry,
+  shouldWriteReported,
+} from '../report/write-policy.js';
 import { createProbeMethod } from './probe-method.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import type { ModuleSnapshot, UpstreamView } from '../report/snapshot.js';
@@ -94,7 +106,11 @@ export class ProbeModule {
       onError: (e) => options.log.error({ err: e }, 'probe run failed'),
       now: () => this.now(),
     });
-    this.probe = createProbeMethod({ settings: () => this.settings(), deps: options.deps, context: () => this.telemetryContext() });
+    this.probe = createProbeMethod({
+      settings: () => this.settings(),
+      deps: options.deps,
+      context: () => this.telemetryContext(),
+    });
   }
 
   attach(hub: HubPort): void {
@@ -116,7 +132,9 @@ export class ProbeModule {
   handlers() {
     return {
       onTwin: (desired: JsonObject, reported: JsonObject) => {
-        this.twinSections = Object.fromEntries(SECTION_KEYS.filter((k) => reported[k] !== undefined).map((k) => [k, reported[k]]));
+        this.twinSections = Object.fromEntries(
+          SECTION_KEYS.filter((k) => reported[k] !== undefined).map((k) => [k, reported[k]]),
+        );
         this.applyDesired(applyFullDesired(this.config, desired, reported));
         this.markTwinRead();
       },
@@ -176,7 +194,10 @@ export class ProbeModule {
     // A direct method's answer is limited (128 KB): the last runs only; `/status` has all of them. Unknown upstream
     // values are left out, as in the body: the model's response schema has no null.
     const upstream = withoutEmpty(this.snapshot().upstream);
-    return { status: 200, payload: { ...this.lastBody, upstream, history: historyView(this.history, GET_STATUS_HISTORY_RUNS) } };
+    return {
+      status: 200,
+      payload: { ...this.lastBody, upstream, history: historyView(this.history, GET_STATUS_HISTORY_RUNS) },
+    };
   }
 
   private applyDesired(update: DesiredUpdate): void {
@@ -184,7 +205,10 @@ export class ProbeModule {
     const { log } = this.options;
     if (update.versionChanged && Object.keys(update.ack).length > 0) this.hub?.updateReported(update.ack);
     if (update.errors.length > 0) {
-      log.warn({ version: update.state.version, errors: update.errors }, 'desired properties rejected; the last good configuration keeps running');
+      log.warn(
+        { version: update.state.version, errors: update.errors },
+        'desired properties rejected; the last good configuration keeps running',
+      );
     } else if (update.versionChanged) {
       log.info({ version: update.state.version }, 'desired properties applied');
     }
@@ -215,7 +239,12 @@ export class ProbeModule {
     }
     const auto: TargetSpec[] = config.autoTargets && this.edge ? this.edge.autoTargets : [];
     const systemNameservers = this.edge?.resolvers ?? [];
-    const run = await runProbe(mergeTargets(auto, config.targets), { ...settings, systemNameservers }, this.options.deps, { signal });
+    const run = await runProbe(
+      mergeTargets(auto, config.targets),
+      { ...settings, systemNameservers },
+      this.options.deps,
+      { signal },
+    );
     // Again with what this run measured: advice on the hub's name then names the form whose certificate verified.
     if (context) this.edge = auditEdge(context, { ...audit, measured: run });
     return run;
@@ -232,9 +261,16 @@ export class ProbeModule {
     const context = this.telemetryContext();
     this.lastBody = telemetryBody(run, context);
     const alerts = verdictChanges(previous, run);
-    this.options.log.info({ runId: run.runId, overall: run.overall, ms: run.durationMs, targets: run.targets.length }, `probe run ${run.overall}`);
+    this.options.log.info(
+      { runId: run.runId, overall: run.overall, ms: run.durationMs, targets: run.targets.length },
+      `probe run ${run.overall}`,
+    );
     // A warning is for what needs attention: a target turning healthy (or first seen healthy) is news, not a warning.
-    for (const a of alerts) this.options.log[a.to === 'healthy' ? 'info' : 'warn']({ target: a.target, from: a.from, to: a.to, code: a.code }, a.reason);
+    for (const a of alerts)
+      this.options.log[a.to === 'healthy' ? 'info' : 'warn'](
+        { target: a.target, from: a.from, to: a.to, code: a.code },
+        a.reason,
+      );
 
     this.writeReported(run);
     const telemetry = this.config.config.telemetry;
@@ -242,10 +278,20 @@ export class ProbeModule {
     this.runsSinceFull++;
     const requested = this.fullDetailRequested;
     this.fullDetailRequested = false;
-    if (telemetry.enabled && shouldSendTelemetry({ onChangeOnly: telemetry.onChangeOnly, changed: alerts.length > 0, runsSinceSend: this.runsSinceSend })) {
+    if (
+      telemetry.enabled &&
+      shouldSendTelemetry({
+        onChangeOnly: telemetry.onChangeOnly,
+        changed: alerts.length > 0,
+        runsSinceSend: this.runsSinceSend,
+      })
+    ) {
       const changed = resultKey(previous) !== resultKey(run);
       const detail = messageDetail({ mode: telemetry.detail, changed, requested, runsSinceFull: this.runsSinceFull });
-      this.hub?.sendMessage(telemetry.output, telemetryMessage(detail === 'full' ? this.lastBody : summaryBody(run, context)));
+      this.hub?.sendMessage(
+        telemetry.output,
+        telemetryMessage(detail === 'full' ? this.lastBody : summaryBody(run, context)),
+      );
       this.runsSinceSend = 0;
       if (detail === 'full') this.runsSinceFull = 0;
     }
@@ -269,7 +315,8 @@ export class ProbeModule {
     });
     const next = fingerprint(sections);
     this.runsSinceWrite++;
-    if (!shouldWriteReported({ prevWritten: this.writtenFingerprint, next, runsSinceWrite: this.runsSinceWrite })) return;
+    if (!shouldWriteReported({ prevWritten: this.writtenFingerprint, next, runsSinceWrite: this.runsSinceWrite }))
+      return;
     const patch = reportedPatch(this.twinSections, sections);
     // The connection keeps an unwritten patch until edgeHub takes it, so the twin will hold these sections.
     this.hub?.updateReported(patch);

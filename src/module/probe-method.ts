@@ -21,17 +21,27 @@ type Result = { status: number; payload: unknown };
 const bad = (message: string): Result => ({ status: 400, payload: { message } });
 
 /** `{ host, ports?, dnsServers? }` → the target and settings to probe with, or the reason it is refused. */
-export function parseProbePayload(payload: unknown, base: ProbeSettings): { target: TargetSpec; settings: ProbeSettings } | string {
-  if (!isPlainObject(payload)) return 'payload must be a JSON object such as {"host": "myhub.privatelink.azure-devices.net"}';
+export function parseProbePayload(
+  payload: unknown,
+  base: ProbeSettings,
+): { target: TargetSpec; settings: ProbeSettings } | string {
+  if (!isPlainObject(payload))
+    return 'payload must be a JSON object such as {"host": "myhub.privatelink.azure-devices.net"}';
   const unknown = Object.keys(payload).filter((k) => !['host', 'ports', 'dnsServers'].includes(k));
-  if (unknown.length > 0) return `unknown key ${unknown.map((k) => `'${k}'`).join(', ')}: expected host, ports, dnsServers`;
+  if (unknown.length > 0)
+    return `unknown key ${unknown.map((k) => `'${k}'`).join(', ')}: expected host, ports, dnsServers`;
   const faults = new Faults();
   const host = readField(payload, [], 'host', undefined, (v, p) => readHost(v, p, faults));
   if (isAbsent(own(payload, 'host'))) faults.add(['host'], 'is required: the hostname or IP address to probe');
   const ports = readField(payload, [], 'ports', undefined, (v, p) => readPorts(v, p, faults));
   const dnsServers = readField(payload, [], 'dnsServers', undefined, (v, p) => readServers(v, p, faults));
-  if (dnsServers?.length === 0) faults.add(['dnsServers'], 'must list at least one server: ip, ip:port or [ipv6]:port (leave it out for the module\'s own)');
-  if (faults.errors.length > 0 || host === undefined) return faults.errors.map((fault) => `${fault.path}: ${fault.message}`).join('; ');
+  if (dnsServers?.length === 0)
+    faults.add(
+      ['dnsServers'],
+      "must list at least one server: ip, ip:port or [ipv6]:port (leave it out for the module's own)",
+    );
+  if (faults.errors.length > 0 || host === undefined)
+    return faults.errors.map((fault) => `${fault.path}: ${fault.message}`).join('; ');
   const target: TargetSpec = { name: 'adhoc', host, source: 'adhoc', ...(ports === undefined ? {} : { ports }) };
   return { target, settings: dnsServers === undefined ? base : { ...base, dnsServers } };
 }
@@ -41,7 +51,8 @@ export function createProbeMethod(d: ProbeMethodDeps): (payload: unknown) => Pro
   return async (payload) => {
     const parsed = parseProbePayload(payload, d.settings());
     if (typeof parsed === 'string') return bad(parsed);
-    if (busy) return { status: 429, payload: { message: 'another ad-hoc probe is running; try again when it has finished' } };
+    if (busy)
+      return { status: 429, payload: { message: 'another ad-hoc probe is running; try again when it has finished' } };
     busy = true;
     try {
       const run = await runProbe([parsed.target], parsed.settings, d.deps);

@@ -127,5 +127,7 @@ export function classifyAddress(address: string, ranges: PrivateRanges): Classif
 export function sameAddress(a: string, b: string): boolean {
   const x = parseAddress(a);
   const y = parseAddress(b);
-  return x !== undefined && y !== undefined && x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString();
+  return (
+    x !== undefined && y !== undefined && x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString()
+  );
 }

@@ -54,14 +54,19 @@ export function readResponse(message: Buffer, asked: (id: number) => Asked | und
   if (!query) return { kind: 'stray', stray: 'another id' };
   try {
     const question = echoedQuestion(message);
-    if (question.type !== query.type || !sameName(question.name, query.name)) return { kind: 'stray', stray: 'another question' };
+    if (question.type !== query.type || !sameName(question.name, query.name))
+      return { kind: 'stray', stray: 'another question' };
     if ((message.readUInt16BE(2) & dnsPacket.TRUNCATED_RESPONSE) !== 0) return { kind: 'truncated', id };
     checkRecordFraming(message);
     const response = decodeRecords(message);
     checkAddresses(response);
     return { kind: 'response', id, response };
   } catch (error) {
-    return { kind: 'malformed', id, fault: error instanceof MalformedAnswer ? error.message : `a message that does not decode: ${describe(error)}` };
+    return {
+      kind: 'malformed',
+      id,
+      fault: error instanceof MalformedAnswer ? error.message : `a message that does not decode: ${describe(error)}`,
+    };
   }
 }
 
@@ -110,7 +115,9 @@ function checkRecordFraming(message: Buffer): void {
       throw new MalformedAnswer(`an ${address.name} record of ${length} bytes instead of ${address.bytes}`);
     }
     if (data + length > message.length) {
-      const what = address ? `an ${address.name} record: ${message.length - data} of ${length} address bytes` : `a record: ${message.length - data} of ${length} bytes`;
+      const what = address
+        ? `an ${address.name} record: ${message.length - data} of ${length} address bytes`
+        : `a record: ${message.length - data} of ${length} bytes`;
       throw new MalformedAnswer(`cut short inside ${what}`);
     }
     if (type === CNAME_TYPE && nameEnd(message, data) !== data + length) {
@@ -126,7 +133,7 @@ function checkRecordFraming(message: Buffer): void {
  * occurrences).
  */
 function nameEnd(message: Buffer, start: number): number {
-  for (let offset = start; ; ) {
+  for (let offset = start; ;) {
     if (offset >= message.length) throw new MalformedAnswer('cut short inside a name');
     const length = message[offset]!;
     if (length === 0) return offset + 1;

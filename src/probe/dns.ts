@@ -9,7 +9,15 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, StringAnswer } from 'dns-packet';
 import type { SystemLookup } from './deps.js';
-import { MalformedAnswer, readResponse, sameName, type Asked, type Reading, type Response, type StrayKind } from './dns-wire.js';
+import {
+  MalformedAnswer,
+  readResponse,
+  sameName,
+  type Asked,
+  type Reading,
+  type Response,
+  type StrayKind,
+} from './dns-wire.js';
 import { formatServerEndpoint, normalizeHostname, parseServerEndpoint, type ServerEndpoint } from './hostname.js';
 import { boundedPromise, errorText, roundMs, type StepOptions } from './step.js';
 import type { DnsAnswer, DnsOutcome } from './types.js';
@@ -80,7 +88,12 @@ export async function resolveWithServer(name: string, server: string, opts: DnsQ
   const started = opts.elapsed();
   const endpoint = parseServerEndpoint(server);
   const resolver = endpoint ? formatServerEndpoint(endpoint) : server.trim();
-  const answer = (result: FamilyResult): DnsAnswer => ({ resolver, name, ...result, ms: roundMs(opts.elapsed() - started) });
+  const answer = (result: FamilyResult): DnsAnswer => ({
+    resolver,
+    name,
+    ...result,
+    ms: roundMs(opts.elapsed() - started),
+  });
   if (!endpoint) return answer(failure('error', `not a DNS server endpoint: "${server}"`));
   if (opts.signal?.aborted) return answer(failure('error', 'aborted'));
 
@@ -322,7 +335,10 @@ class Exchange {
             continue;
           }
           if (reading.kind === 'response') resolve(reading.response);
-          else reject(new MalformedAnswer(reading.kind === 'malformed' ? reading.fault : 'marked truncated even over TCP'));
+          else
+            reject(
+              new MalformedAnswer(reading.kind === 'malformed' ? reading.fault : 'marked truncated even over TCP'),
+            );
           stream.destroy();
           return;
         }

@@ -51,7 +51,12 @@ interface RunContext {
   steps: StepSignals;
 }
 
-export async function runProbe(targets: readonly TargetSpec[], settings: ProbeSettings, deps: ProbeDeps, options: RunOptions = {}): Promise<RunResult> {
+export async function runProbe(
+  targets: readonly TargetSpec[],
+  settings: ProbeSettings,
+  deps: ProbeDeps,
+  options: RunOptions = {},
+): Promise<RunResult> {
   const ctx: RunContext = {
     settings,
     deps,
@@ -102,8 +107,18 @@ async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetR
   const dnsFailure = dnsVerdict(input);
   input.ports = dnsFailure
     ? // The name leads to the wrong place or nowhere: connecting would test someone else's endpoint.
-      portNumbers.map((port) => ({ port, ok: false, code: dnsFailure.code, reason: `not tried: ${dnsFailure.code}`, tcp: [] }))
-    : await Promise.all(portNumbers.map((port) => probePort(port, isTlsPort(port) || (target.tlsPorts?.includes(port) ?? false), input, ctx)));
+      portNumbers.map((port) => ({
+        port,
+        ok: false,
+        code: dnsFailure.code,
+        reason: `not tried: ${dnsFailure.code}`,
+        tcp: [],
+      }))
+    : await Promise.all(
+        portNumbers.map((port) =>
+          probePort(port, isTlsPort(port) || (target.tlsPorts?.includes(port) ?? false), input, ctx),
+        ),
+      );
   const verdict = dnsFailure ?? targetVerdict(input);
   return {
     name: target.name,
@@ -124,14 +139,25 @@ async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetR
 
 /** One step in flight: it holds a limiter slot and its own abort signal until it ends. */
 function step<T>(ctx: RunContext, work: (opts: StepOptions) => Promise<T>): Promise<T> {
-  return ctx.limiter.run(() => ctx.steps.run((signal) => work({ timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal })));
+  return ctx.limiter.run(() =>
+    ctx.steps.run((signal) => work({ timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal })),
+  );
 }
 
 /** Every resolver asked about the name and its counterpart at once: one step, bounded by timeoutMs. */
 async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Promise<TargetDns> {
   if (name.form === 'ip') {
     const addresses = [classifyAddress(host, ctx.ranges)];
-    return { answers: [], counterpartAnswers: [], resolver: 'literal', addresses, cname: [], private: addresses.every((a) => a.private), mismatch: false, ms: 0 };
+    return {
+      answers: [],
+      counterpartAnswers: [],
+      resolver: 'literal',
+      addresses,
+      cname: [],
+      private: addresses.every((a) => a.private),
+      mismatch: false,
+      ms: 0,
+    };
   }
   const { settings } = ctx;
   const useSystem = settings.systemDns || settings.dnsServers.length === 0;
@@ -145,7 +171,8 @@ async function resolveTarget(host: string, name: NameInfo, ctx: RunContext): Pro
     name.counterpart ? Promise.all(ask(name.counterpart)) : Promise.resolve([]),
   ]);
   const chosen = useSystem ? answers[0] : (answers.find((a) => a.outcome === 'ok') ?? answers[0]);
-  const addresses = chosen && chosen.outcome === 'ok' ? chosen.addresses.map((a) => classifyAddress(a, ctx.ranges)) : [];
+  const addresses =
+    chosen && chosen.outcome === 'ok' ? chosen.addresses.map((a) => classifyAddress(a, ctx.ranges)) : [];
   return {
     answers,
     counterpartAnswers,
@@ -167,14 +194,27 @@ async function systemAnswer(name: string, ctx: RunContext, opts: StepOptions): P
   const answer = await resolveSystem(name, ctx.deps.lookup, opts);
   const nameservers = ctx.settings.systemNameservers ?? [];
   const left = ctx.settings.timeoutMs - answer.ms;
-  if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50) return answer;
-  const direct = await Promise.all(nameservers.map((ns) => ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left }))));
+  if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50)
+    return answer;
+  const direct = await Promise.all(
+    nameservers.map((ns) =>
+      ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left })),
+    ),
+  );
   const ms = roundMs(answer.ms + Math.max(...direct.map((d) => d.ms)));
   // A nameserver whose answers cannot be read is what getaddrinfo's "temporary failure" was about: name it.
   const malformed = direct.find((d) => d.outcome === 'malformed');
-  if (malformed) return { ...answer, outcome: 'malformed', error: `EAI_AGAIN; nameserver ${malformed.resolver}: ${malformed.error}`, ms };
+  if (malformed)
+    return {
+      ...answer,
+      outcome: 'malformed',
+      error: `EAI_AGAIN; nameserver ${malformed.resolver}: ${malformed.error}`,
+      ms,
+    };
   if (direct.some((d) => d.outcome !== 'timeout' && d.outcome !== 'error')) return answer;
-  const down = direct.map((d) => `${d.resolver} ${d.outcome === 'timeout' ? 'silent' : (d.error ?? 'error')}`).join(', ');
+  const down = direct
+    .map((d) => `${d.resolver} ${d.outcome === 'timeout' ? 'silent' : (d.error ?? 'error')}`)
+    .join(', ');
   return {
     ...answer,
     outcome: direct.some((d) => d.outcome === 'timeout') ? 'timeout' : 'error',
@@ -212,14 +252,30 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
   const [first, ...others] = targets as [string, ...string[]];
   const [{ tcp: firstTcp, tls }, ...otherTcp] = await Promise.all([
     step(ctx, (opts) => connectAndShake(first, port, speaksTls, input, ctx, opts)),
-    ...others.map((address) => step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts), tls: undefined }))),
+    ...others.map((address) =>
+      step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts), tls: undefined })),
+    ),
   ]);
   const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
   const verdict = portVerdict(input, { port, tcp, tls });
-  return { port, ok: verdict.status !== 'unhealthy', code: verdict.code, reason: verdict.reason, tcp, ...(tls ? { tls } : {}) };
+  return {
+    port,
+    ok: verdict.status !== 'unhealthy',
+    code: verdict.code,
+    reason: verdict.reason,
+    tcp,
+    ...(tls ? { tls } : {}),
+  };
 }
 
-async function connectAndShake(address: string, port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext, opts: StepOptions): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
+async function connectAndShake(
+  address: string,
+  port: number,
+  speaksTls: boolean,
+  input: VerdictInput,
+  ctx: RunContext,
+  opts: StepOptions,
+): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
   const { result: tcp, socket } = await openTcp(address, port, ctx.deps.connect, opts);
   if (!socket) return { tcp, tls: undefined };
   if (!speaksTls) {

@@ -13,7 +13,8 @@ export interface StepOptions {
 }
 
 /** How a step ended, before the step file turns it into its own outcome. */
-export type Ended<T> = { kind: 'done'; value: T } | { kind: 'failed'; error: unknown } | { kind: 'timeout' } | { kind: 'aborted' };
+export type Ended<T> =
+  { kind: 'done'; value: T } | { kind: 'failed'; error: unknown } | { kind: 'timeout' } | { kind: 'aborted' };
 
 /** The errno-style code of an error (`ECONNREFUSED`, `ERR_SSL_…`), if it has one. */
 export function errorCode(err: unknown): string | undefined {

@@ -20,7 +20,12 @@ function classifyTcpError(code: string | undefined): TcpOutcome {
 }
 
 /** Connects, then closes at once. Never rejects. */
-export async function probeTcp(address: string, port: number, connect: TcpConnect, opts: StepOptions): Promise<TcpResult> {
+export async function probeTcp(
+  address: string,
+  port: number,
+  connect: TcpConnect,
+  opts: StepOptions,
+): Promise<TcpResult> {
   const { result, socket } = await openTcp(address, port, connect, opts);
   socket?.destroy();
   return result;
@@ -31,7 +36,12 @@ export async function probeTcp(address: string, port: number, connect: TcpConnec
  * then shakes hands on the very connection this step measured, instead of opening a second one.
  * Never rejects.
  */
-export async function openTcp(address: string, port: number, connect: TcpConnect, opts: StepOptions): Promise<{ result: TcpResult; socket?: net.Socket }> {
+export async function openTcp(
+  address: string,
+  port: number,
+  connect: TcpConnect,
+  opts: StepOptions,
+): Promise<{ result: TcpResult; socket?: net.Socket }> {
   let socket: net.Socket | undefined;
   let connected = false;
   const { ended, ms } = await boundedStep<void>(opts, (settle) => {
@@ -48,7 +58,13 @@ export async function openTcp(address: string, port: number, connect: TcpConnect
       if (!connected) s.destroy();
     };
   });
-  const result = (outcome: TcpOutcome, error?: string): TcpResult => ({ address, port, outcome, ms, ...(error === undefined ? {} : { error }) });
+  const result = (outcome: TcpOutcome, error?: string): TcpResult => ({
+    address,
+    port,
+    outcome,
+    ms,
+    ...(error === undefined ? {} : { error }),
+  });
   switch (ended.kind) {
     case 'done':
       return { result: result('ok'), socket };

@@ -127,7 +127,13 @@ async function handshake(
     s.once('connect', () => (tcpConnected = true));
     s.once('secureConnect', () => {
       try {
-        const outcome = verify(s, peer ?? s.getPeerCertificate(true), servername, opts.now(), opts.knownRoots ?? AZURE_ROOT_NAMES);
+        const outcome = verify(
+          s,
+          peer ?? s.getPeerCertificate(true),
+          servername,
+          opts.now(),
+          opts.knownRoots ?? AZURE_ROOT_NAMES,
+        );
         handshakeDone = true;
         settle({ kind: 'done', value: outcome });
       } catch (error) {
@@ -154,14 +160,22 @@ async function handshake(
       case 'timeout':
         return {
           outcome: 'timeout',
-          error: tcpConnected ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms` : `no TCP connection within ${opts.timeoutMs} ms`,
+          error: tcpConnected
+            ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms`
+            : `no TCP connection within ${opts.timeoutMs} ms`,
         };
     }
   })();
   return { address, port, servername, ...outcome, ms };
 }
 
-function verify(socket: tls.TLSSocket, peer: tls.DetailedPeerCertificate, servername: string, now: number, knownRoots: readonly string[]): Outcome {
+function verify(
+  socket: tls.TLSSocket,
+  peer: tls.DetailedPeerCertificate,
+  servername: string,
+  now: number,
+  knownRoots: readonly string[],
+): Outcome {
   const facts: Outcome = { outcome: 'ok' };
   const protocol = socket.getProtocol();
   if (protocol) facts.protocol = protocol;

@@ -184,14 +184,7 @@ export interface TcpResult {
   error?: string;
 }
 
-export type TlsOutcome =
-  | 'ok'
-  | 'hostname-mismatch'
-  | 'untrusted'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'timeout'
-  | 'failed';
+export type TlsOutcome = 'ok' | 'hostname-mismatch' | 'untrusted' | 'expired' | 'not-yet-valid' | 'timeout' | 'failed';
 
 export interface CertificateInfo {
   subject: string;

@@ -108,7 +108,10 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
         );
       case 'timeout': {
         const which = answer.error?.startsWith('EAI_AGAIN') ? ` (${answer.error})` : '';
-        return verdictOf(code, `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms${which}: check that the resolver is up and reachable from this network`);
+        return verdictOf(
+          code,
+          `${via} did not answer for ${host} within ${input.settings.timeoutMs} ms${which}: check that the resolver is up and reachable from this network`,
+        );
       }
       case 'cname-loop':
         return verdictOf(code, `${host} has a CNAME loop${chain} at ${via}: fix the CNAME records in the zone`);
@@ -125,9 +128,15 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
             'middlebox or DNS proxy, mangles DNS traffic, or the resolver itself is faulty; query it from another host to tell which',
         );
       case 'error':
-        return verdictOf(code, `could not ask ${via} about ${host} (${answer.error ?? 'error'}): check the resolver's address and that it is reachable from this network`);
+        return verdictOf(
+          code,
+          `could not ask ${via} about ${host} (${answer.error ?? 'error'}): check the resolver's address and that it is reachable from this network`,
+        );
       case 'no-answer':
-        return verdictOf(code, `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`);
+        return verdictOf(
+          code,
+          `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`,
+        );
       default:
         // getaddrinfo says EAI_AGAIN both when its nameservers are down and when they answered SERVFAIL.
         if (answer.resolver === 'system') {
@@ -185,13 +194,25 @@ function tcpVerdict(host: string, port: number, tcp: TcpResult): Verdict {
   const at = `${tcp.address}:${port}`;
   switch (tcp.outcome) {
     case 'refused':
-      return verdictOf(code, `${at} (${host}) refused the connection: the private endpoint does not serve port ${port}, or a firewall rejects it`);
+      return verdictOf(
+        code,
+        `${at} (${host}) refused the connection: the private endpoint does not serve port ${port}, or a firewall rejects it`,
+      );
     case 'timeout':
-      return verdictOf(code, `${at} (${host}) did not answer within the timeout: a firewall or NSG drops port ${port} on the way to the private endpoint`);
+      return verdictOf(
+        code,
+        `${at} (${host}) did not answer within the timeout: a firewall or NSG drops port ${port} on the way to the private endpoint`,
+      );
     case 'unreachable':
-      return verdictOf(code, `no route to ${at} (${host}): the VPN or ExpressRoute link to the virtual network is down, or a route is missing`);
+      return verdictOf(
+        code,
+        `no route to ${at} (${host}): the VPN or ExpressRoute link to the virtual network is down, or a route is missing`,
+      );
     case 'reset':
-      return verdictOf(code, `${at} (${host}) reset the connection: a firewall or proxy in the path rejects port ${port}`);
+      return verdictOf(
+        code,
+        `${at} (${host}) reset the connection: a firewall or proxy in the path rejects port ${port}`,
+      );
     default:
       return verdictOf(code, `connecting to ${at} (${host}) failed: ${tcp.error ?? 'unknown error'}`);
   }
@@ -203,7 +224,8 @@ function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict 
   const cert = tls.cert;
   switch (tls.outcome) {
     case 'hostname-mismatch': {
-      const covers = cert && cert.sans.length > 0 ? cert.sans.slice(0, 4).join(', ') : (cert?.subject ?? 'another name');
+      const covers =
+        cert && cert.sans.length > 0 ? cert.sans.slice(0, 4).join(', ') : (cert?.subject ?? 'another name');
       const cp = tls.counterpart;
       const fix =
         cp && cp.outcome === 'ok'
@@ -217,18 +239,30 @@ function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict 
         `TLS on ${at} (${host}): the certificate chain (issuer ${cert?.issuer ?? 'unknown'}) is not trusted: a TLS-inspecting proxy re-signs traffic, or add its CA with --ca-file / CA_FILE`,
       );
     case 'expired':
-      return verdictOf(code, `TLS on ${at} (${host}): the certificate expired on ${cert?.notAfter ?? 'an earlier date'}: whatever presents it (a proxy?) must renew it`);
+      return verdictOf(
+        code,
+        `TLS on ${at} (${host}): the certificate expired on ${cert?.notAfter ?? 'an earlier date'}: whatever presents it (a proxy?) must renew it`,
+      );
     case 'not-yet-valid':
-      return verdictOf(code, `TLS on ${at} (${host}): the certificate is not valid before ${cert?.notBefore ?? 'a later date'}: check the device clock (NTP)`);
+      return verdictOf(
+        code,
+        `TLS on ${at} (${host}): the certificate is not valid before ${cert?.notBefore ?? 'a later date'}: check the device clock (NTP)`,
+      );
     case 'timeout':
-      return verdictOf(code, `TLS on ${at} (${host}): the handshake did not finish within the timeout: something accepts TCP on port ${port} but does not speak TLS`);
+      return verdictOf(
+        code,
+        `TLS on ${at} (${host}): the handshake did not finish within the timeout: something accepts TCP on port ${port} but does not speak TLS`,
+      );
     default:
       return verdictOf(code, `TLS on ${at} (${host}) failed: ${tls.error ?? 'unknown error'}`);
   }
 }
 
 /** One port: the first TCP failure (any address), then TLS, then the degraded TLS conditions. */
-export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'settings'>, port: Pick<PortResult, 'port' | 'tcp' | 'tls'>): Verdict {
+export function portVerdict(
+  input: Pick<VerdictInput, 'host' | 'kind' | 'settings'>,
+  port: Pick<PortResult, 'port' | 'tcp' | 'tls'>,
+): Verdict {
   const failedTcp = port.tcp.find((t) => t.outcome !== 'ok');
   if (failedTcp) return tcpVerdict(input.host, port.port, failedTcp);
   const tls = port.tls;
@@ -236,7 +270,10 @@ export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'setting
   if (tls.outcome !== 'ok') return tlsFailureVerdict(input.host, port.port, tls);
   const cert = tls.cert;
   if (cert && cert.daysLeft <= input.settings.expiringDays) {
-    return verdictOf('TLS_EXPIRING', `TLS on ${tls.address}:${port.port} (${input.host}): the certificate expires in ${cert.daysLeft} days (${cert.notAfter})`);
+    return verdictOf(
+      'TLS_EXPIRING',
+      `TLS on ${tls.address}:${port.port} (${input.host}): the certificate expires in ${cert.daysLeft} days (${cert.notAfter})`,
+    );
   }
   // The TLS step matched the chain against settings.knownRoots (tls.azureRoot).
   if (input.kind !== 'custom' && tls.azureRoot !== true) {
@@ -251,7 +288,10 @@ export function portVerdict(input: Pick<VerdictInput, 'host' | 'kind' | 'setting
 function policyVerdict(host: string, name: NameInfo, policy: HostnamePolicy): Verdict | undefined {
   if (policy === 'any' || name.form === 'custom') return undefined;
   if (name.form === 'ip') {
-    return verdictOf('HOSTNAME_POLICY', `${host} is an IP address: TLS cannot verify it; configure the ${policy} hostname instead`);
+    return verdictOf(
+      'HOSTNAME_POLICY',
+      `${host} is an IP address: TLS cannot verify it; configure the ${policy} hostname instead`,
+    );
   }
   if (name.form !== policy && name.counterpart) {
     return verdictOf(
@@ -271,7 +311,10 @@ function slowVerdict(input: VerdictInput): Verdict | undefined {
   }
   const slow = steps.find(([, ms]) => ms > limit);
   if (!slow) return undefined;
-  return verdictOf('SLOW', `${slow[0]} for ${input.host} took ${Math.round(slow[1])} ms (over ${Math.round(limit)} ms): the path to the private endpoint is congested or detours`);
+  return verdictOf(
+    'SLOW',
+    `${slow[0]} for ${input.host} took ${Math.round(slow[1])} ms (over ${Math.round(limit)} ms): the path to the private endpoint is congested or detours`,
+  );
 }
 
 /** The whole target: DNS first, then the ports in order, then the degraded conditions. */
@@ -282,8 +325,13 @@ export function targetVerdict(input: VerdictInput): Verdict {
   const unhealthy = portVerdicts.find((v) => v.status === 'unhealthy');
   if (unhealthy) return unhealthy;
   if (input.dns.mismatch) {
-    const summary = input.dns.answers.map((a) => `${a.resolver}: ${a.outcome === 'ok' ? a.addresses.join(' ') || 'none' : a.outcome}`).join('; ');
-    return verdictOf('DNS_RESOLVER_MISMATCH', `resolvers disagree about ${input.host} (${summary}): one of them does not see the private zone`);
+    const summary = input.dns.answers
+      .map((a) => `${a.resolver}: ${a.outcome === 'ok' ? a.addresses.join(' ') || 'none' : a.outcome}`)
+      .join('; ');
+    return verdictOf(
+      'DNS_RESOLVER_MISMATCH',
+      `resolvers disagree about ${input.host} (${summary}): one of them does not see the private zone`,
+    );
   }
   const degraded = portVerdicts.find((v) => v.status === 'degraded');
   if (degraded) return degraded;
@@ -293,5 +341,8 @@ export function targetVerdict(input: VerdictInput): Verdict {
   if (slow) return slow;
   const via = input.dns.resolver === 'system' ? 'the system resolver' : input.dns.resolver;
   const addresses = input.dns.addresses.map((a) => a.address).join(', ');
-  return verdictOf('OK', `${input.host} resolves to private ${addresses || 'address'} via ${via}; ports ${input.ports.map((p) => p.port).join(', ')} verified`);
+  return verdictOf(
+    'OK',
+    `${input.host} resolves to private ${addresses || 'address'} via ${via}; ports ${input.ports.map((p) => p.port).join(', ')} verified`,
+  );
 }

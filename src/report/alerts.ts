@@ -31,11 +31,28 @@ export function verdictChanges(prev: RunResult | undefined, next: RunResult): Al
   const changed = next.targets.flatMap((t): Alert[] => {
     const old = before.get(t.name);
     if (old && old.status === t.status && old.code === t.code) return [];
-    return [{ target: t.name, host: t.host, from: old?.status ?? 'unknown', to: t.status, code: t.code, reason: t.reason, at: next.startedAt }];
+    return [
+      {
+        target: t.name,
+        host: t.host,
+        from: old?.status ?? 'unknown',
+        to: t.status,
+        code: t.code,
+        reason: t.reason,
+        at: next.startedAt,
+      },
+    ];
   });
   const removed = [...before.values()]
     .filter((t) => !now.has(t.name))
-    .map((t): Alert => ({ target: t.name, host: t.host, from: t.status, to: 'unknown', reason: REMOVED_REASON, at: next.startedAt }));
+    .map((t): Alert => ({
+      target: t.name,
+      host: t.host,
+      from: t.status,
+      to: 'unknown',
+      reason: REMOVED_REASON,
+      at: next.startedAt,
+    }));
   return [...changed, ...removed];
 }
 
@@ -48,6 +65,11 @@ export interface AlertBody extends Alert {
 
 /** Properties `schema` and `to` (so a route can pick e.g. `to = 'unhealthy'`) besides the body. */
 export function alertMessage(alert: Alert, ctx: { deviceId: string | null; moduleId: string | null }): OutboundMessage {
-  const body: AlertBody = withoutEmpty({ schema: ALERT_SCHEMA, deviceId: ctx.deviceId ?? undefined, moduleId: ctx.moduleId ?? undefined, ...alert });
+  const body: AlertBody = withoutEmpty({
+    schema: ALERT_SCHEMA,
+    deviceId: ctx.deviceId ?? undefined,
+    moduleId: ctx.moduleId ?? undefined,
+    ...alert,
+  });
   return jsonMessage(body, { schema: ALERT_SCHEMA, to: alert.to });
 }

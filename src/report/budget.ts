@@ -12,7 +12,12 @@ export function jsonBytes(value: unknown): number {
  * The value built at the first level whose `size` (its JSON by default) fits `budgetBytes`; the last
  * level's value when none does (the last level is the floor: the smallest shape the contract allows).
  */
-export function firstThatFits<L, V>(levels: readonly [L, ...L[]], build: (level: L) => V, budgetBytes: number, size: (value: V) => number = jsonBytes): V {
+export function firstThatFits<L, V>(
+  levels: readonly [L, ...L[]],
+  build: (level: L) => V,
+  budgetBytes: number,
+  size: (value: V) => number = jsonBytes,
+): V {
   let value = build(levels[0]);
   for (let i = 1; i < levels.length && size(value) > budgetBytes; i++) value = build(levels[i]!);
   return value;

@@ -28,7 +28,11 @@ export function nextFlag(wasFlapping: boolean, changes: number, rule: FlappingRu
 }
 
 /** The run as reported: each flagged target shown as FLAPPING, the overall status worked out again. */
-export function withFlapping(run: RunResult, flagged: ReadonlyMap<string, { changes: number }>, rule: FlappingRule): RunResult {
+export function withFlapping(
+  run: RunResult,
+  flagged: ReadonlyMap<string, { changes: number }>,
+  rule: FlappingRule,
+): RunResult {
   if (flagged.size === 0) return run;
   const targets = run.targets.map((t): TargetResult => {
     const flag = flagged.get(t.name);

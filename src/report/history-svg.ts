@@ -29,8 +29,14 @@ ${rows.map(({ name, entries }) => targetHistory(name, entries, history.summary(n
 </section>`;
 }
 
-function targetHistory(name: string, entries: readonly HistoryEntry[], summary: ReturnType<HistoryReader['summary']>): Html {
-  const facts = summary ? `${summary.runs} runs · ${summary.changes} changes · ${summary.availabilityPct}% not unhealthy` : '';
+function targetHistory(
+  name: string,
+  entries: readonly HistoryEntry[],
+  summary: ReturnType<HistoryReader['summary']>,
+): Html {
+  const facts = summary
+    ? `${summary.runs} runs · ${summary.changes} changes · ${summary.availabilityPct}% not unhealthy`
+    : '';
   return html`<div class="history" data-target="${name}">
 <h3>${name} <span class="muted">${facts}</span></h3>
 ${timeline(entries)}
@@ -49,12 +55,14 @@ function timeline(entries: readonly HistoryEntry[]): Html {
     else segments.push({ from: i, to: i });
   });
   const label = `verdict timeline: ${segments.length} segment${segments.length === 1 ? '' : 's'} over ${entries.length} runs`;
-  return html`<svg class="timeline" viewBox="0 0 ${entries.length} 1" preserveAspectRatio="none" role="img" aria-label="${label}">${segments.map(({ from, to }) => {
-    const e = entries[from]!;
-    const runs = to - from + 1;
-    const title = `${e.status} ${e.code}, ${runs} run${runs === 1 ? '' : 's'} from ${clock(e.at)}${runs > 1 ? ` to ${clock(entries[to]!.at)}` : ''}`;
-    return html`<rect x="${from}" width="${runs}" height="1" fill="${COLOURS[e.status]}" data-status="${e.status}"><title>${title}</title></rect>`;
-  })}</svg>`;
+  return html`<svg class="timeline" viewBox="0 0 ${entries.length} 1" preserveAspectRatio="none" role="img" aria-label="${label}">${segments.map(
+    ({ from, to }) => {
+      const e = entries[from]!;
+      const runs = to - from + 1;
+      const title = `${e.status} ${e.code}, ${runs} run${runs === 1 ? '' : 's'} from ${clock(e.at)}${runs > 1 ? ` to ${clock(entries[to]!.at)}` : ''}`;
+      return html`<rect x="${from}" width="${runs}" height="1" fill="${COLOURS[e.status]}" data-status="${e.status}"><title>${title}</title></rect>`;
+    },
+  )}</svg>`;
 }
 
 /** DNS, TCP and TLS times as three lines over the same runs, scaled to the slowest time shown. */
@@ -63,8 +71,12 @@ function latencyPlot(entries: readonly HistoryEntry[]): Html {
   const max = Math.max(1, ...buckets.flatMap((b) => SERIES.map((s) => b[s.key] ?? 0)));
   const width = Math.max(1, buckets.length - 1);
   const lines = SERIES.map((s) => {
-    const points = buckets.flatMap((b, i) => (b[s.key] === undefined ? [] : [`${i},${(PLOT_HEIGHT * (1 - b[s.key]! / max)).toFixed(1)}`]));
-    return points.length === 0 ? html`` : html`<polyline points="${points.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
+    const points = buckets.flatMap((b, i) =>
+      b[s.key] === undefined ? [] : [`${i},${(PLOT_HEIGHT * (1 - b[s.key]! / max)).toFixed(1)}`],
+    );
+    return points.length === 0
+      ? html``
+      : html`<polyline points="${points.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
   });
   return html`<div class="plot"><svg viewBox="0 0 ${width} ${PLOT_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${SERIES.map((s) => s.label).join(', ')} times, up to ${Math.round(max)} ms">${lines}</svg>
 <span class="legend">${SERIES.map((s) => html`<span style="color:${s.colour}">■ ${s.label}</span> `)}<span class="muted">max ${Math.round(max)} ms</span></span></div>`;

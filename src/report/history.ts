@@ -71,7 +71,12 @@ class TargetRing {
       const ms = this.ms[i * TIME_KEYS.length + k]!;
       return [key, ms === NO_TIME ? undefined : Math.round(ms)];
     });
-    return { at: this.at[i]!, status: STATUSES[this.status[i]!]!, code: CODES[this.code[i]!]!, ...Object.fromEntries(times) };
+    return {
+      at: this.at[i]!,
+      status: STATUSES[this.status[i]!]!,
+      code: CODES[this.code[i]!]!,
+      ...Object.fromEntries(times),
+    };
   }
 
   /** Verdict changes among the last `runs` kept runs (each counted against the run before it). */
@@ -115,7 +120,10 @@ export interface HistoryView {
 }
 
 export function historyView(history: HistoryReader, limit = history.capacity): HistoryView {
-  return { capacity: history.capacity, targets: Object.fromEntries(history.targets().map((name) => [name, history.entries(name, limit)])) };
+  return {
+    capacity: history.capacity,
+    targets: Object.fromEntries(history.targets().map((name) => [name, history.entries(name, limit)])),
+  };
 }
 
 export class RunHistory implements HistoryReader {
@@ -155,7 +163,11 @@ export class RunHistory implements HistoryReader {
     const ring = this.rings.get(name);
     if (!ring || ring.size === 0) return undefined;
     // The oldest kept run's change was against a run no longer kept: not counted.
-    return { runs: ring.size, changes: ring.changes(ring.size - 1), availabilityPct: Math.round((1000 * ring.upRuns()) / ring.size) / 10 };
+    return {
+      runs: ring.size,
+      changes: ring.changes(ring.size - 1),
+      availabilityPct: Math.round((1000 * ring.upRuns()) / ring.size) / 10,
+    };
   }
 
   /** Verdict changes per target since the process started. */
@@ -179,6 +191,8 @@ function entryOf(t: TargetResult, at: number): HistoryEntry {
     status: t.status,
     code: t.code,
     dnsMs: Number.isFinite(t.dns.ms) ? t.dns.ms : undefined,
-    ...Object.fromEntries(PORT_STEPS.map(({ step }) => [stepTimeKey(step), slowest(perPort.map((times) => times[step]))])),
+    ...Object.fromEntries(
+      PORT_STEPS.map(({ step }) => [stepTimeKey(step), slowest(perPort.map((times) => times[step]))]),
+    ),
   };
 }

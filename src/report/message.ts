@@ -17,5 +17,11 @@ export interface OutboundMessage {
 }
 
 export function jsonMessage(body: unknown, properties: Record<string, string>): OutboundMessage {
-  return { data: JSON.stringify(body), contentType: 'application/json', contentEncoding: 'utf-8', properties, component: MESSAGES_COMPONENT };
+  return {
+    data: JSON.stringify(body),
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    properties,
+    component: MESSAGES_COMPONENT,
+  };
 }

@@ -104,18 +104,21 @@ const DEFINITIONS: readonly Definition[] = [
     help: 'Verdict of the target in the last run: 1 for its status, 0 for the other two.',
     type: 'gauge',
     labelNames: [...TARGET, 'status'],
-    samples: (s) => targets(s).flatMap((t) => STATUSES.map((status) => [{ target: t.name, kind: t.kind, status }, flag(t.status === status)] as const)),
+    samples: (s) =>
+      targets(s).flatMap((t) =>
+        STATUSES.map((status) => [{ target: t.name, kind: t.kind, status }, flag(t.status === status)] as const),
+      ),
   },
   {
     name: 'target_info',
-    help: 'The target\'s host and verdict code in the last run (always 1).',
+    help: "The target's host and verdict code in the last run (always 1).",
     type: 'gauge',
     labelNames: [...TARGET, 'host', 'code'],
     samples: (s) => targets(s).map((t) => [{ target: t.name, kind: t.kind, host: t.host, code: t.code }, 1] as const),
   },
   {
     name: 'verdict_changes_total',
-    help: 'Times the target\'s verdict (status or code) changed since the module started: a rate that is not zero is a link that comes and goes.',
+    help: "Times the target's verdict (status or code) changed since the module started: a rate that is not zero is a link that comes and goes.",
     type: 'counter',
     labelNames: ['target'],
     samples: (s) => Object.entries(s.history.changesTotal()).map(([target, n]) => [{ target }, n] as const),
@@ -146,10 +149,11 @@ const DEFINITIONS: readonly Definition[] = [
     help: 'Duration of the first successful TCP connect to the port in the last run.',
     type: 'gauge',
     labelNames: PORT,
-    samples: (s) => perPort(s, (p) => {
-      const connected = p.tcp.find((c) => c.outcome === 'ok');
-      return connected && seconds(connected.ms);
-    }),
+    samples: (s) =>
+      perPort(s, (p) => {
+        const connected = p.tcp.find((c) => c.outcome === 'ok');
+        return connected && seconds(connected.ms);
+      }),
   },
   {
     name: 'tls_handshake_seconds',
@@ -169,7 +173,9 @@ const DEFINITIONS: readonly Definition[] = [
           const times = stepTimes(portSteps(p));
           return PORT_STEPS.flatMap(({ step }) => {
             const ms = times[step];
-            return ms === undefined ? [] : [[{ target: t.name, kind: t.kind, port: String(p.port), step }, seconds(ms)] as const];
+            return ms === undefined
+              ? []
+              : [[{ target: t.name, kind: t.kind, port: String(p.port), step }, seconds(ms)] as const];
           });
         }),
       ),
@@ -239,7 +245,7 @@ const DEFINITIONS: readonly Definition[] = [
   },
   {
     name: 'module_info',
-    help: 'The module\'s version (always 1).',
+    help: "The module's version (always 1).",
     type: 'gauge',
     labelNames: ['version'],
     samples: (s) => [[{ version: s.moduleVersion }, 1]],
@@ -282,7 +288,11 @@ export function createMetrics(options: MetricsOptions): ProbeMetrics {
     contentType: registry.contentType,
     async render() {
       const s = options.snapshot();
-      registry.setDefaultLabels({ iothub: s.iothub ?? '', edge_device: s.deviceId ?? '', instance_number: instanceNumber });
+      registry.setDefaultLabels({
+        iothub: s.iothub ?? '',
+        edge_device: s.deviceId ?? '',
+        instance_number: instanceNumber,
+      });
       return registry.metrics();
     },
   };

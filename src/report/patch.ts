@@ -24,7 +24,10 @@ function diff(prev: unknown, next: unknown): unknown {
     const removed = Object.keys(prev)
       .filter((key) => !Object.hasOwn(next, key) && prev[key] !== null)
       .map((key): [string, unknown] => [key, null]);
-    const changed = Object.entries(next).map(([key, value]): [string, unknown] => [key, diff(Object.hasOwn(prev, key) ? prev[key] : undefined, value)]);
+    const changed = Object.entries(next).map(([key, value]): [string, unknown] => [
+      key,
+      diff(Object.hasOwn(prev, key) ? prev[key] : undefined, value),
+    ]);
     const patch = changes([...removed, ...changed]);
     return Object.keys(patch).length > 0 ? patch : undefined;
   }

@@ -34,10 +34,10 @@ export type ReportedPort = {
   ok: boolean;
   code: Code;
 } & Partial<Record<StepTimeKey, number>> & {
-  /** Negotiated TLS protocol, e.g. `TLSv1.3`. */
-  tls?: string;
-  certDaysLeft?: number;
-};
+    /** Negotiated TLS protocol, e.g. `TLSv1.3`. */
+    tls?: string;
+    certDaysLeft?: number;
+  };
 
 export type ReportedDns = {
   /** The addresses connections use, joined with ','; ` +N more` when cut. */
@@ -123,7 +123,14 @@ interface TwinDetail {
 
 const TWIN_LEVELS: readonly [TwinDetail, ...TwinDetail[]] = [
   // A small installation keeps every text whole (512 bytes is the twin's per-string limit): the fix is its end.
-  { reason: TWIN_MAX_STRING_BYTES, text: TWIN_MAX_STRING_BYTES, addresses: 4, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
+  {
+    reason: TWIN_MAX_STRING_BYTES,
+    text: TWIN_MAX_STRING_BYTES,
+    addresses: 4,
+    host: TWIN_MAX_STRING_BYTES,
+    measurements: true,
+    answerPath: true,
+  },
   { reason: 200, text: 200, addresses: 4, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
   { reason: 120, text: 120, addresses: 2, host: TWIN_MAX_STRING_BYTES, measurements: true, answerPath: true },
   { reason: 80, text: 80, addresses: 1, host: 128, measurements: true, answerPath: true },
@@ -143,7 +150,9 @@ export function reportedSections(run: RunResult, ctx: ReportedContext): Reported
     TWIN_LEVELS,
     (detail) => ({
       status,
-      results: Object.fromEntries(run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail, ctx.history?.(t.name))])),
+      results: Object.fromEntries(
+        run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail, ctx.history?.(t.name))]),
+      ),
       edge: ctx.edge ? edgeSection(ctx.edge, detail) : null,
     }),
     ctx.budgetBytes ?? SECTIONS_BUDGET_BYTES,
@@ -152,7 +161,9 @@ export function reportedSections(run: RunResult, ctx: ReportedContext): Reported
 
 /** Kept while status and code stay the same; the run's start when they change or the target is new. */
 function changedAtOf(t: TargetResult, prev: PreviousEntry | null | undefined, now: string): string {
-  return prev && prev.status === t.status && prev.code === t.code && typeof prev.changedAt === 'string' ? prev.changedAt : now;
+  return prev && prev.status === t.status && prev.code === t.code && typeof prev.changedAt === 'string'
+    ? prev.changedAt
+    : now;
 }
 
 function statusSection(run: RunResult, ctx: ReportedContext): ReportedStatus {
@@ -176,7 +187,12 @@ function statusSection(run: RunResult, ctx: ReportedContext): ReportedStatus {
   });
 }
 
-function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail, history: HistorySummary | undefined): ReportedTarget {
+function targetEntry(
+  t: TargetResult,
+  changedAt: string,
+  detail: TwinDetail,
+  history: HistorySummary | undefined,
+): ReportedTarget {
   const portKeys = twinKeys(t.ports.map((p) => String(p.port)));
   return withoutEmpty({
     status: t.status,
@@ -186,7 +202,12 @@ function targetEntry(t: TargetResult, changedAt: string, detail: TwinDetail, his
     kind: t.kind,
     changedAt: fitString(changedAt, IDENTIFIER_BYTES),
     dns: withoutEmpty({
-      addresses: fitString(joinCapped(t.dns.addresses.map((a) => a.address), detail.addresses)),
+      addresses: fitString(
+        joinCapped(
+          t.dns.addresses.map((a) => a.address),
+          detail.addresses,
+        ),
+      ),
       private: t.dns.private,
       cname: detail.answerPath ? fitString(t.dns.cname.join(' > '), detail.text) : undefined,
       ms: detail.measurements ? whole(t.dns.ms) : undefined,

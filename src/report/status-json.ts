@@ -39,7 +39,9 @@ export function statusDocument(s: ModuleSnapshot): StatusDocument {
     lastRunAt: isoOrNull(s.lastCompletedAt),
     nextRunAt: isoOrNull(s.nextRunAt),
     upstream: s.upstream,
-    lastRun: s.lastRun ? telemetryBody(s.lastRun, { deviceId: s.deviceId, moduleId: s.moduleId, edge: s.edge, budgetBytes: Infinity }) : null,
+    lastRun: s.lastRun
+      ? telemetryBody(s.lastRun, { deviceId: s.deviceId, moduleId: s.moduleId, edge: s.edge, budgetBytes: Infinity })
+      : null,
     history: historyView(s.history),
   };
 }

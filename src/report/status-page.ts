@@ -49,7 +49,10 @@ ${fact('Runs', html`${s.runCount} since ${when(s.startedAt, now)} · every ${s.i
 <main>
 ${upstreamSection(s, now)}
 ${targetsSection(s, now)}
-${historySection(s.history, (run?.targets ?? []).map((t) => t.name))}
+${historySection(
+  s.history,
+  (run?.targets ?? []).map((t) => t.name),
+)}
 ${edgeSection(s)}
 </main>
 <footer>Rendered ${when(now, now)}; reloads every ${refresh} s. Machine-readable: <a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> (Prometheus).</footer>
@@ -82,7 +85,9 @@ const UPSTREAM_CLASS: Record<UpstreamState, string> = {
 function targetsSection(s: ModuleSnapshot, now: number): Html {
   const targets = s.lastRun?.targets ?? [];
   if (targets.length === 0) {
-    const why = s.lastRun ? 'The last run had no targets: configure them in the module twin (desired property targets).' : 'No run has completed yet.';
+    const why = s.lastRun
+      ? 'The last run had no targets: configure them in the module twin (desired property targets).'
+      : 'No run has completed yet.';
     return html`<section id="targets"><h2>Targets</h2><p class="empty">${why}</p></section>`;
   }
   return html`<section id="targets">
@@ -114,7 +119,10 @@ function breakable(host: string): Html {
 
 function addresses(t: TargetResult): Html {
   if (t.dns.addresses.length === 0) return html`<span class="muted">no answer</span>`;
-  const list = t.dns.addresses.map((a) => html`<li>${a.address} <span class="${a.private ? 'muted' : 'warn'}">${a.private ? 'private' : a.class}</span></li>`);
+  const list = t.dns.addresses.map(
+    (a) =>
+      html`<li>${a.address} <span class="${a.private ? 'muted' : 'warn'}">${a.private ? 'private' : a.class}</span></li>`,
+  );
   return html`<ul class="addresses">${list}</ul><span class="muted">via ${t.dns.resolver}</span>`;
 }
 
@@ -125,9 +133,10 @@ function portItem(p: PortResult): Html {
 function edgeSection(s: ModuleSnapshot): Html {
   const edge = s.edge;
   if (!edge) return html`<section id="edge"><h2>Edge runtime</h2><p class="empty">Not audited yet.</p></section>`;
-  const findings = edge.findings.length === 0
-    ? html`<p class="empty">No findings.</p>`
-    : html`<ul class="findings">${edge.findings.map((f) => html`<li><span class="badge ${FINDING_CLASS[f.severity]}">${f.severity}</span> <code>${f.id}</code> ${f.text}</li>`)}</ul>`;
+  const findings =
+    edge.findings.length === 0
+      ? html`<p class="empty">No findings.</p>`
+      : html`<ul class="findings">${edge.findings.map((f) => html`<li><span class="badge ${FINDING_CLASS[f.severity]}">${f.severity}</span> <code>${f.id}</code> ${f.text}</li>`)}</ul>`;
   const u = edge.upstream;
   return html`<section id="edge">
 <h2>Edge runtime</h2>
@@ -162,7 +171,14 @@ function when(epochMs: number | undefined, now: number): Html {
 function age(deltaMs: number): string {
   const s = Math.round(Math.abs(deltaMs) / 1000);
   if (s === 0) return 'now';
-  const text = s < 90 ? `${s} s` : s < 90 * 60 ? `${Math.round(s / 60)} min` : s < 36 * 3600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} d`;
+  const text =
+    s < 90
+      ? `${s} s`
+      : s < 90 * 60
+        ? `${Math.round(s / 60)} min`
+        : s < 36 * 3600
+          ? `${Math.round(s / 3600)} h`
+          : `${Math.round(s / 86400)} d`;
   return deltaMs < 0 ? `${text} ago` : `in ${text}`;
 }
 

@@ -21,7 +21,8 @@ export function summaryLine(run: Pick<RunResult, 'targets'>): string {
   const by = (status: Status) => all.filter((t) => t.status === status);
   const unhealthy = by('unhealthy');
   const degraded = by('degraded');
-  if (unhealthy.length === 0 && degraded.length === 0) return all.length === 1 ? '1 target healthy' : `all ${all.length} targets healthy`;
+  if (unhealthy.length === 0 && degraded.length === 0)
+    return all.length === 1 ? '1 target healthy' : `all ${all.length} targets healthy`;
   const of = `of ${targets(all.length)}`;
   if (unhealthy.length === 0) return `${degraded.length} ${of} degraded: ${listed(degraded)}`;
   const head = `${unhealthy.length} ${of} unhealthy: ${listed(unhealthy)}`;

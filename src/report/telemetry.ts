@@ -197,7 +197,16 @@ interface TelemetryDetail {
 }
 
 const TELEMETRY_LEVELS: readonly [TelemetryDetail, ...TelemetryDetail[]] = [
-  { list: Infinity, chain: Infinity, sans: Infinity, text: Infinity, answerDetail: true, answers: 'both', tlsDetail: true, portReason: true },
+  {
+    list: Infinity,
+    chain: Infinity,
+    sans: Infinity,
+    text: Infinity,
+    answerDetail: true,
+    answers: 'both',
+    tlsDetail: true,
+    portReason: true,
+  },
   { list: 8, chain: 8, sans: 8, text: 512, answerDetail: true, answers: 'both', tlsDetail: true, portReason: true },
   { list: 3, chain: 3, sans: 3, text: 256, answerDetail: false, answers: 'both', tlsDetail: true, portReason: true },
   { list: 1, chain: 1, sans: 1, text: 160, answerDetail: false, answers: 'host', tlsDetail: true, portReason: false },
@@ -229,7 +238,9 @@ export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryB
         ...runHeader(run, ctx),
         targets: run.targets.map((t) => telemetryTarget(t, detail)),
         answers: run.targets.flatMap((t) => targetAnswers(t, detail)),
-        ports: run.targets.flatMap((t) => t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail))),
+        ports: run.targets.flatMap((t) =>
+          t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail)),
+        ),
         edge: ctx.edge ? telemetryEdge(ctx.edge, detail) : undefined,
       }),
     ctx.budgetBytes ?? TELEMETRY_BUDGET_BYTES,
@@ -295,9 +306,23 @@ export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetB
       });
     }),
     ports: run.targets.flatMap((t) =>
-      t.ports.map((p) => withoutEmpty({ target: t.name, port: p.port, ok: p.ok, code: p.code, tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })), tls: p.tls ? { ms: p.tls.ms } : undefined })),
+      t.ports.map((p) =>
+        withoutEmpty({
+          target: t.name,
+          port: p.port,
+          ok: p.ok,
+          code: p.code,
+          tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })),
+          tls: p.tls ? { ms: p.tls.ms } : undefined,
+        }),
+      ),
     ),
-    edge: ctx.edge ? { configToml: ctx.edge.configToml, findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })) } : undefined,
+    edge: ctx.edge
+      ? {
+          configToml: ctx.edge.configToml,
+          findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })),
+        }
+      : undefined,
   });
 }
 
@@ -332,7 +357,9 @@ function telemetryTarget(t: TargetResult, detail: TelemetryDetail): TelemetryTar
 function targetAnswers(t: TargetResult, detail: TelemetryDetail): TelemetryAnswer[] {
   if (detail.answers === 'none') return [];
   const host = t.dns.answers.map((a) => telemetryAnswer(t.name, false, a, detail));
-  return detail.answers === 'both' ? [...host, ...t.dns.counterpartAnswers.map((a) => telemetryAnswer(t.name, true, a, detail))] : host;
+  return detail.answers === 'both'
+    ? [...host, ...t.dns.counterpartAnswers.map((a) => telemetryAnswer(t.name, true, a, detail))]
+    : host;
 }
 
 function flappingRecord(t: TargetResult): TelemetryTarget['flapping'] {
@@ -349,7 +376,14 @@ function firstPortWithCert(ports: readonly PortResult[], i: number): number | un
 
 function telemetryAnswer(target: string, counterpart: boolean, a: DnsAnswer, detail: TelemetryDetail): TelemetryAnswer {
   const addresses = capList(a.addresses, detail.list);
-  const brief = { target, counterpart: counterpart || undefined, resolver: a.resolver, outcome: a.outcome, addresses: addresses.list, addressesTotal: addresses.total } as const;
+  const brief = {
+    target,
+    counterpart: counterpart || undefined,
+    resolver: a.resolver,
+    outcome: a.outcome,
+    addresses: addresses.list,
+    addressesTotal: addresses.total,
+  } as const;
   if (!detail.answerDetail) return withoutEmpty(brief);
   const cname = capList(a.cname, detail.chain);
   return withoutEmpty({
@@ -363,7 +397,12 @@ function telemetryAnswer(target: string, counterpart: boolean, a: DnsAnswer, det
   });
 }
 
-function telemetryPort(target: string, p: PortResult, sameCertAs: number | undefined, detail: TelemetryDetail): TelemetryPort {
+function telemetryPort(
+  target: string,
+  p: PortResult,
+  sameCertAs: number | undefined,
+  detail: TelemetryDetail,
+): TelemetryPort {
   const tcp = capList(p.tcp, detail.list);
   return withoutEmpty({
     target,
@@ -371,7 +410,9 @@ function telemetryPort(target: string, p: PortResult, sameCertAs: number | undef
     ok: p.ok,
     code: p.code,
     reason: detail.portReason ? fitString(p.reason, detail.text) : undefined,
-    tcp: tcp.list.map((c) => withoutEmpty({ address: c.address, outcome: c.outcome, ms: c.ms, error: optionalText(c.error, detail) })),
+    tcp: tcp.list.map((c) =>
+      withoutEmpty({ address: c.address, outcome: c.outcome, ms: c.ms, error: optionalText(c.error, detail) }),
+    ),
     tcpTotal: tcp.total,
     tls: p.tls ? telemetryTls(p.tls, sameCertAs, detail) : undefined,
   });
@@ -390,7 +431,11 @@ function telemetryTls(tls: TlsResult, sameCertAs: number | undefined, detail: Te
     cert: tls.cert && sameCertAs === undefined ? telemetryCert(tls.cert, detail) : undefined,
     sameCertAs,
     counterpart: counterpart
-      ? withoutEmpty({ outcome: counterpart.outcome, ms: counterpart.ms, error: detail.tlsDetail ? optionalText(counterpart.error, detail) : undefined })
+      ? withoutEmpty({
+          outcome: counterpart.outcome,
+          ms: counterpart.ms,
+          error: detail.tlsDetail ? optionalText(counterpart.error, detail) : undefined,
+        })
       : undefined,
   });
 }

@@ -25,16 +25,26 @@ export const TELEMETRY_HEARTBEAT_RUNS = 24;
  * order targets are configured in does not matter.
  */
 export function fingerprint(sections: ReportedSections): string {
-  return createHash('sha256').update(stableJson(meaningful(sections))).digest('hex');
+  return createHash('sha256')
+    .update(stableJson(meaningful(sections)))
+    .digest('hex');
 }
 
 function meaningful(sections: ReportedSections): unknown {
   const { lastRunAt: _at, lastRunMs: _ms, runCount: _count, nextRunAt: _next, ...status } = sections.status;
-  const results = Object.entries(sections.results).map(([key, { reason, dns, ports, history: _history, ...target }]) => {
-    const { ms: _dnsMs, ...dnsMeaning } = dns;
-    const portMeaning = Object.entries(ports).map(([port, { certDaysLeft: _days, ...p }]) => [port, withoutStepTimes(p)]);
-    return [key, { ...target, reason: reason?.replace(/\d+/g, '#'), dns: dnsMeaning, ports: Object.fromEntries(portMeaning) }];
-  });
+  const results = Object.entries(sections.results).map(
+    ([key, { reason, dns, ports, history: _history, ...target }]) => {
+      const { ms: _dnsMs, ...dnsMeaning } = dns;
+      const portMeaning = Object.entries(ports).map(([port, { certDaysLeft: _days, ...p }]) => [
+        port,
+        withoutStepTimes(p),
+      ]);
+      return [
+        key,
+        { ...target, reason: reason?.replace(/\d+/g, '#'), dns: dnsMeaning, ports: Object.fromEntries(portMeaning) },
+      ];
+    },
+  );
   return { status, results: Object.fromEntries(results), edge: sections.edge };
 }
 
@@ -62,7 +72,12 @@ export interface WriteReportedInput {
   heartbeatRuns?: number;
 }
 
-export function shouldWriteReported({ prevWritten, next, runsSinceWrite, heartbeatRuns = REPORTED_HEARTBEAT_RUNS }: WriteReportedInput): boolean {
+export function shouldWriteReported({
+  prevWritten,
+  next,
+  runsSinceWrite,
+  heartbeatRuns = REPORTED_HEARTBEAT_RUNS,
+}: WriteReportedInput): boolean {
   return prevWritten !== next || runsSinceWrite >= heartbeatRuns;
 }
 
@@ -75,7 +90,13 @@ export const FULL_DETAIL_HEARTBEAT_RUNS = 12;
  */
 export function resultKey(run: RunResult | undefined): string {
   if (!run) return '';
-  const targets = run.targets.map((t) => `${t.name}|${t.status}|${t.code}|${t.dns.addresses.map((a) => a.address).sort().join(',')}`);
+  const targets = run.targets.map(
+    (t) =>
+      `${t.name}|${t.status}|${t.code}|${t.dns.addresses
+        .map((a) => a.address)
+        .sort()
+        .join(',')}`,
+  );
   return targets.sort().join('\n');
 }
 
@@ -90,7 +111,13 @@ export interface MessageDetailInput {
   heartbeatRuns?: number;
 }
 
-export function messageDetail({ mode, changed, requested, runsSinceFull, heartbeatRuns = FULL_DETAIL_HEARTBEAT_RUNS }: MessageDetailInput): 'full' | 'summary' {
+export function messageDetail({
+  mode,
+  changed,
+  requested,
+  runsSinceFull,
+  heartbeatRuns = FULL_DETAIL_HEARTBEAT_RUNS,
+}: MessageDetailInput): 'full' | 'summary' {
   return mode === 'full' || changed || requested || runsSinceFull >= heartbeatRuns ? 'full' : 'summary';
 }
 
@@ -103,6 +130,11 @@ export interface SendTelemetryInput {
   heartbeatRuns?: number;
 }
 
-export function shouldSendTelemetry({ onChangeOnly, changed, runsSinceSend, heartbeatRuns = TELEMETRY_HEARTBEAT_RUNS }: SendTelemetryInput): boolean {
+export function shouldSendTelemetry({
+  onChangeOnly,
+  changed,
+  runsSinceSend,
+  heartbeatRuns = TELEMETRY_HEARTBEAT_RUNS,
+}: SendTelemetryInput): boolean {
   return !onChangeOnly || changed || runsSinceSend >= heartbeatRuns;
 }

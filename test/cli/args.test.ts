@@ -5,7 +5,18 @@ import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 
 describe('check arguments', () => {
   it('maps the service flags to named targets with their kinds', () => {
-    const a = parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', '--dps', 'global.privatelink.azure-devices-provisioning.net', '--acr', 'r.privatelink.azurecr.io', '--blob', 's.privatelink.blob.core.windows.net', '--blob', 't.blob.core.windows.net']);
+    const a = parseCheckArgs([
+      '--hub',
+      'h.privatelink.azure-devices.net',
+      '--dps',
+      'global.privatelink.azure-devices-provisioning.net',
+      '--acr',
+      'r.privatelink.azurecr.io',
+      '--blob',
+      's.privatelink.blob.core.windows.net',
+      '--blob',
+      't.blob.core.windows.net',
+    ]);
     expect(a.targets.map((t) => [t.name, t.kind])).toEqual([
       ['iothub', 'iothub'],
       ['dps', 'dps'],
@@ -16,14 +27,43 @@ describe('check arguments', () => {
   });
 
   it('parses --target name=host:ports, ports replacing the defaults', () => {
-    expect(parseTargetSpec('hub=h.privatelink.azure-devices.net:8883,443')).toMatchObject({ name: 'hub', host: 'h.privatelink.azure-devices.net', ports: [8883, 443] });
+    expect(parseTargetSpec('hub=h.privatelink.azure-devices.net:8883,443')).toMatchObject({
+      name: 'hub',
+      host: 'h.privatelink.azure-devices.net',
+      ports: [8883, 443],
+    });
     expect(parseTargetSpec('x=10.1.2.4')).toMatchObject({ host: '10.1.2.4' });
     expect(parseTargetSpec('x=h.example')).not.toHaveProperty('ports');
   });
 
   it('builds settings from resolution, trust and behaviour flags without touching the defaults', () => {
-    const a = parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', '--dns-server', '10.0.0.4', '--dns-server', '127.0.0.1:5353', '--no-system-dns', '--private-range', '127.0.0.0/8', '--timeout', '1500', '--policy', 'any', '--known-root', 'Contoso Root', '--connect-all', '--json']);
-    expect(a.settings).toMatchObject({ dnsServers: ['10.0.0.4', '127.0.0.1:5353'], systemDns: false, privateRanges: ['127.0.0.0/8'], timeoutMs: 1500, hostnamePolicy: 'any', connectTo: 'all' });
+    const a = parseCheckArgs([
+      '--hub',
+      'h.privatelink.azure-devices.net',
+      '--dns-server',
+      '10.0.0.4',
+      '--dns-server',
+      '127.0.0.1:5353',
+      '--no-system-dns',
+      '--private-range',
+      '127.0.0.0/8',
+      '--timeout',
+      '1500',
+      '--policy',
+      'any',
+      '--known-root',
+      'Contoso Root',
+      '--connect-all',
+      '--json',
+    ]);
+    expect(a.settings).toMatchObject({
+      dnsServers: ['10.0.0.4', '127.0.0.1:5353'],
+      systemDns: false,
+      privateRanges: ['127.0.0.0/8'],
+      timeoutMs: 1500,
+      hostnamePolicy: 'any',
+      connectTo: 'all',
+    });
     expect(a.settings.knownRoots).toContain('Contoso Root');
     expect(a.json).toBe(true);
     expect(DEFAULT_SETTINGS.dnsServers).toEqual([]);
@@ -31,7 +71,9 @@ describe('check arguments', () => {
   });
 
   it('pins addresses with --expect and takes the CA file from CA_FILE', () => {
-    const a = parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', '--expect', 'iothub=10.1.2.4,10.1.2.5'], { CA_FILE: '/tmp/ca.pem' });
+    const a = parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', '--expect', 'iothub=10.1.2.4,10.1.2.5'], {
+      CA_FILE: '/tmp/ca.pem',
+    });
     expect(a.targets[0]?.expectedAddresses).toEqual(['10.1.2.4', '10.1.2.5']);
     expect(a.caFile).toBe('/tmp/ca.pem');
   });
@@ -60,13 +102,30 @@ describe('check arguments', () => {
 
   it('never throws anything but a UsageError, whatever the arguments', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom('--hub', '--target', '--timeout', '--dns-server', '--private-range', '--expect', '--policy', '--json'), fc.string())), (argv) => {
-        try {
-          parseCheckArgs(argv);
-        } catch (e) {
-          expect(e).toBeInstanceOf(UsageError);
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.constantFrom(
+              '--hub',
+              '--target',
+              '--timeout',
+              '--dns-server',
+              '--private-range',
+              '--expect',
+              '--policy',
+              '--json',
+            ),
+            fc.string(),
+          ),
+        ),
+        (argv) => {
+          try {
+            parseCheckArgs(argv);
+          } catch (e) {
+            expect(e).toBeInstanceOf(UsageError);
+          }
+        },
+      ),
     );
   });
 });
@@ -74,11 +133,17 @@ describe('check arguments', () => {
 describe('check arguments within the limits desired properties have', () => {
   it('refuses more DNS servers, private ranges, ports or known roots than a desired document may hold', () => {
     const servers = Array.from({ length: 9 }, (_, i) => ['--dns-server', `10.0.0.${i + 1}`]).flat();
-    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...servers])).toThrow('--dns-server: given 9 times, more than 8');
+    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...servers])).toThrow(
+      '--dns-server: given 9 times, more than 8',
+    );
     const ranges = Array.from({ length: 33 }, (_, i) => ['--private-range', `10.${i}.0.0/16`]).flat();
-    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...ranges])).toThrow('--private-range: given 33 times, more than 32');
+    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...ranges])).toThrow(
+      '--private-range: given 33 times, more than 32',
+    );
     expect(() => parseTargetSpec('t=h.example.com:1,2,3,4,5,6,7,8,9')).toThrow('--target: 9 ports, more than 8');
     const roots = Array.from({ length: 17 }, (_, i) => ['--known-root', `Root ${i}`]).flat();
-    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...roots])).toThrow('--known-root: given 17 times, more than 16');
+    expect(() => parseCheckArgs(['--hub', 'h.privatelink.azure-devices.net', ...roots])).toThrow(
+      '--known-root: given 17 times, more than 16',
+    );
   });
 });

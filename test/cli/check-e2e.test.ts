@@ -15,21 +15,57 @@ let fixture: string[];
 
 beforeAll(async () => {
   land = await startLandscape();
-  await land.add({ name: 'hub', host: 'cli-hub.privatelink.azure-devices.net', address: '127.0.0.61', fixedPorts: [8883, 5671] });
-  await land.add({ name: 'blob', host: 'clistore.privatelink.blob.core.windows.net', address: '127.0.0.62', dnsAnswer: '203.0.113.10' });
-  await land.add({ name: 'acr', host: 'clireg.privatelink.azurecr.io', address: '127.0.0.63', fixedPorts: [8883], certificate: 'public-name-only' });
+  await land.add({
+    name: 'hub',
+    host: 'cli-hub.privatelink.azure-devices.net',
+    address: '127.0.0.61',
+    fixedPorts: [8883, 5671],
+  });
+  await land.add({
+    name: 'blob',
+    host: 'clistore.privatelink.blob.core.windows.net',
+    address: '127.0.0.62',
+    dnsAnswer: '203.0.113.10',
+  });
+  await land.add({
+    name: 'acr',
+    host: 'clireg.privatelink.azurecr.io',
+    address: '127.0.0.63',
+    fixedPorts: [8883],
+    certificate: 'public-name-only',
+  });
   // A hub whose certificate covers its public name only, as Azure's (*.azure-devices.net) does.
-  await land.add({ name: 'iothub', host: 'myhub.privatelink.azure-devices.net', address: '127.0.0.64', fixedPorts: [5671], certificate: 'public-name-only' });
+  await land.add({
+    name: 'iothub',
+    host: 'myhub.privatelink.azure-devices.net',
+    address: '127.0.0.64',
+    fixedPorts: [5671],
+    certificate: 'public-name-only',
+  });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-cli-'));
   const caFile = path.join(dir, 'ca.pem');
   await writeFile(caFile, land.ca.certPem);
-  fixture = ['--dns-server', land.dns.endpoint, '--no-system-dns', '--private-range', '127.0.0.0/8', '--ca-file', caFile, '--known-root', land.ca.name, '--timeout', '1000'];
+  fixture = [
+    '--dns-server',
+    land.dns.endpoint,
+    '--no-system-dns',
+    '--private-range',
+    '127.0.0.0/8',
+    '--ca-file',
+    caFile,
+    '--known-root',
+    land.ca.name,
+    '--timeout',
+    '1000',
+  ];
 });
 afterAll(() => land.close());
 
 async function check(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI_ENTRY, 'check', ...args], { env: { PATH: process.env.PATH ?? '' } });
+    const { stdout, stderr } = await run(process.execPath, [CLI_ENTRY, 'check', ...args], {
+      env: { PATH: process.env.PATH ?? '' },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -50,7 +86,15 @@ describe('privatelink-probe check', () => {
   });
 
   it('exits 1 and names each broken link and its fix', async () => {
-    const r = await check(['--hub', 'cli-hub.privatelink.azure-devices.net', '--blob', 'clistore.privatelink.blob.core.windows.net', '--target', 'acr=clireg.privatelink.azurecr.io:8883', ...fixture]);
+    const r = await check([
+      '--hub',
+      'cli-hub.privatelink.azure-devices.net',
+      '--blob',
+      'clistore.privatelink.blob.core.windows.net',
+      '--target',
+      'acr=clireg.privatelink.azurecr.io:8883',
+      ...fixture,
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/blob\s+clistore\S+\s+443\s+unhealthy\s+DNS_PUBLIC_ADDRESS/);
     expect(r.stdout).toContain('blob: clistore.privatelink.blob.core.windows.net resolves to public 203.0.113.10');
@@ -60,23 +104,45 @@ describe('privatelink-probe check', () => {
   });
 
   it('prints the telemetry body with --json', async () => {
-    const r = await check(['--hub', 'cli-hub.privatelink.azure-devices.net', '--blob', 'clistore.privatelink.blob.core.windows.net', '--json', ...fixture]);
+    const r = await check([
+      '--hub',
+      'cli-hub.privatelink.azure-devices.net',
+      '--blob',
+      'clistore.privatelink.blob.core.windows.net',
+      '--json',
+      ...fixture,
+    ]);
     expect(r.code).toBe(1);
     const body = JSON.parse(r.stdout);
     // No device or module ids outside IoT Edge: left out, not null.
-    expect(Object.keys(body)).toEqual(['schema', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
+    expect(Object.keys(body)).toEqual([
+      'schema',
+      'runId',
+      'startedAt',
+      'durationMs',
+      'overall',
+      'targets',
+      'answers',
+      'ports',
+      'edge',
+    ]);
     expect(body).toMatchObject({ schema: 'privatelink-probe/result@2', overall: 'unhealthy' });
     const blob = body.targets.find((t: { name: string }) => t.name === 'blob');
     expect(blob).toMatchObject({ kind: 'blob', cloud: 'public', status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
     expect(blob.addresses).toEqual([{ address: '203.0.113.10', family: 4, class: 'public', private: false }]);
-    const counterpart = body.answers.find((a: { target: string; counterpart?: boolean }) => a.target === 'blob' && a.counterpart);
+    const counterpart = body.answers.find(
+      (a: { target: string; counterpart?: boolean }) => a.target === 'blob' && a.counterpart,
+    );
     expect(counterpart.cname).toEqual(['clistore.privatelink.blob.core.windows.net']);
   });
 
   it('audits a config.toml given with --config-toml and probes the hub it names', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-toml-'));
     const file = path.join(dir, 'config.toml');
-    await writeFile(file, '[provisioning]\nsource = "manual"\niothub_hostname = "cli-hub.azure-devices.net"\ndevice_id = "d1"\n\n[provisioning.authentication]\nmethod = "sas"\ndevice_id_pk = { value = "CANARY-SECRET-cli" }\n');
+    await writeFile(
+      file,
+      '[provisioning]\nsource = "manual"\niothub_hostname = "cli-hub.azure-devices.net"\ndevice_id = "d1"\n\n[provisioning.authentication]\nmethod = "sas"\ndevice_id_pk = { value = "CANARY-SECRET-cli" }\n',
+    );
     const r = await check(['--config-toml', file, '--json', ...fixture]);
     const body = JSON.parse(r.stdout);
     expect(body.edge.findings.map((f: { id: string }) => f.id)).toContain('HUB_PUBLIC_NAME');
@@ -86,19 +152,32 @@ describe('privatelink-probe check', () => {
   });
 
   it("advises keeping the hub's public name when its certificate, measured in this run, does not cover the privatelink one", async () => {
-    const r = await check(['--config-toml', path.resolve('test/edge/fixtures/manual-public-amqp.toml'), '--json', ...fixture]);
+    const r = await check([
+      '--config-toml',
+      path.resolve('test/edge/fixtures/manual-public-amqp.toml'),
+      '--json',
+      ...fixture,
+    ]);
     const body = JSON.parse(r.stdout);
     const hub = body.targets.find((t: { name: string }) => t.name === 'iothub');
     expect(hub).toMatchObject({ host: 'myhub.azure-devices.net', code: 'HOSTNAME_POLICY' });
     expect(body.ports.find((p: { target: string }) => p.target === 'iothub')).toMatchObject({ port: 5671, ok: true });
     const advice = body.edge.findings.find((f: { id: string }) => f.id === 'HUB_PUBLIC_NAME').text;
-    expect(advice).toContain('measured on port 5671 this run, covers myhub.azure-devices.net and not myhub.privatelink.azure-devices.net, so switching would fail TLS');
+    expect(advice).toContain(
+      'measured on port 5671 this run, covers myhub.azure-devices.net and not myhub.privatelink.azure-devices.net, so switching would fail TLS',
+    );
     expect(advice).toContain('keep myhub.azure-devices.net');
     expect(advice).not.toContain('iothub_hostname = "myhub.privatelink.azure-devices.net"');
   });
 
   it('exits 2 with the usage text for bad arguments, and 0 for --help', async () => {
-    for (const args of [[], ['--hub'], ['--hub', 'x', '--timeout', 'soon'], ['--bogus'], ['--config-toml', '/no/such/file.toml']]) {
+    for (const args of [
+      [],
+      ['--hub'],
+      ['--hub', 'x', '--timeout', 'soon'],
+      ['--bogus'],
+      ['--config-toml', '/no/such/file.toml'],
+    ]) {
       const r = await check(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('Usage: privatelink-probe check');

@@ -59,7 +59,10 @@ describe('a signal during a run ends check at once', () => {
     const sockets = new Set<net.Socket>();
     listener = net.createServer((socket) => {
       sockets.add(socket);
-      socket.on('error', () => undefined).on('close', () => sockets.delete(socket)).resume();
+      socket
+        .on('error', () => undefined)
+        .on('close', () => sockets.delete(socket))
+        .resume();
     });
     listener.on('close', () => sockets.forEach((s) => s.destroy()));
     await new Promise<void>((resolve) => listener.listen(8883, '127.0.0.65', resolve));
@@ -72,12 +75,22 @@ describe('a signal during a run ends check at once', () => {
     ['SIGTERM', 143],
   ] as const)('%s mid-handshake: exit %i within a second, no verdict printed', async (signal, exitCode) => {
     const connected = new Promise<void>((resolve) => listener.once('connection', () => resolve()));
-    const cli = startModuleProcess({}, ['check', '--target', `stuck=127.0.0.65:${port}`, '--private-range', '127.0.0.0/8', '--timeout', '60000']);
+    const cli = startModuleProcess({}, [
+      'check',
+      '--target',
+      `stuck=127.0.0.65:${port}`,
+      '--private-range',
+      '127.0.0.0/8',
+      '--timeout',
+      '60000',
+    ]);
     await connected;
     const { code, ms } = await cli.stop(signal);
     expect(code).toBe(exitCode);
     expect(ms).toBeLessThan(1_000);
-    expect(cli.lines.join('\n')).toContain(`privatelink-probe check: interrupted by ${signal} before the run completed: no verdict`);
+    expect(cli.lines.join('\n')).toContain(
+      `privatelink-probe check: interrupted by ${signal} before the run completed: no verdict`,
+    );
     expect(cli.lines.join('\n')).not.toMatch(/TLS_FAILED|overall/);
   });
 });

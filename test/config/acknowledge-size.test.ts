@@ -40,9 +40,14 @@ function largestAccepted(): JsonObject {
     dns: {
       servers: Array.from({ length: 8 }, (_, j) => `[ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff${j}]:65535`),
       system: false,
-      privateRanges: Array.from({ length: 11 }, (_, j) => `ffff:ffff:ffff:ffff:ffff:ffff:fff${j.toString(16)}:0000/112`),
+      privateRanges: Array.from(
+        { length: 11 },
+        (_, j) => `ffff:ffff:ffff:ffff:ffff:ffff:fff${j.toString(16)}:0000/112`,
+      ),
     },
-    targets: Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`${'n'.repeat(61)}${String(i).padStart(3, '0')}`, target(i)])),
+    targets: Object.fromEntries(
+      Array.from({ length: 32 }, (_, i) => [`${'n'.repeat(61)}${String(i).padStart(3, '0')}`, target(i)]),
+    ),
     autoTargets: false,
     telemetry: { enabled: true, output: 'o'.repeat(64), onChangeOnly: true },
     flapping: { enabled: false, changes: 288, window: 288 },
@@ -52,7 +57,12 @@ function largestAccepted(): JsonObject {
 /** The reported section as IoT Hub holds it: the worst sections the module writes, then each acknowledgement patch. */
 function twinWithWorstSections(): JsonObject {
   const run = worstCaseRun(PATHOLOGICAL);
-  const sections = reportedSections(run, { edge: worstEdge(), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1 });
+  const sections = reportedSections(run, {
+    edge: worstEdge(),
+    moduleVersion: '0.1.0',
+    nextRunAt: run.startedAt,
+    runCount: 1,
+  });
   return applyPatch({}, viaJson(reportedPatch(undefined, sections))) as JsonObject;
 }
 
@@ -77,7 +87,12 @@ describe('the acknowledgement of a desired document with hundreds of unknown key
     // Unknown keys with values and faulty known values full of characters JSON escapes as \u0000.
     const control = '\u0000'.repeat(600);
     const unknown = Object.fromEntries(UNKNOWN.map((key) => [key, control]));
-    const flooded = applyDesiredPatch(first.state, { ...unknown, intervalSeconds: control, timeoutMs: control, $version: 2 });
+    const flooded = applyDesiredPatch(first.state, {
+      ...unknown,
+      intervalSeconds: control,
+      timeoutMs: control,
+      $version: 2,
+    });
     expect(flooded.errors.length).toBeGreaterThan(UNKNOWN.length);
     twin = expectWithinRoom(flooded, twin);
     expect(twin.intervalSeconds).toMatchObject({ value: 86_400, ac: 400, av: 2 });
@@ -87,7 +102,12 @@ describe('the acknowledgement of a desired document with hundreds of unknown key
     expect(twin.unknownKeys).toMatchObject({ ac: 400, av: 2, value: expect.stringMatching(/^"/) });
     expect((twin.unknownKeys as JsonObject).ad).toMatch(/\b29\d unknown desired keys\b/);
 
-    const cleaned = applyDesiredPatch(flooded.state, { ...Object.fromEntries(UNKNOWN.map((key) => [key, null])), intervalSeconds: 300, timeoutMs: null, $version: 3 });
+    const cleaned = applyDesiredPatch(flooded.state, {
+      ...Object.fromEntries(UNKNOWN.map((key) => [key, null])),
+      intervalSeconds: 300,
+      timeoutMs: null,
+      $version: 3,
+    });
     expect(cleaned.errors).toEqual([]);
     twin = expectWithinRoom(cleaned, twin);
     expect(acks(twin).sort()).toEqual(DESIRED_KEYS.filter((key) => key !== 'timeoutMs').sort());
@@ -95,8 +115,14 @@ describe('the acknowledgement of a desired document with hundreds of unknown key
   });
 
   it('removes at start-up the acknowledgements a twin still holds for keys deleted meanwhile', () => {
-    const reported = Object.fromEntries(UNKNOWN.slice(0, 50).map((key) => [key, { value: null, ac: 400, av: 7, ad: 'unknown key' }]));
-    const twin = { ...twinWithWorstSections(), ...reported, unknownKeys: { value: 'a,b', ac: 400, av: 7, ad: '250 unknown desired keys' } };
+    const reported = Object.fromEntries(
+      UNKNOWN.slice(0, 50).map((key) => [key, { value: null, ac: 400, av: 7, ad: 'unknown key' }]),
+    );
+    const twin = {
+      ...twinWithWorstSections(),
+      ...reported,
+      unknownKeys: { value: 'a,b', ac: 400, av: 7, ad: '250 unknown desired keys' },
+    };
     const update = applyFullDesired(createConfigState(), { intervalSeconds: 60, $version: 8 }, twin);
     expect(acks(applyPatch(twin, viaJson(update.ack)) as JsonObject)).toEqual(['intervalSeconds']);
   });
@@ -111,24 +137,33 @@ const twinKey = fc.oneof(
   fc.constantFrom(...DESIRED_KEYS, 'status', 'results', 'edge', 'unknownKeys', '__proto__'),
 );
 const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.string({ unit: 'binary', maxLength: 700 }), fc.constant(null));
-const documents = fc.oneof(fc.dictionary(twinKey, value, { maxKeys: 10 }), fc.dictionary(twinKey, value, { minKeys: 50, maxKeys: 400 }));
+const documents = fc.oneof(
+  fc.dictionary(twinKey, value, { maxKeys: 10 }),
+  fc.dictionary(twinKey, value, { minKeys: 50, maxKeys: 400 }),
+);
 const knownDocuments = fc.constantFrom<JsonObject>(largestAccepted(), { intervalSeconds: 60 }, {});
 
 describe('the acknowledgement of any desired document', () => {
   it('fits the room the sections leave, is twin-safe, and leaves the twin holding exactly the acknowledgement', () => {
     fc.assert(
-      fc.property(knownDocuments, fc.array(fc.tuple(documents, fc.boolean()), { minLength: 1, maxLength: 4 }), (start, steps) => {
-        let update = applyFullDesired(createConfigState(), { ...start, $version: 1 }, {});
-        let twin = expectWithinRoom(update, twinWithWorstSections());
-        steps.forEach(([doc, whole], i) => {
-          const version = i + 2;
-          update = whole ? applyFullDesired(update.state, { ...doc, $version: version }) : applyDesiredPatch(update.state, { ...doc, $version: version });
-          twin = expectWithinRoom(update, twin);
-          // Nothing stale: the twin's acknowledgements are exactly the last one written (where a null value is no value).
-          const held = Object.fromEntries(acks(twin).map((key) => [key, twin[key]]));
-          expect(held).toEqual(applyPatch({}, viaJson(update.state.acknowledged)));
-        });
-      }),
+      fc.property(
+        knownDocuments,
+        fc.array(fc.tuple(documents, fc.boolean()), { minLength: 1, maxLength: 4 }),
+        (start, steps) => {
+          let update = applyFullDesired(createConfigState(), { ...start, $version: 1 }, {});
+          let twin = expectWithinRoom(update, twinWithWorstSections());
+          steps.forEach(([doc, whole], i) => {
+            const version = i + 2;
+            update = whole
+              ? applyFullDesired(update.state, { ...doc, $version: version })
+              : applyDesiredPatch(update.state, { ...doc, $version: version });
+            twin = expectWithinRoom(update, twin);
+            // Nothing stale: the twin's acknowledgements are exactly the last one written (where a null value is no value).
+            const held = Object.fromEntries(acks(twin).map((key) => [key, twin[key]]));
+            expect(held).toEqual(applyPatch({}, viaJson(update.state.acknowledged)));
+          });
+        },
+      ),
       { numRuns: 60 },
     );
   });

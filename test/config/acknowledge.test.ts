@@ -9,7 +9,12 @@ const good: DesiredDoc = {
   intervalSeconds: '60',
   dns: { servers: ['10.0.0.4', '10.0.0.5:5353'] },
   targets: {
-    acr: { host: 'r.privatelink.azurecr.io', kind: 'acr', ports: [443, '8443'], expectedAddresses: ['10.1.2.4', '10.1.2.5'] },
+    acr: {
+      host: 'r.privatelink.azurecr.io',
+      kind: 'acr',
+      ports: [443, '8443'],
+      expectedAddresses: ['10.1.2.4', '10.1.2.5'],
+    },
     blob: { host: 's.blob.core.windows.net', enabled: false },
   },
 };
@@ -45,12 +50,20 @@ describe('acknowledge an accepted version', () => {
   });
 
   it('reports every other key in the same form', () => {
-    const all = ack({ timeoutMs: 100, hostnamePolicy: 'any', autoTargets: 'false', telemetry: { onChangeOnly: true } }, 3);
+    const all = ack(
+      { timeoutMs: 100, hostnamePolicy: 'any', autoTargets: 'false', telemetry: { onChangeOnly: true } },
+      3,
+    );
     expect(all).toEqual({
       timeoutMs: { value: 100, ac: 200, av: 3, ad: 'applied' },
       hostnamePolicy: { value: 'any', ac: 200, av: 3, ad: 'applied' },
       autoTargets: { value: false, ac: 200, av: 3, ad: 'applied' },
-      telemetry: { value: { enabled: true, output: 'probeResults', onChangeOnly: true, detail: 'auto' }, ac: 200, av: 3, ad: 'applied' },
+      telemetry: {
+        value: { enabled: true, output: 'probeResults', onChangeOnly: true, detail: 'auto' },
+        ac: 200,
+        av: 3,
+        ad: 'applied',
+      },
     });
   });
 });
@@ -58,7 +71,12 @@ describe('acknowledge an accepted version', () => {
 describe('acknowledge a rejected version', () => {
   const lastGood = validateDesired(good);
   if (!lastGood.ok) throw new Error('fixture must validate');
-  const bad: DesiredDoc = { ...good, intervalSeconds: 5, targets: { acr: { host: 'r.privatelink.azurecr.io', ports: '70000' } }, colour: 'red' };
+  const bad: DesiredDoc = {
+    ...good,
+    intervalSeconds: 5,
+    targets: { acr: { host: 'r.privatelink.azurecr.io', ports: '70000' } },
+    colour: 'red',
+  };
   const rejected = ack(bad, 8, lastGood.config);
 
   it('gives every present key ac 400 and the version', () => {
@@ -73,7 +91,7 @@ describe('acknowledge a rejected version', () => {
     expect(rejected.colour!.value).toBeNull();
   });
 
-  it('names the keys at fault and why, the key\'s own faults first', () => {
+  it("names the keys at fault and why, the key's own faults first", () => {
     expect(rejected.intervalSeconds!.ad).toBe(
       "rejected, last good value kept: intervalSeconds: must be an integer from 10 to 86400, got 5; colour: unknown key 'colour'; targets.acr.ports: port 70000 is out of range 1–65535",
     );
@@ -94,8 +112,17 @@ describe('acknowledge a rejected version', () => {
   it('does not acknowledge a desired key named like a reported section in place, but names it and its fault elsewhere', () => {
     const clash = ack({ status: 'x', timeoutMs: 1000, unknownKeys: 'y' }, 10);
     expect(Object.keys(clash)).toEqual(['timeoutMs', 'unknownKeys']);
-    expect(clash.timeoutMs).toMatchObject({ ac: 400, value: 5000, ad: expect.stringContaining("status: unknown key 'status'") });
-    expect(clash.unknownKeys).toMatchObject({ value: 'status,unknownKeys', ac: 400, av: 10, ad: expect.stringMatching(/^2 unknown desired keys, /) });
+    expect(clash.timeoutMs).toMatchObject({
+      ac: 400,
+      value: 5000,
+      ad: expect.stringContaining("status: unknown key 'status'"),
+    });
+    expect(clash.unknownKeys).toMatchObject({
+      value: 'status,unknownKeys',
+      ac: 400,
+      av: 10,
+      ad: expect.stringMatching(/^2 unknown desired keys, /),
+    });
   });
 });
 
@@ -103,8 +130,17 @@ describe('acknowledge unknown keys', () => {
   it('acknowledges the first 8 in place and names the others, in document order, in unknownKeys', () => {
     const unknown = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`extra${i}`, i]));
     const acks = ack({ intervalSeconds: 60, ...unknown, 'not a key': 1 }, 3);
-    expect(Object.keys(acks)).toEqual(['intervalSeconds', ...Array.from({ length: 8 }, (_, i) => `extra${i}`), 'unknownKeys']);
-    expect(acks.extra0).toMatchObject({ value: null, ac: 400, av: 3, ad: expect.stringMatching(/^rejected, last good value kept: extra0: unknown key 'extra0'/) });
+    expect(Object.keys(acks)).toEqual([
+      'intervalSeconds',
+      ...Array.from({ length: 8 }, (_, i) => `extra${i}`),
+      'unknownKeys',
+    ]);
+    expect(acks.extra0).toMatchObject({
+      value: null,
+      ac: 400,
+      av: 3,
+      ad: expect.stringMatching(/^rejected, last good value kept: extra0: unknown key 'extra0'/),
+    });
     expect(acks.unknownKeys).toEqual({
       value: 'extra8,extra9,extra10,not a key',
       ac: 400,
@@ -117,12 +153,19 @@ describe('acknowledge unknown keys', () => {
     const host = (i: number) => `${'h'.repeat(63)}.${'x'.repeat(63)}.${'y'.repeat(63)}.t${i}.example.com`;
     const pins = Array.from({ length: 8 }, (_, i) => `10.255.255.${240 + i}`);
     const targets = Object.fromEntries(
-      Array.from({ length: 32 }, (_, i) => [`target${String(i).padStart(2, '0')}`, { host: host(i), ports: '1,2,3,4,5,6,7,8', expectedAddresses: pins }]),
+      Array.from({ length: 32 }, (_, i) => [
+        `target${String(i).padStart(2, '0')}`,
+        { host: host(i), ports: '1,2,3,4,5,6,7,8', expectedAddresses: pins },
+      ]),
     );
     const before = ack({ targets: { target00: { host: host(0) } } }, 1);
     const { ack: acks, patch } = acknowledge({ targets }, 2, validateDesired({ targets }), DEFAULT_CONFIG, before);
     const names = Object.keys(targets);
-    expect(acks.targets).toMatchObject({ ac: 200, ad: 'applied', value: Object.fromEntries(names.map((name) => [name, {}])) });
+    expect(acks.targets).toMatchObject({
+      ac: 200,
+      ad: 'applied',
+      value: Object.fromEntries(names.map((name) => [name, {}])),
+    });
     // Still keyed by name, as the model's map says; the settings acknowledged before are deleted with nulls.
     expect((patch.targets as { value: Record<string, unknown> }).value.target00).toEqual({ host: null });
   });
@@ -131,7 +174,10 @@ describe('acknowledge unknown keys', () => {
 describe('the acknowledgement patch', () => {
   it('writes null for keys acknowledged before and deleted since', () => {
     const before = ack({ intervalSeconds: 60, timeoutMs: 1000 }, 1);
-    expect(patchOver(before, { intervalSeconds: 60 }, 2)).toEqual({ intervalSeconds: { value: 60, ac: 200, av: 2, ad: 'applied' }, timeoutMs: null });
+    expect(patchOver(before, { intervalSeconds: 60 }, 2)).toEqual({
+      intervalSeconds: { value: 60, ac: 200, av: 2, ad: 'applied' },
+      timeoutMs: null,
+    });
   });
 
   it('writes null for a removed target and for a removed target field, which would otherwise linger', () => {

@@ -11,11 +11,28 @@ const ranges = (n: number) => Array.from({ length: n }, (_, i) => `10.${i}.0.0/1
 const ports = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i);
 const addresses = servers;
 
-const CASES: Array<[path: string, limit: number, doc: (items: Array<string | number> | string) => DesiredDoc, items: (n: number) => Array<string | number>]> = [
+const CASES: Array<
+  [
+    path: string,
+    limit: number,
+    doc: (items: Array<string | number> | string) => DesiredDoc,
+    items: (n: number) => Array<string | number>,
+  ]
+> = [
   ['dns.servers', LIST_LIMITS.dnsServers, (items) => ({ dns: { servers: items } }), servers],
   ['dns.privateRanges', LIST_LIMITS.privateRanges, (items) => ({ dns: { privateRanges: items } }), ranges],
-  ['targets.acr.ports', LIST_LIMITS.ports, (items) => ({ targets: { acr: { host: 'r.privatelink.azurecr.io', ports: items } } }), ports],
-  ['targets.acr.expectedAddresses', LIST_LIMITS.expectedAddresses, (items) => ({ targets: { acr: { host: 'r.privatelink.azurecr.io', expectedAddresses: items } } }), addresses],
+  [
+    'targets.acr.ports',
+    LIST_LIMITS.ports,
+    (items) => ({ targets: { acr: { host: 'r.privatelink.azurecr.io', ports: items } } }),
+    ports,
+  ],
+  [
+    'targets.acr.expectedAddresses',
+    LIST_LIMITS.expectedAddresses,
+    (items) => ({ targets: { acr: { host: 'r.privatelink.azurecr.io', expectedAddresses: items } } }),
+    addresses,
+  ],
 ];
 
 describe('list caps in desired properties', () => {
@@ -27,17 +44,26 @@ describe('list caps in desired properties', () => {
   it.each(CASES)('%s with one item more than %i is rejected with the cap named', (path, limit, doc, items) => {
     for (const value of [items(limit + 1), items(limit + 1).join(',')]) {
       const result = validateDesired(doc(value));
-      expect(result).toMatchObject({ ok: false, errors: [{ path, message: `has ${limit + 1} items, at most ${limit}` }] });
+      expect(result).toMatchObject({
+        ok: false,
+        errors: [{ path, message: `has ${limit + 1} items, at most ${limit}` }],
+      });
     }
   });
 
-  it.each(CASES)('%s with thousands of items is rejected before they are read one by one', (path, limit, doc, items) => {
-    const result = validateDesired(doc(items(4000)));
-    expect(result).toMatchObject({ ok: false, errors: [{ path, message: `has 4000 items, at most ${limit}` }] });
-  });
+  it.each(CASES)(
+    '%s with thousands of items is rejected before they are read one by one',
+    (path, limit, doc, items) => {
+      const result = validateDesired(doc(items(4000)));
+      expect(result).toMatchObject({ ok: false, errors: [{ path, message: `has 4000 items, at most ${limit}` }] });
+    },
+  );
 
   it('a comma-separated string longer than a twin string is rejected before it is split', () => {
     const result = validateDesired({ dns: { servers: servers(4000).join(',') } });
-    expect(result).toMatchObject({ ok: false, errors: [{ path: 'dns.servers', message: expect.stringMatching(/^is too long: \d+ bytes, at most 512$/) }] });
+    expect(result).toMatchObject({
+      ok: false,
+      errors: [{ path: 'dns.servers', message: expect.stringMatching(/^is too long: \d+ bytes, at most 512$/) }],
+    });
   });
 });

@@ -14,7 +14,8 @@ describe('parseList', () => {
   });
 
   it('answers undefined for anything that is not a list of strings', () => {
-    for (const value of [5, true, null, undefined, { a: 'b' }, ['a', 1], [null]]) expect(parseList(value)).toBeUndefined();
+    for (const value of [5, true, null, undefined, { a: 'b' }, ['a', 1], [null]])
+      expect(parseList(value)).toBeUndefined();
   });
 });
 

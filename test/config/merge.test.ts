@@ -12,7 +12,10 @@ describe('mergeDesired (JSON merge patch)', () => {
     const merged = mergeDesired(current, { targets: { acr: { kind: 'acr' } }, timeoutMs: 2000 });
     expect(merged).toEqual({
       intervalSeconds: 60,
-      targets: { acr: { host: 'r.privatelink.azurecr.io', ports: '443', kind: 'acr' }, blob: { host: 's.blob.core.windows.net' } },
+      targets: {
+        acr: { host: 'r.privatelink.azurecr.io', ports: '443', kind: 'acr' },
+        blob: { host: 's.blob.core.windows.net' },
+      },
       dns: { servers: ['10.0.0.4'] },
       timeoutMs: 2000,
     });
@@ -20,7 +23,10 @@ describe('mergeDesired (JSON merge patch)', () => {
 
   it('deletes a nested target given null, and a top-level key given null', () => {
     const merged = mergeDesired(current, { targets: { blob: null }, intervalSeconds: null });
-    expect(merged).toEqual({ targets: { acr: { host: 'r.privatelink.azurecr.io', ports: '443' } }, dns: { servers: ['10.0.0.4'] } });
+    expect(merged).toEqual({
+      targets: { acr: { host: 'r.privatelink.azurecr.io', ports: '443' } },
+      dns: { servers: ['10.0.0.4'] },
+    });
   });
 
   it('replaces arrays wholesale instead of merging them', () => {

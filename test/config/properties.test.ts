@@ -19,7 +19,10 @@ const json = fc.jsonValue({ maxDepth: 3 });
 const twinKey = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/), fc.constantFrom(...RESERVED_REPORTED_KEYS));
 const listOf = <T>(item: fc.Arbitrary<T>) => {
   const items = fc.array(item, { minLength: 1, maxLength: 4 });
-  return fc.oneof(items, items.map((list) => list.join(',')));
+  return fc.oneof(
+    items,
+    items.map((list) => list.join(',')),
+  );
 };
 const integer = (min: number, max: number) => fc.oneof(fc.integer({ min, max }), fc.integer({ min, max }).map(String));
 
@@ -32,10 +35,19 @@ function desiredDocuments(noisy: boolean): fc.Arbitrary<JsonObject> {
   const mostly = <T>(valid: fc.Arbitrary<T>, noise: fc.Arbitrary<unknown> = json): fc.Arbitrary<unknown> =>
     noisy ? fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: noise, weight: 1 }) : valid;
   const boolean = mostly(fc.oneof(fc.boolean(), fc.constantFrom('true', 'FALSE')), fc.constantFrom('yes', '1'));
-  const server = mostly(fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('10.0.0.4:5353', '[fd00::4]:53')), fc.constantFrom('dns.example', '1.2.3.4:0'));
-  const cidr = mostly(fc.constantFrom('10.0.0.0/8', 'fc00::/7', '192.168.1.0/24'), fc.constantFrom('10.0.0.0/33', '10.0.0.1'));
+  const server = mostly(
+    fc.oneof(fc.ipV4(), fc.ipV6(), fc.constantFrom('10.0.0.4:5353', '[fd00::4]:53')),
+    fc.constantFrom('dns.example', '1.2.3.4:0'),
+  );
+  const cidr = mostly(
+    fc.constantFrom('10.0.0.0/8', 'fc00::/7', '192.168.1.0/24'),
+    fc.constantFrom('10.0.0.0/33', '10.0.0.1'),
+  );
   const host = mostly(fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6()), fc.constantFrom('bad host', '', 'x'.repeat(600)));
-  const ports = mostly(listOf(fc.integer({ min: 1, max: 65535 })), fc.oneof(fc.array(fc.integer({ min: -1, max: 70_000 })), fc.string({ maxLength: 20 })));
+  const ports = mostly(
+    listOf(fc.integer({ min: 1, max: 65535 })),
+    fc.oneof(fc.array(fc.integer({ min: -1, max: 70_000 })), fc.string({ maxLength: 20 })),
+  );
   const target = mostly(
     fc
       .record(
@@ -52,13 +64,20 @@ function desiredDocuments(noisy: boolean): fc.Arbitrary<JsonObject> {
       .map(({ extra, ...rest }) => (extra === undefined ? rest : { ...rest, extra })),
   );
   const validName = fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/);
-  const name = noisy ? fc.oneof({ arbitrary: validName, weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 }) : validName;
+  const name = noisy
+    ? fc.oneof({ arbitrary: validName, weight: 8 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 })
+    : validName;
   const content = fc.record(
     {
       intervalSeconds: mostly(integer(10, 86_400), fc.oneof(integer(-10, 100_000), fc.double())),
       timeoutMs: mostly(integer(100, 60_000), integer(-10, 100_000)),
       hostnamePolicy: mostly(fc.constantFrom('privatelink', 'public', 'any'), fc.constantFrom('other', '')),
-      dns: mostly(fc.record({ servers: mostly(listOf(server)), system: boolean, privateRanges: mostly(listOf(cidr)) }, { requiredKeys: [] })),
+      dns: mostly(
+        fc.record(
+          { servers: mostly(listOf(server)), system: boolean, privateRanges: mostly(listOf(cidr)) },
+          { requiredKeys: [] },
+        ),
+      ),
       targets: mostly(
         fc.oneof(
           { arbitrary: fc.dictionary(name, target, { maxKeys: 5 }), weight: 5 },
@@ -67,7 +86,10 @@ function desiredDocuments(noisy: boolean): fc.Arbitrary<JsonObject> {
       ),
       autoTargets: boolean,
       telemetry: mostly(
-        fc.record({ enabled: boolean, output: mostly(fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/)), onChangeOnly: boolean }, { requiredKeys: [] }),
+        fc.record(
+          { enabled: boolean, output: mostly(fc.stringMatching(/^[A-Za-z0-9_-]{1,70}$/)), onChangeOnly: boolean },
+          { requiredKeys: [] },
+        ),
       ),
     },
     { requiredKeys: [] },
@@ -80,7 +102,9 @@ const desired = fc.oneof(desiredDocuments(false), desiredDocuments(true));
 const patch = fc.oneof(
   desired,
   fc.record({ targets: fc.dictionary(fc.stringMatching(/^[a-c]$/), fc.constant(null), { maxKeys: 2 }) }),
-  fc.dictionary(fc.oneof(twinKey, fc.constantFrom('intervalSeconds', 'dns', 'targets')), fc.constant(null), { maxKeys: 3 }),
+  fc.dictionary(fc.oneof(twinKey, fc.constantFrom('intervalSeconds', 'dns', 'targets')), fc.constant(null), {
+    maxKeys: 3,
+  }),
 );
 
 /**
@@ -89,7 +113,9 @@ const patch = fc.oneof(
  */
 function acknowledgedKeys(doc: JsonObject): string[] {
   const known: readonly string[] = DESIRED_KEYS;
-  const listed = contentKeys(doc).filter((key) => !known.includes(key) && [...RESERVED_REPORTED_KEYS, UNKNOWN_KEYS_ENTRY].includes(key));
+  const listed = contentKeys(doc).filter(
+    (key) => !known.includes(key) && [...RESERVED_REPORTED_KEYS, UNKNOWN_KEYS_ENTRY].includes(key),
+  );
   const inPlace = contentKeys(doc).filter((key) => !listed.includes(key));
   return [...inPlace, ...(listed.length > 0 ? [UNKNOWN_KEYS_ENTRY] : [])].sort();
 }
@@ -198,7 +224,9 @@ describe('properties: merge, lists and the twin-safety predicate', () => {
         const merged = mergeDesired(current, { ...p, $version: 2 });
         expect([current, p]).toEqual(before);
         const clean = (value: unknown): boolean =>
-          typeof value !== 'object' || value === null || Array.isArray(value) ||
+          typeof value !== 'object' ||
+          value === null ||
+          Array.isArray(value) ||
           Object.entries(value).every(([k, v]) => !k.startsWith('$') && v !== null && clean(v));
         expect(clean(merged)).toBe(true);
       }),
@@ -207,15 +235,18 @@ describe('properties: merge, lists and the twin-safety predicate', () => {
 
   it('list and port parsers answer anything, ports always within 1–65535', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), listOf(fc.oneof(fc.string(), fc.integer({ min: -1, max: 70_000 })))), (value) => {
-        const list = parseList(value);
-        expect(list === undefined || list.every((item) => item.length > 0 && item === item.trim())).toBe(true);
-        const parsed = parsePorts(value);
-        if (typeof parsed !== 'string') {
-          expect(parsed.length).toBeGreaterThan(0);
-          expect(parsed.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.anything(), listOf(fc.oneof(fc.string(), fc.integer({ min: -1, max: 70_000 })))),
+        (value) => {
+          const list = parseList(value);
+          expect(list === undefined || list.every((item) => item.length > 0 && item === item.trim())).toBe(true);
+          const parsed = parsePorts(value);
+          if (typeof parsed !== 'string') {
+            expect(parsed.length).toBeGreaterThan(0);
+            expect(parsed.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)).toBe(true);
+          }
+        },
+      ),
     );
   });
 
@@ -234,12 +265,20 @@ describe('properties: merge, lists and the twin-safety predicate', () => {
   });
 
   it('the predicate rejects a safe object once an array, a long string or a bad key is put anywhere in it', () => {
-    const poison = fc.constantFrom<[string, unknown]>(['list', [1]], ['long', 'x'.repeat(513)], ['a.b', 1], ['$x', 1], ['a b', 1]);
+    const poison = fc.constantFrom<[string, unknown]>(
+      ['list', [1]],
+      ['long', 'x'.repeat(513)],
+      ['a.b', 1],
+      ['$x', 1],
+      ['a b', 1],
+    );
     fc.assert(
       fc.property(safeObject, fc.array(fc.nat()), poison, (value, route, [key, bad]) => {
         let node: Record<string, unknown> = value;
         for (const step of route) {
-          const children = Object.values(node).filter((v): v is Record<string, unknown> => typeof v === 'object' && v !== null);
+          const children = Object.values(node).filter(
+            (v): v is Record<string, unknown> => typeof v === 'object' && v !== null,
+          );
           if (children.length === 0) break;
           node = children[step % children.length]!;
         }

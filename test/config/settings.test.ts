@@ -20,8 +20,20 @@ describe('layerSettings', () => {
 
   it('lets the desired layer win over the environment only for what the desired properties set', () => {
     const environment = { dnsServers: ['10.0.0.4:53'], systemDns: false, caPem: 'PEM' };
-    expect(layerSettings(environment, desired({ timeoutMs: 2000 }))).toMatchObject({ dnsServers: ['10.0.0.4:53'], systemDns: false, caPem: 'PEM', timeoutMs: 2000 });
-    expect(layerSettings(environment, desired({ dns: { servers: '10.9.9.9' } }))).toMatchObject({ dnsServers: ['10.9.9.9:53'], systemDns: false, caPem: 'PEM' });
-    expect(layerSettings(environment, desired({ dns: { system: true } }))).toMatchObject({ dnsServers: ['10.0.0.4:53'], systemDns: true });
+    expect(layerSettings(environment, desired({ timeoutMs: 2000 }))).toMatchObject({
+      dnsServers: ['10.0.0.4:53'],
+      systemDns: false,
+      caPem: 'PEM',
+      timeoutMs: 2000,
+    });
+    expect(layerSettings(environment, desired({ dns: { servers: '10.9.9.9' } }))).toMatchObject({
+      dnsServers: ['10.9.9.9:53'],
+      systemDns: false,
+      caPem: 'PEM',
+    });
+    expect(layerSettings(environment, desired({ dns: { system: true } }))).toMatchObject({
+      dnsServers: ['10.0.0.4:53'],
+      systemDns: true,
+    });
   });
 });

@@ -10,7 +10,12 @@ describe('config state: start-up', () => {
   });
 
   it('applies and acknowledges the full desired document at start-up', () => {
-    const update = applyFullDesired(createConfigState(), { $version: 4, $metadata: {}, intervalSeconds: 60, targets: { acr } });
+    const update = applyFullDesired(createConfigState(), {
+      $version: 4,
+      $metadata: {},
+      intervalSeconds: 60,
+      targets: { acr },
+    });
     expect(update).toMatchObject({ changed: true, versionChanged: true, errors: [] });
     expect(update.state.config.intervalSeconds).toBe(60);
     expect(update.state.config.targets).toEqual([{ name: 'acr', ...acr, source: 'desired' }]);
@@ -49,9 +54,16 @@ describe('config state: patches', () => {
     expect(update.changed).toBe(false);
     expect(update.versionChanged).toBe(true);
     expect(update.state.config).toBe(start.config);
-    expect(update.errors).toEqual([{ key: 'intervalSeconds', path: 'intervalSeconds', message: 'must be an integer from 10 to 86400, got 5' }]);
+    expect(update.errors).toEqual([
+      { key: 'intervalSeconds', path: 'intervalSeconds', message: 'must be an integer from 10 to 86400, got 5' },
+    ]);
     expect(update.ack).toMatchObject({
-      intervalSeconds: { value: 60, ac: 400, av: 5, ad: expect.stringContaining('intervalSeconds: must be an integer') },
+      intervalSeconds: {
+        value: 60,
+        ac: 400,
+        av: 5,
+        ad: expect.stringContaining('intervalSeconds: must be an integer'),
+      },
       targets: { value: { acr }, ac: 400, av: 5, ad: expect.stringMatching(/^not applied/) },
     });
   });
@@ -61,7 +73,10 @@ describe('config state: patches', () => {
     const still = applyDesiredPatch(broken, { $version: 6, timeoutMs: 2000 });
     expect(still.changed).toBe(false);
     expect(still.state.config).toBe(start.config);
-    expect(still.ack).toMatchObject({ timeoutMs: { value: 5000, ac: 400, av: 6 }, intervalSeconds: { ac: 400, av: 6 } });
+    expect(still.ack).toMatchObject({
+      timeoutMs: { value: 5000, ac: 400, av: 6 },
+      intervalSeconds: { ac: 400, av: 6 },
+    });
 
     const fixed = applyDesiredPatch(still.state, { $version: 7, intervalSeconds: 120 });
     expect(fixed.changed).toBe(true);
@@ -74,7 +89,7 @@ describe('config state: patches', () => {
     });
   });
 
-  it('deleting the faulty key also fixes the version, and the deleted key\'s acknowledgement becomes null', () => {
+  it("deleting the faulty key also fixes the version, and the deleted key's acknowledgement becomes null", () => {
     const broken = applyDesiredPatch(start, { $version: 5, colour: 'red' }).state;
     const fixed = applyDesiredPatch(broken, { $version: 6, colour: null });
     expect(fixed.errors).toEqual([]);

@@ -7,7 +7,9 @@ describe('twin-safe values', () => {
   });
 
   it('rejects depth 6, counting the object passed in', () => {
-    expect(twinSafetyViolation({ a: { b: { c: { d: { e: { f: 1 } } } } } })).toBe("'a.b.c.d.e' nests deeper than 5 objects");
+    expect(twinSafetyViolation({ a: { b: { c: { d: { e: { f: 1 } } } } } })).toBe(
+      "'a.b.c.d.e' nests deeper than 5 objects",
+    );
   });
 
   it('rejects arrays anywhere, naming where', () => {

@@ -39,8 +39,16 @@ describe('validateDesired: defaults', () => {
 
 describe('validateDesired: the desired layer of the settings', () => {
   it('records what the document sets, and only that, as read', () => {
-    expect(accepted({ timeoutMs: '1500', dns: { servers: '10.0.0.4', system: null } }).explicit).toEqual({ timeoutMs: 1500, dnsServers: ['10.0.0.4:53'] });
-    expect(accepted({ hostnamePolicy: 'any', dns: { privateRanges: ['10.0.0.0/8'], system: false, servers: ['10.0.0.4:5353'] } }).explicit).toEqual({
+    expect(accepted({ timeoutMs: '1500', dns: { servers: '10.0.0.4', system: null } }).explicit).toEqual({
+      timeoutMs: 1500,
+      dnsServers: ['10.0.0.4:53'],
+    });
+    expect(
+      accepted({
+        hostnamePolicy: 'any',
+        dns: { privateRanges: ['10.0.0.0/8'], system: false, servers: ['10.0.0.4:5353'] },
+      }).explicit,
+    ).toEqual({
       hostnamePolicy: 'any',
       privateRanges: ['10.0.0.0/8'],
       systemDns: false,
@@ -52,18 +60,28 @@ describe('validateDesired: the desired layer of the settings', () => {
 describe('validateDesired: telemetry detail', () => {
   it('is auto unless set to full; anything else is refused', () => {
     expect(accepted({ telemetry: { detail: 'full' } }).telemetry.detail).toBe('full');
-    expect(rejected({ telemetry: { detail: 'compact' } })).toEqual([expect.objectContaining({ path: 'telemetry.detail' })]);
+    expect(rejected({ telemetry: { detail: 'compact' } })).toEqual([
+      expect.objectContaining({ path: 'telemetry.detail' }),
+    ]);
   });
 });
 
 describe('validateDesired: flapping', () => {
   it('tunes the rule within the kept history, and refuses more changes than the window can hold', () => {
-    expect(accepted({ flapping: { changes: '3', window: 6 } }).flapping).toEqual({ enabled: true, changes: 3, window: 6 });
+    expect(accepted({ flapping: { changes: '3', window: 6 } }).flapping).toEqual({
+      enabled: true,
+      changes: 3,
+      window: 6,
+    });
     expect(accepted({ flapping: { enabled: false } }).flapping).toEqual({ enabled: false, changes: 4, window: 12 });
     expect(rejected({ flapping: { changes: 1 } })).toEqual([expect.objectContaining({ path: 'flapping.changes' })]);
     expect(rejected({ flapping: { window: 289 } })).toEqual([expect.objectContaining({ path: 'flapping.window' })]);
     expect(rejected({ flapping: { changes: 8, window: 6 } })).toEqual([
-      { key: 'flapping', path: 'flapping.changes', message: '8 changes cannot happen within a window of 6 runs: make changes at most window' },
+      {
+        key: 'flapping',
+        path: 'flapping.changes',
+        message: '8 changes cannot happen within a window of 6 runs: make changes at most window',
+      },
     ]);
   });
 });
@@ -81,12 +99,18 @@ describe('validateDesired: numbers', () => {
   it('timeoutMs accepts 100 and 60000, rejects 99 and 60001', () => {
     expect(accepted({ timeoutMs: 100 }).settings.timeoutMs).toBe(100);
     expect(accepted({ timeoutMs: 60000 }).settings.timeoutMs).toBe(60000);
-    expect(rejected({ timeoutMs: 99 })[0]).toMatchObject({ path: 'timeoutMs', message: 'must be an integer from 100 to 60000, got 99' });
+    expect(rejected({ timeoutMs: 99 })[0]).toMatchObject({
+      path: 'timeoutMs',
+      message: 'must be an integer from 100 to 60000, got 99',
+    });
     expect(rejected({ timeoutMs: 60001 })[0]).toMatchObject({ path: 'timeoutMs' });
   });
 
   it('reads whole decimal numbers given as strings, but not fractions or other spellings', () => {
-    expect(accepted({ intervalSeconds: '300', timeoutMs: ' 2000 ' })).toMatchObject({ intervalSeconds: 300, settings: { timeoutMs: 2000 } });
+    expect(accepted({ intervalSeconds: '300', timeoutMs: ' 2000 ' })).toMatchObject({
+      intervalSeconds: 300,
+      settings: { timeoutMs: 2000 },
+    });
     expect(rejected({ intervalSeconds: 30.5 })[0]!.message).toBe('must be an integer from 10 to 86400, got 30.5');
     expect(rejected({ intervalSeconds: '3e2' })[0]!.message).toBe("must be an integer from 10 to 86400, got '3e2'");
     expect(rejected({ intervalSeconds: true })[0]!.message).toBe('must be an integer from 10 to 86400, got true');
@@ -115,11 +139,15 @@ describe('validateDesired: booleans and enums', () => {
 
 describe('validateDesired: unknown keys and sizes', () => {
   it('names an unknown top-level key', () => {
-    expect(rejected({ intervalSecs: 60 })).toEqual([{ key: 'intervalSecs', path: 'intervalSecs', message: "unknown key 'intervalSecs'" }]);
+    expect(rejected({ intervalSecs: 60 })).toEqual([
+      { key: 'intervalSecs', path: 'intervalSecs', message: "unknown key 'intervalSecs'" },
+    ]);
   });
 
   it('names unknown nested keys with their path, under the top-level key at fault', () => {
-    expect(rejected({ dns: { server: '10.0.0.4' } })).toEqual([{ key: 'dns', path: 'dns.server', message: "unknown key 'server'" }]);
+    expect(rejected({ dns: { server: '10.0.0.4' } })).toEqual([
+      { key: 'dns', path: 'dns.server', message: "unknown key 'server'" },
+    ]);
     expect(rejected({ targets: { acr: { ...hub, colour: 'red' } } })).toEqual([
       { key: 'targets', path: 'targets.acr.colour', message: "unknown key 'colour'" },
     ]);
@@ -133,19 +161,30 @@ describe('validateDesired: unknown keys and sizes', () => {
     ]);
     expect(rejected({ dns: { servers: long } })[0]!.path).toBe('dns.servers');
     expect(rejected({ targets: { a: { host: long } } })[0]!.path).toBe('targets.a.host');
-    expect(rejected({ targets: { a: { ...hub, ports: [443, long] } } })[0]).toMatchObject({ path: 'targets.a.ports', message: 'is too long: 10240 bytes, at most 512' });
-    expect(rejected({ dns: { privateRanges: ['10.0.0.0/8', long] } })[0]!.message).toBe('is too long: 10240 bytes, at most 512');
+    expect(rejected({ targets: { a: { ...hub, ports: [443, long] } } })[0]).toMatchObject({
+      path: 'targets.a.ports',
+      message: 'is too long: 10240 bytes, at most 512',
+    });
+    expect(rejected({ dns: { privateRanges: ['10.0.0.0/8', long] } })[0]!.message).toBe(
+      'is too long: 10240 bytes, at most 512',
+    );
   });
 
   it('accepts a string of 512 bytes and rejects one of 513 (multi-byte characters counted in bytes)', () => {
     expect(accepted({ dns: { servers: `${' '.repeat(504)}10.0.0.4` } }).settings.dnsServers).toEqual(['10.0.0.4:53']);
-    expect(rejected({ dns: { servers: `${' '.repeat(505)}10.0.0.4` } })[0]!.message).toBe('is too long: 513 bytes, at most 512');
-    expect(rejected({ dns: { servers: `${'é'.repeat(253)}10.0.0.4` } })[0]!.message).toBe('is too long: 514 bytes, at most 512');
+    expect(rejected({ dns: { servers: `${' '.repeat(505)}10.0.0.4` } })[0]!.message).toBe(
+      'is too long: 513 bytes, at most 512',
+    );
+    expect(rejected({ dns: { servers: `${'é'.repeat(253)}10.0.0.4` } })[0]!.message).toBe(
+      'is too long: 514 bytes, at most 512',
+    );
   });
 
   it('rejects a list whose joined form would not fit one reported string', () => {
     const privateRanges = Array.from({ length: 20 }, (_, i) => `fd00:1111:2222:3333:4444:5555:6666:${i + 1}/128`);
-    expect(rejected({ dns: { privateRanges } })[0]!.message).toMatch(/^is too long: \d+ bytes joined with ',', at most 512$/);
+    expect(rejected({ dns: { privateRanges } })[0]!.message).toMatch(
+      /^is too long: \d+ bytes joined with ',', at most 512$/,
+    );
   });
 
   it('reports every fault of a document at once', () => {
@@ -161,36 +200,63 @@ describe('validateDesired: unknown keys and sizes', () => {
 describe('validateDesired: dns', () => {
   it('normalizes servers to ip:port, accepting ip, ip:port and [ipv6]:port, as a string or an array', () => {
     const expected = ['10.0.0.4:53', '10.0.0.5:5353', '[fd00::4]:53'];
-    expect(accepted({ dns: { servers: '10.0.0.4, 10.0.0.5:5353,[fd00::4]:53' } }).settings.dnsServers).toEqual(expected);
-    expect(accepted({ dns: { servers: ['10.0.0.4', '10.0.0.5:5353', 'fd00::4', '10.0.0.4:53'] } }).settings.dnsServers).toEqual(expected);
+    expect(accepted({ dns: { servers: '10.0.0.4, 10.0.0.5:5353,[fd00::4]:53' } }).settings.dnsServers).toEqual(
+      expected,
+    );
+    expect(
+      accepted({ dns: { servers: ['10.0.0.4', '10.0.0.5:5353', 'fd00::4', '10.0.0.4:53'] } }).settings.dnsServers,
+    ).toEqual(expected);
   });
 
   it('names a bad DNS server', () => {
     expect(rejected({ dns: { servers: '10.0.0.4,dns.contoso.com' } })).toEqual([
-      { key: 'dns', path: 'dns.servers', message: "'dns.contoso.com' is not a DNS server: use ip, ip:port or [ipv6]:port" },
+      {
+        key: 'dns',
+        path: 'dns.servers',
+        message: "'dns.contoso.com' is not a DNS server: use ip, ip:port or [ipv6]:port",
+      },
     ]);
     expect(rejected({ dns: { servers: '10.0.0.4:70000' } })[0]!.path).toBe('dns.servers');
     expect(rejected({ dns: { servers: 53 } })[0]!.message).toMatch(/^must be a list/);
   });
 
   it('takes CIDR lists and names a bad one', () => {
-    expect(accepted({ dns: { privateRanges: ['10.0.0.0/8', 'fd00::/8'] } }).settings.privateRanges).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(accepted({ dns: { privateRanges: ['10.0.0.0/8', 'fd00::/8'] } }).settings.privateRanges).toEqual([
+      '10.0.0.0/8',
+      'fd00::/8',
+    ]);
     expect(rejected({ dns: { privateRanges: '10.0.0.0/8,10.0.0.0/33' } })).toEqual([
-      { key: 'dns', path: 'dns.privateRanges', message: "'10.0.0.0/33' is not a CIDR: use address/prefix, e.g. 10.0.0.0/8 or fc00::/7" },
+      {
+        key: 'dns',
+        path: 'dns.privateRanges',
+        message: "'10.0.0.0/33' is not a CIDR: use address/prefix, e.g. 10.0.0.0/8 or fc00::/7",
+      },
     ]);
     expect(rejected({ dns: { privateRanges: '10.0.0.1' } })[0]!.path).toBe('dns.privateRanges');
-    expect(rejected({ dns: { privateRanges: '' } })[0]!.message).toBe('must list at least one CIDR (delete the key for the defaults)');
+    expect(rejected({ dns: { privateRanges: '' } })[0]!.message).toBe(
+      'must list at least one CIDR (delete the key for the defaults)',
+    );
   });
 
   it('rejects turning the system resolver off without explicit servers', () => {
-    expect(accepted({ dns: { system: false, servers: '10.0.0.4' } }).settings).toMatchObject({ systemDns: false, dnsServers: ['10.0.0.4:53'] });
+    expect(accepted({ dns: { system: false, servers: '10.0.0.4' } }).settings).toMatchObject({
+      systemDns: false,
+      dnsServers: ['10.0.0.4:53'],
+    });
     expect(rejected({ dns: { system: false } })).toEqual([
-      { key: 'dns', path: 'dns.system', message: 'is false but dns.servers is empty: nothing would resolve the targets' },
+      {
+        key: 'dns',
+        path: 'dns.system',
+        message: 'is false but dns.servers is empty: nothing would resolve the targets',
+      },
     ]);
   });
 
   it('needs dns to be an object', () => {
-    expect(rejected({ dns: '10.0.0.4' })[0]).toMatchObject({ path: 'dns', message: expect.stringMatching(/^must be an object/) });
+    expect(rejected({ dns: '10.0.0.4' })[0]).toMatchObject({
+      path: 'dns',
+      message: expect.stringMatching(/^must be an object/),
+    });
   });
 });
 
@@ -218,12 +284,15 @@ describe('validateDesired: targets', () => {
   });
 
   it('accepts an IP address as host and rejects a bad hostname', () => {
-    expect(accepted({ targets: { ip: { host: '10.1.2.4' }, v6: { host: 'fd00::4' } } }).targets.map((t) => t.host)).toEqual([
-      '10.1.2.4',
-      'fd00::4',
-    ]);
+    expect(
+      accepted({ targets: { ip: { host: '10.1.2.4' }, v6: { host: 'fd00::4' } } }).targets.map((t) => t.host),
+    ).toEqual(['10.1.2.4', 'fd00::4']);
     expect(rejected({ targets: { a: { host: 'my_hub.azure-devices.net' } } })).toEqual([
-      { key: 'targets', path: 'targets.a.host', message: "'my_hub.azure-devices.net' is not a hostname (RFC 1123) or an IP address" },
+      {
+        key: 'targets',
+        path: 'targets.a.host',
+        message: "'my_hub.azure-devices.net' is not a hostname (RFC 1123) or an IP address",
+      },
     ]);
     expect(rejected({ targets: { a: { host: '-x.example.com' } } })[0]!.path).toBe('targets.a.host');
   });
@@ -249,7 +318,10 @@ describe('validateDesired: targets', () => {
   });
 
   it('names a bad kind, a bad expected address and a bad enabled flag', () => {
-    expect(rejected({ targets: { a: { ...hub, kind: 'sql' } } })[0]).toMatchObject({ path: 'targets.a.kind', message: expect.stringContaining('iothub, dps') });
+    expect(rejected({ targets: { a: { ...hub, kind: 'sql' } } })[0]).toMatchObject({
+      path: 'targets.a.kind',
+      message: expect.stringContaining('iothub, dps'),
+    });
     expect(rejected({ targets: { a: { ...hub, expectedAddresses: '10.1.2.4,10.1.2' } } })[0]).toMatchObject({
       path: 'targets.a.expectedAddresses',
       message: "'10.1.2' is not an IP address",
@@ -258,25 +330,40 @@ describe('validateDesired: targets', () => {
   });
 
   it('treats an empty expectedAddresses list as no pin', () => {
-    expect(accepted({ targets: { a: { ...hub, expectedAddresses: '' } } }).targets[0]).not.toHaveProperty('expectedAddresses');
+    expect(accepted({ targets: { a: { ...hub, expectedAddresses: '' } } }).targets[0]).not.toHaveProperty(
+      'expectedAddresses',
+    );
   });
 
   it('accepts 32 enabled targets and rejects 33; disabled ones do not count', () => {
-    const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, { host: `h${i}.example.com` }]));
+    const many = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, { host: `h${i}.example.com` }]));
     expect(accepted({ targets: many(32) }).targets).toHaveLength(32);
-    expect(rejected({ targets: many(33) })).toEqual([{ key: 'targets', path: 'targets', message: '33 enabled targets, at most 32' }]);
-    expect(accepted({ targets: { ...many(32), extra: { host: 'x.example.com', enabled: false } } }).targets).toHaveLength(32);
+    expect(rejected({ targets: many(33) })).toEqual([
+      { key: 'targets', path: 'targets', message: '33 enabled targets, at most 32' },
+    ]);
+    expect(
+      accepted({ targets: { ...many(32), extra: { host: 'x.example.com', enabled: false } } }).targets,
+    ).toHaveLength(32);
   });
 
   it('needs twin-safe target names of 1–64 characters', () => {
     expect(accepted({ targets: { [`A-z_9${'x'.repeat(59)}`]: hub } }).targets).toHaveLength(1);
-    expect(rejected({ targets: { [`a${'x'.repeat(64)}`]: hub } })[0]!.message).toMatch(/must be 1–64 letters, digits, '_' or '-'$/);
+    expect(rejected({ targets: { [`a${'x'.repeat(64)}`]: hub } })[0]!.message).toMatch(
+      /must be 1–64 letters, digits, '_' or '-'$/,
+    );
     expect(rejected({ targets: { 'my hub': hub } })[0]!.path).toBe('targets.my hub');
   });
 
   it('needs targets to be an object of objects', () => {
-    expect(rejected({ targets: ['h.example.com'] })[0]).toMatchObject({ path: 'targets', message: expect.stringMatching(/^must be an object keyed by target name/) });
-    expect(rejected({ targets: { a: 'h.example.com' } })[0]).toMatchObject({ path: 'targets.a', message: expect.stringMatching(/^must be an object/) });
+    expect(rejected({ targets: ['h.example.com'] })[0]).toMatchObject({
+      path: 'targets',
+      message: expect.stringMatching(/^must be an object keyed by target name/),
+    });
+    expect(rejected({ targets: { a: 'h.example.com' } })[0]).toMatchObject({
+      path: 'targets.a',
+      message: expect.stringMatching(/^must be an object/),
+    });
   });
 });
 

@@ -77,16 +77,42 @@ export async function nodeBaseImage(major: NodeMajor): Promise<string> {
     const rootfs = path.join(work, 'rootfs.tar');
     await run(
       'mmdebstrap',
-      ['--quiet', '--variant=essential', '--include=libstdc++6', '--mode=root', ...recipe.map((h) => `--customize-hook=${h}`), DEBIAN.suite, rootfs, DEBIAN.mirror],
+      [
+        '--quiet',
+        '--variant=essential',
+        '--include=libstdc++6',
+        '--mode=root',
+        ...recipe.map((h) => `--customize-hook=${h}`),
+        DEBIAN.suite,
+        rootfs,
+        DEBIAN.mirror,
+      ],
       { timeoutMs: 600_000 },
     );
-    await podman(['import', '--quiet', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', rootfs, name], { timeoutMs: 300_000 });
+    await podman(
+      [
+        'import',
+        '--quiet',
+        '--change',
+        'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        '--change',
+        'CMD ["node"]',
+        rootfs,
+        name,
+      ],
+      { timeoutMs: 300_000 },
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
   // Earlier recipes' images of this Node version are of no further use.
-  const names = (await podman(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${REPOSITORY}`])).split('\n');
-  for (const old of names.filter((n) => n.startsWith(`${REPOSITORY}:${version}-`) && n !== name)) await podman(['rmi', old]).catch(() => undefined);
-  console.log(`container tier: made the Node ${version} base image ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const names = (
+    await podman(['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${REPOSITORY}`])
+  ).split('\n');
+  for (const old of names.filter((n) => n.startsWith(`${REPOSITORY}:${version}-`) && n !== name))
+    await podman(['rmi', old]).catch(() => undefined);
+  console.log(
+    `container tier: made the Node ${version} base image ${name} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
   return name;
 }

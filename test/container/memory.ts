@@ -32,7 +32,9 @@ function statusBytes(status: string, field: string): number {
 export async function measureMemory(container: string): Promise<MemoryFigures> {
   const pid = (await podman(['inspect', '--format', '{{.State.Pid}}', container])).trim();
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const [stats] = JSON.parse(await podman(['stats', '--no-stream', '--format', 'json', container])) as Array<{ mem_usage: string }>;
+  const [stats] = JSON.parse(await podman(['stats', '--no-stream', '--format', 'json', container])) as Array<{
+    mem_usage: string;
+  }>;
   return {
     residentBytes: statusBytes(status, 'VmRSS'),
     anonymousBytes: statusBytes(status, 'RssAnon'),

@@ -26,7 +26,11 @@ interface Finished {
 
 function runNode(args: string[], cwd = ROOT): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -90,8 +94,12 @@ function expectTheStory(run: Finished): void {
   );
   expect(second.rows).toHaveLength(3);
   // The reasons name the zone and the forwarder, and the name to configure.
-  expect(second.text).toMatch(/^ {2}blob: .*resolves to public 203\.0\.113\.10.*privatelink\.blob\.core\.windows\.net.*forward blob\.core\.windows\.net/m);
-  expect(second.text).toMatch(new RegExp(`^ {2}acr: .*configure clients with ${ACR_PUBLIC.replaceAll('.', '\\.')}`, 'm'));
+  expect(second.text).toMatch(
+    /^ {2}blob: .*resolves to public 203\.0\.113\.10.*privatelink\.blob\.core\.windows\.net.*forward blob\.core\.windows\.net/m,
+  );
+  expect(second.text).toMatch(
+    new RegExp(`^ {2}acr: .*configure clients with ${ACR_PUBLIC.replaceAll('.', '\\.')}`, 'm'),
+  );
   const addedAt = acks(second.text).get('targets')!;
   expect(addedAt).toMatchObject({ ac: 200, ad: 'applied' });
 
@@ -106,21 +114,36 @@ function expectTheStory(run: Finished): void {
   expect(fixed.get('targets')).toMatchObject({ ac: 200, av: addedAt.av + 1, ad: 'applied' });
   expect(fixed.get('hostnamePolicy')).toMatchObject({ ac: 200, av: addedAt.av + 1, ad: 'applied' });
   expect(third.text).toMatch(/^ {2}acr +unhealthy +→ +healthy +OK$/m);
-  expect(third.text).toMatch(/runId [0-9a-f-]{36} · overall unhealthy · properties schema=privatelink-probe\/result@2, overall=unhealthy/);
+  expect(third.text).toMatch(
+    /runId [0-9a-f-]{36} · overall unhealthy · properties schema=privatelink-probe\/result@2, overall=unhealthy/,
+  );
 
-  expect(steps.get(4)!.rows).toContainEqual({ name: 'blob', host: BLOB, status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
+  expect(steps.get(4)!.rows).toContainEqual({
+    name: 'blob',
+    host: BLOB,
+    status: 'unhealthy',
+    code: 'DNS_PUBLIC_ADDRESS',
+  });
   expect(run.stdout.trimEnd()).toMatch(/The module has stopped \(exit code 0\).*closed\.$/);
 }
 
 // Sequential: the demo's endpoints listen on fixed ports (8883, 8443) of its own loopback addresses.
 describe.sequential('npm run demo -- --once', () => {
-  it('tells the story — iothub OK, then blob DNS_PUBLIC_ADDRESS and acr TLS_HOSTNAME_MISMATCH, then acr OK after an acknowledged patch — and exits 0 by itself', async () => {
-    expectTheStory(await runNode(['dist/demo/run.js', '--once']));
-  }, DEMO_MS + 5_000);
+  it(
+    'tells the story — iothub OK, then blob DNS_PUBLIC_ADDRESS and acr TLS_HOSTNAME_MISMATCH, then acr OK after an acknowledged patch — and exits 0 by itself',
+    async () => {
+      expectTheStory(await runNode(['dist/demo/run.js', '--once']));
+    },
+    DEMO_MS + 5_000,
+  );
 
-  it('tells the same story as `privatelink-probe demo --once`', async () => {
-    expectTheStory(await runNode(['dist/src/cli.js', 'demo', '--once']));
-  }, DEMO_MS + 5_000);
+  it(
+    'tells the same story as `privatelink-probe demo --once`',
+    async () => {
+      expectTheStory(await runNode(['dist/src/cli.js', 'demo', '--once']));
+    },
+    DEMO_MS + 5_000,
+  );
 
   it('rejects an unknown option with exit code 2 and the usage', async () => {
     const run = await runNode(['dist/demo/run.js', '--twice']);

@@ -13,15 +13,34 @@ const LONG_REASON =
 const reported = {
   status: { overall: 'unhealthy', summary: '1 of 2 targets unhealthy: blob (DNS_PUBLIC_ADDRESS)', runCount: 2 },
   results: {
-    iothub: { status: 'healthy', code: 'OK', reason: 'port 8883: TLS verified', host: 'hub.privatelink.azure-devices.net' },
+    iothub: {
+      status: 'healthy',
+      code: 'OK',
+      reason: 'port 8883: TLS verified',
+      host: 'hub.privatelink.azure-devices.net',
+    },
     // The twin keeps 200 bytes of a reason.
-    blob: { status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS', reason: `${LONG_REASON.slice(0, 199)}…`, host: 'contosostore.privatelink.blob.core.windows.net' },
+    blob: {
+      status: 'unhealthy',
+      code: 'DNS_PUBLIC_ADDRESS',
+      reason: `${LONG_REASON.slice(0, 199)}…`,
+      host: 'contosostore.privatelink.blob.core.windows.net',
+    },
   },
   targets: { value: {}, ac: 200, av: 2, ad: 'applied' },
 };
 
 function message(output: string, body: unknown, properties: Record<string, string> = {}): CapturedMessage {
-  return { output, body, properties, contentType: 'application/json', contentEncoding: 'utf-8', systemProperties: {}, topic: '', size: 0 };
+  return {
+    output,
+    body,
+    properties,
+    contentType: 'application/json',
+    contentEncoding: 'utf-8',
+    systemProperties: {},
+    topic: '',
+    size: 0,
+  };
 }
 
 const messages = [
@@ -41,7 +60,13 @@ const messages = [
 ];
 
 describe('the demo frame', () => {
-  const lines = renderFrame({ header: ['demo'], narration: { step: 2, of: 4, title: 'Blob', paragraphs: ['why'] }, reported, messages, colour: false });
+  const lines = renderFrame({
+    header: ['demo'],
+    narration: { step: 2, of: 4, title: 'Blob', paragraphs: ['why'] },
+    reported,
+    messages,
+    colour: false,
+  });
 
   it('shows the step, one row per reported target, and the whole reason (from the telemetry) of the one not healthy', () => {
     expect(lines).toContain('Step 2/4 · Blob');
@@ -53,7 +78,9 @@ describe('the demo frame', () => {
 
   it('shows the acknowledgements, the last probeResults message and the alerts', () => {
     expect(lines).toContain('  targets  200  2   applied');
-    expect(lines).toContain('  runId 00000000-0000-4000-8000-000000000002 · overall unhealthy · properties schema=privatelink-probe/result@1, overall=unhealthy');
+    expect(lines).toContain(
+      '  runId 00000000-0000-4000-8000-000000000002 · overall unhealthy · properties schema=privatelink-probe/result@1, overall=unhealthy',
+    );
     expect(lines).toContain('  blob  unknown  →  unhealthy  DNS_PUBLIC_ADDRESS');
   });
 

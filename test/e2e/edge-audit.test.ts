@@ -59,7 +59,13 @@ async function startWithConfig(fixture: string, hub: string): Promise<Started> {
   expect(await readFile(file, 'utf8')).toContain(CANARY);
   const port = await freePort();
   const emu = await startEmulator({ hubHostname: hub });
-  const env = { ...LOG_FORMAT_UNSET, LOG_LEVEL: 'trace', CONFIG_TOML_PATH: file, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1' };
+  const env = {
+    ...LOG_FORMAT_UNSET,
+    LOG_LEVEL: 'trace',
+    CONFIG_TOML_PATH: file,
+    METRICS_PORT: String(port),
+    METRICS_HOST: '127.0.0.1',
+  };
   const mod = startModuleProcess(edgeModuleEnv(emu, landscapeEnv, env));
   track(emu, mod);
   const reported = emu.twin.reported as Json;
@@ -80,13 +86,13 @@ async function expectNoSecret({ emu, mod, get }: Started): Promise<void> {
   const getStatus = await emu.invokeMethod('getStatus', {});
   expect(getStatus.status).toBe(200);
   const surfaces: Record<string, string> = {
-    'getStatus': JSON.stringify(getStatus.payload),
+    getStatus: JSON.stringify(getStatus.payload),
     '/status': await get('/status'),
     '/': await get('/'),
     '/metrics': await get('/metrics'),
     'reported properties': JSON.stringify(emu.twin.reported),
     'reported patches': JSON.stringify(emu.reportedPatches),
-    'messages': JSON.stringify(emu.messages),
+    messages: JSON.stringify(emu.messages),
   };
   // Last, so it holds what serving the requests above logged; at trace level, so it holds everything.
   await mod.waitForLine(/\[DBG\] - http request .*route=\/metrics/, 5_000);
@@ -103,18 +109,34 @@ describe.sequential('the module audits the runtime config.toml it is given', () 
     expect(reported.edge).toMatchObject({ configToml: 'found', provisioning: 'manual (sas)' });
     expect(auditedIds(Object.keys(reported.edge.findings))).toEqual(['HUB_PUBLIC_NAME']);
     expect(reported.edge.findings.HUB_PUBLIC_NAME).toContain('iothub_hostname = "myhub.privatelink.azure-devices.net"');
-    expect(reported.status.upstream).toEqual({ hostname: PUBLIC_HUB, form: 'public', policyOk: false, gateway: emu.moduleEnv().IOTEDGE_GATEWAYHOSTNAME });
+    expect(reported.status.upstream).toEqual({
+      hostname: PUBLIC_HUB,
+      form: 'public',
+      policyOk: false,
+      gateway: emu.moduleEnv().IOTEDGE_GATEWAYHOSTNAME,
+    });
 
     // The automatic hub target on the upstream protocol's port: reachable and verified, degraded by the name.
     expect(Object.keys(reported.results)).toEqual(['iothub']);
-    expect(reported.results.iothub).toMatchObject({ status: 'degraded', code: 'HOSTNAME_POLICY', host: PUBLIC_HUB, kind: 'iothub' });
+    expect(reported.results.iothub).toMatchObject({
+      status: 'degraded',
+      code: 'HOSTNAME_POLICY',
+      host: PUBLIC_HUB,
+      kind: 'iothub',
+    });
     expect(reported.results.iothub.ports['8883']).toMatchObject({ ok: true, code: 'OK' });
 
-    expect(body.edge).toMatchObject({ configToml: 'found', provisioning: 'manual (sas)', upstream: { hostname: PUBLIC_HUB, form: 'public', policyOk: false } });
+    expect(body.edge).toMatchObject({
+      configToml: 'found',
+      provisioning: 'manual (sas)',
+      upstream: { hostname: PUBLIC_HUB, form: 'public', policyOk: false },
+    });
     // Telemetry carries the whole text, naming the fix; the twin a summary of it (200 bytes at most).
     const finding = body.edge.findings.find((f: Json) => f.id === 'HUB_PUBLIC_NAME');
     expect(finding).toMatchObject({ id: 'HUB_PUBLIC_NAME', severity: 'warning' });
-    expect(finding.text).toContain('iothub_hostname = "myhub.privatelink.azure-devices.net" in config.toml as the Private Link guidance prescribes and run "sudo iotedge config apply"');
+    expect(finding.text).toContain(
+      'iothub_hostname = "myhub.privatelink.azure-devices.net" in config.toml as the Private Link guidance prescribes and run "sudo iotedge config apply"',
+    );
     expect(finding.text.startsWith(reported.edge.findings.HUB_PUBLIC_NAME.replace(/…$/, ''))).toBe(true);
     expect(body.targets.map((t: Json) => t.name)).toEqual(['iothub']);
 
@@ -129,7 +151,12 @@ describe.sequential('the module audits the runtime config.toml it is given', () 
     expect(auditedIds(Object.keys(reported.edge.findings)).sort()).toEqual(['DPS_INSTANCE_NAME', 'HUB_PUBLIC_NAME']);
     expect(reported.edge.findings.HUB_PUBLIC_NAME).toContain('the public name DPS assigns');
     expect(reported.edge.findings.DPS_INSTANCE_NAME).toContain('instance name');
-    expect(reported.status.upstream).toEqual({ hostname: PUBLIC_HUB, form: 'public', policyOk: false, gateway: emu.moduleEnv().IOTEDGE_GATEWAYHOSTNAME });
+    expect(reported.status.upstream).toEqual({
+      hostname: PUBLIC_HUB,
+      form: 'public',
+      policyOk: false,
+      gateway: emu.moduleEnv().IOTEDGE_GATEWAYHOSTNAME,
+    });
 
     // The automatic targets: the hub from the environment and DPS from global_endpoint.
     expect(Object.keys(reported.results)).toEqual(['iothub', 'dps']);
@@ -141,11 +168,17 @@ describe.sequential('the module audits the runtime config.toml it is given', () 
     expect(Object.keys(dps.ports)).toEqual(['443']);
     expect(dps.code).not.toMatch(/^DNS_/);
 
-    expect(body.edge.findings.map((f: Json) => `${f.id}:${f.severity}`).filter((s: string) => !MACHINE_DEPENDENT.has(s.split(':')[0]!)).sort()).toEqual([
-      'DPS_INSTANCE_NAME:info',
-      'HUB_PUBLIC_NAME:warning',
-    ]);
-    expect(body.targets.find((t: Json) => t.name === 'dps')).toMatchObject({ host: DPS_GLOBAL, kind: 'dps', addresses: [expect.objectContaining({ address: '127.0.0.56' })] });
+    expect(
+      body.edge.findings
+        .map((f: Json) => `${f.id}:${f.severity}`)
+        .filter((s: string) => !MACHINE_DEPENDENT.has(s.split(':')[0]!))
+        .sort(),
+    ).toEqual(['DPS_INSTANCE_NAME:info', 'HUB_PUBLIC_NAME:warning']);
+    expect(body.targets.find((t: Json) => t.name === 'dps')).toMatchObject({
+      host: DPS_GLOBAL,
+      kind: 'dps',
+      addresses: [expect.objectContaining({ address: '127.0.0.56' })],
+    });
 
     await expectNoSecret(started);
   });

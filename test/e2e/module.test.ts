@@ -19,8 +19,19 @@ const track = moduleCleanup();
 beforeAll(async () => {
   land = await startLandscape();
   await land.add({ name: 'iothub', host: HUB, address: '127.0.0.41', fixedPorts: [8883] });
-  await land.add({ name: 'blob', host: 'e2estore.privatelink.blob.core.windows.net', address: '127.0.0.42', dnsAnswer: '203.0.113.10' });
-  await land.add({ name: 'mute', host: 'e2e-mute.privatelink.azure-devices.net', address: '127.0.0.43', fixedPorts: [8883], silent: true });
+  await land.add({
+    name: 'blob',
+    host: 'e2estore.privatelink.blob.core.windows.net',
+    address: '127.0.0.42',
+    dnsAnswer: '203.0.113.10',
+  });
+  await land.add({
+    name: 'mute',
+    host: 'e2e-mute.privatelink.azure-devices.net',
+    address: '127.0.0.43',
+    fixedPorts: [8883],
+    silent: true,
+  });
   landscapeEnv = await land.moduleEnv();
 });
 afterAll(() => land.close());
@@ -44,14 +55,34 @@ describe.sequential('the module against the edgeHub emulator', () => {
   it('probes the hub named by IOTEDGE_IOTHUBHOSTNAME with an empty twin and reports it', async () => {
     const { emu } = await start();
     const status = await emu.waitFor(() => reported(emu).status, 20_000, 'reported status');
-    expect(status).toMatchObject({ overall: 'healthy', runCount: 1, upstream: { hostname: HUB, form: 'privatelink', policyOk: true } });
+    expect(status).toMatchObject({
+      overall: 'healthy',
+      runCount: 1,
+      upstream: { hostname: HUB, form: 'privatelink', policyOk: true },
+    });
     expect(reported(emu).results.iothub).toMatchObject({ status: 'healthy', code: 'OK', host: HUB, kind: 'iothub' });
     expect(reported(emu).results.iothub.ports['8883']).toMatchObject({ ok: true, code: 'OK' });
     const [message] = await emu.waitFor(() => (results(emu).length > 0 ? results(emu) : undefined));
-    expect(message).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', properties: { schema: 'privatelink-probe/result@2', overall: 'healthy' } });
+    expect(message).toMatchObject({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      properties: { schema: 'privatelink-probe/result@2', overall: 'healthy' },
+    });
     // Telemetry of the model's messages component, named the Plug and Play way: IoT Hub stamps it as dt-subject.
     expect(message!.systemProperties['$.sub']).toBe('messages');
-    expect(Object.keys(message!.body as Json)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
+    expect(Object.keys(message!.body as Json)).toEqual([
+      'schema',
+      'deviceId',
+      'moduleId',
+      'runId',
+      'startedAt',
+      'durationMs',
+      'overall',
+      'targets',
+      'answers',
+      'ports',
+      'edge',
+    ]);
     expect((message!.body as Json).targets[0]).toMatchObject({ name: 'iothub', host: HUB, status: 'healthy' });
     expect(emu.modelIds).toContain(MODEL_ID);
   });
@@ -65,7 +96,9 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const blob = await emu.waitFor(() => reported(emu).results?.blob);
     expect(blob).toMatchObject({ status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
     expect(blob.reason).toContain('203.0.113.10');
-    const alert = await emu.waitFor(() => emu.messages.find((m) => m.output === 'alerts' && (m.body as Json).target === 'blob'));
+    const alert = await emu.waitFor(() =>
+      emu.messages.find((m) => m.output === 'alerts' && (m.body as Json).target === 'blob'),
+    );
     expect(alert.body).toMatchObject({ from: 'unknown', to: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
 
     emu.patchDesired({ targets: { blob: null } });
@@ -75,28 +108,35 @@ describe.sequential('the module against the edgeHub emulator', () => {
 
   it.each([
     ['a wrong type', { intervalSeconds: 'often' }, 'intervalSeconds'],
-    ['33 targets', { targets: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, { host: `h${i}.example.com` }])) }, '32'],
+    [
+      '33 targets',
+      { targets: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, { host: `h${i}.example.com` }])) },
+      '32',
+    ],
     ['a bad hostname', { targets: { bad: { host: 'not a host' } } }, 'host'],
     ['port 70000', { targets: { p: { host: 'p.example.com', ports: '70000' } } }, '70000'],
     ['an unknown key', { frequency: 5 }, 'frequency'],
     ['a 10 KB string', { hostnamePolicy: 'x'.repeat(10_240) }, 'hostnamePolicy'],
-  ])('rejects %s with ac 400 and a reason while the last good configuration keeps running', async (_what, patch, fault) => {
-    const { emu, mod } = await start({ initialDesired: { intervalSeconds: 600 } });
-    await emu.waitFor(() => reported(emu).status);
-    emu.patchDesired(patch);
-    const version = emu.twin.desiredVersion;
-    const ack = await emu.waitFor(() => {
-      const entry = Object.values(reported(emu)).find((v) => (v as Json)?.av === version && (v as Json)?.ac === 400);
-      return entry as Json | undefined;
-    });
-    expect(ack.ad).toContain(fault);
-    expect(reported(emu).intervalSeconds).toMatchObject({ ac: 400, av: version, value: 600 });
-    // Still alive and still probing with the last good configuration.
-    const run = await emu.invokeMethod('runNow', {});
-    expect(run.status).toBe(200);
-    expect((run.payload as Json).targets.map((t: Json) => t.name)).toEqual(['iothub']);
-    expect(mod.child.exitCode).toBeNull();
-  });
+  ])(
+    'rejects %s with ac 400 and a reason while the last good configuration keeps running',
+    async (_what, patch, fault) => {
+      const { emu, mod } = await start({ initialDesired: { intervalSeconds: 600 } });
+      await emu.waitFor(() => reported(emu).status);
+      emu.patchDesired(patch);
+      const version = emu.twin.desiredVersion;
+      const ack = await emu.waitFor(() => {
+        const entry = Object.values(reported(emu)).find((v) => (v as Json)?.av === version && (v as Json)?.ac === 400);
+        return entry as Json | undefined;
+      });
+      expect(ack.ad).toContain(fault);
+      expect(reported(emu).intervalSeconds).toMatchObject({ ac: 400, av: version, value: 600 });
+      // Still alive and still probing with the last good configuration.
+      const run = await emu.invokeMethod('runNow', {});
+      expect(run.status).toBe(200);
+      expect((run.payload as Json).targets.map((t: Json) => t.name)).toEqual(['iothub']);
+      expect(mod.child.exitCode).toBeNull();
+    },
+  );
 
   it('answers runNow, getStatus and probe, with 400 for bad probe payloads', async () => {
     const { emu } = await start();
@@ -108,8 +148,19 @@ describe.sequential('the module against the edgeHub emulator', () => {
     expect(run).toMatchObject({ status: 200, payload: { schema: 'privatelink-probe/result@2', overall: 'healthy' } });
     const probe = await emu.invokeMethod('probe', { host: 'e2estore.privatelink.blob.core.windows.net', ports: '443' });
     expect(probe.status).toBe(200);
-    expect((probe.payload as Json).targets[0]).toMatchObject({ host: 'e2estore.privatelink.blob.core.windows.net', code: 'DNS_PUBLIC_ADDRESS' });
-    for (const payload of [{}, { host: 'bad host' }, { host: HUB, ports: 'x' }, { host: HUB, ports: [70000] }, { host: HUB, dnsServers: 'nope' }, 'string', { host: HUB, extra: 1 }]) {
+    expect((probe.payload as Json).targets[0]).toMatchObject({
+      host: 'e2estore.privatelink.blob.core.windows.net',
+      code: 'DNS_PUBLIC_ADDRESS',
+    });
+    for (const payload of [
+      {},
+      { host: 'bad host' },
+      { host: HUB, ports: 'x' },
+      { host: HUB, ports: [70000] },
+      { host: HUB, dnsServers: 'nope' },
+      'string',
+      { host: HUB, extra: 1 },
+    ]) {
       const r = await emu.invokeMethod('probe', payload);
       expect(r.status, JSON.stringify(payload)).toBe(400);
       expect((r.payload as Json).message).toBeTruthy();
@@ -129,13 +180,23 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const { emu, mod } = await start();
     await emu.waitFor(() => results(emu).length >= 1);
     // A target whose TLS never answers keeps the next run busy for about timeoutMs: drop edgeHub meanwhile.
-    emu.patchDesired({ timeoutMs: 1500, targets: { mute: { host: 'e2e-mute.privatelink.azure-devices.net', ports: '8883' } } });
+    emu.patchDesired({
+      timeoutMs: 1500,
+      targets: { mute: { host: 'e2e-mute.privatelink.azure-devices.net', ports: '8883' } },
+    });
     await mod.waitForLine(/desired properties applied/);
     emu.dropConnections();
-    await emu.waitFor(() => results(emu).some((m) => (m.body as Json).targets.some((t: Json) => t.name === 'mute')), 20_000, 'the mid-run result');
+    await emu.waitFor(
+      () => results(emu).some((m) => (m.body as Json).targets.some((t: Json) => t.name === 'mute')),
+      20_000,
+      'the mid-run result',
+    );
     const second = await emu.invokeMethod('runNow', {}, 20_000);
     expect(second.status).toBe(200);
-    await emu.waitFor(() => results(emu).find((m) => (m.body as Json).runId === (second.payload as Json).runId), 20_000);
+    await emu.waitFor(
+      () => results(emu).find((m) => (m.body as Json).runId === (second.payload as Json).runId),
+      20_000,
+    );
     const sent = results(emu).map((m) => (m.body as Json).runId as string);
     const ran = mod.lines.filter((l) => l.includes('"probe run ')).map((l) => JSON.parse(l).runId as string);
     expect(new Set(sent).size).toBe(sent.length);
@@ -154,7 +215,11 @@ describe.sequential('the module against the edgeHub emulator', () => {
     // The SDK's own reconnection would restore the session without the twin subscriptions (azure-iot-sdk-node #1255): the
     // module ends the session instead, and its new client subscribes afresh.
     await mod.waitForLine(/session ended/, 20_000);
-    await emu.waitFor(() => emu.connections >= connects + 1 && emu.subscriptions.some((t) => t.includes('PATCH/properties/desired')), 20_000, 'a fresh client');
+    await emu.waitFor(
+      () => emu.connections >= connects + 1 && emu.subscriptions.some((t) => t.includes('PATCH/properties/desired')),
+      20_000,
+      'a fresh client',
+    );
     emu.patchDesired({ intervalSeconds: 180 });
     await emu.waitFor(() => reported(emu).intervalSeconds?.value === 180, 20_000);
   });
@@ -168,7 +233,10 @@ describe.sequential('the module against the edgeHub emulator', () => {
     // Nobody is subscribed: this patch is never pushed; only a twin read after reconnecting can see it.
     emu.patchDesired({ intervalSeconds: 90 });
     await emu.refuseConnections(false);
-    const ack = await emu.waitFor(() => (reported(emu).intervalSeconds?.av === emu.twin.desiredVersion ? reported(emu).intervalSeconds : undefined), 15_000);
+    const ack = await emu.waitFor(
+      () => (reported(emu).intervalSeconds?.av === emu.twin.desiredVersion ? reported(emu).intervalSeconds : undefined),
+      15_000,
+    );
     expect(ack).toMatchObject({ value: 90, ac: 200, ad: 'applied' });
   });
 
@@ -202,7 +270,10 @@ describe.sequential('the module against the edgeHub emulator', () => {
     const outside = startModuleProcess({});
     expect(await outside.exited).toBe(2);
     expect(outside.lines.join('\n')).toContain('not running in IoT Edge');
-    const badCa = startModuleProcess({ IOTEDGE_WORKLOADURI: 'unix:///nonexistent/workload.sock', CA_FILE: '/nonexistent/ca.pem' });
+    const badCa = startModuleProcess({
+      IOTEDGE_WORKLOADURI: 'unix:///nonexistent/workload.sock',
+      CA_FILE: '/nonexistent/ca.pem',
+    });
     expect(await badCa.exited).toBe(2);
     expect(badCa.lines.join('\n')).toContain('CA_FILE /nonexistent/ca.pem: cannot read it');
   });

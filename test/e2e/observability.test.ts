@@ -62,7 +62,14 @@ async function startModule(over: Record<string, string> = {}): Promise<Started> 
     },
   });
   const startedAt = Date.now();
-  const mod = startModuleProcess(edgeModuleEnv(emu, landscapeEnv, { ...LOG_FORMAT_UNSET, METRICS_PORT: String(port), METRICS_HOST: '127.0.0.1', ...over }));
+  const mod = startModuleProcess(
+    edgeModuleEnv(emu, landscapeEnv, {
+      ...LOG_FORMAT_UNSET,
+      METRICS_PORT: String(port),
+      METRICS_HOST: '127.0.0.1',
+      ...over,
+    }),
+  );
   track(emu, mod);
   const stdout: string[] = [];
   let rest = '';
@@ -94,7 +101,10 @@ function parseExposition(text: string): Sample[] {
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!m) throw new Error(`not a sample line: ${line}`);
       const labels = Object.fromEntries(
-        [...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [k!, v!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))]),
+        [...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [
+          k!,
+          v!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+        ]),
       );
       return { name: m[1]!, labels, value: Number(m[3]) };
     });
@@ -129,10 +139,16 @@ describe.sequential('the running module on the edge network: metrics, status, he
       expect(s.labels, s.name).toMatchObject({ iothub: HUB, edge_device: 'edge-device-1', instance_number: instance });
     }
     const value = (name: string, labels: Record<string, string> = {}) =>
-      samples.filter((s) => s.name === `privatelink_probe_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).map((s) => s.value);
+      samples
+        .filter(
+          (s) => s.name === `privatelink_probe_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+        )
+        .map((s) => s.value);
 
     // One status series per target and verdict, 1 for the verdict it has.
-    const verdicts = samples.filter((s) => s.name === 'privatelink_probe_target_status' && s.value === 1).map((s) => `${s.labels.target}/${s.labels.kind}:${s.labels.status}`);
+    const verdicts = samples
+      .filter((s) => s.name === 'privatelink_probe_target_status' && s.value === 1)
+      .map((s) => `${s.labels.target}/${s.labels.kind}:${s.labels.status}`);
     expect(verdicts.sort()).toEqual(['acr/acr:degraded', 'blob/blob:unhealthy', 'iothub/iothub:healthy']);
     expect(value('target_status', { target: 'iothub' })).toHaveLength(3);
     expect(value('target_info', { target: 'iothub', host: HUB, code: 'OK' })).toEqual([1]);
@@ -159,7 +175,11 @@ describe.sequential('the running module on the edge network: metrics, status, he
   it('serves /status with the last run as telemetry carries it, the upstream link connected and its last contact, and /healthz 200', async () => {
     const { emu, get, startedAt } = await startModule();
     // The run's result and one alert per target that left `unknown` for a bad verdict (acr, blob).
-    const sent = await emu.waitFor(() => (emu.messages.length >= 3 ? emu.messages : undefined), 10_000, 'results and alerts');
+    const sent = await emu.waitFor(
+      () => (emu.messages.length >= 3 ? emu.messages : undefined),
+      10_000,
+      'results and alerts',
+    );
     const message = sent.find((m) => m.output === 'probeResults')!;
     // Delivered is not yet acknowledged to the module: the queue empties when edgeHub's PUBACKs arrive.
     const status = await until(async () => {
@@ -169,7 +189,13 @@ describe.sequential('the running module on the edge network: metrics, status, he
       const doc = (await res.json()) as Json;
       return doc.upstream.queued === 0 ? doc : undefined;
     }, 'an empty telemetry queue in /status');
-    expect(status).toMatchObject({ schema: 'privatelink-probe/status@1', deviceId: 'edge-device-1', moduleId: 'PrivateLinkProbe', runCount: 1, intervalSeconds: 600 });
+    expect(status).toMatchObject({
+      schema: 'privatelink-probe/status@1',
+      deviceId: 'edge-device-1',
+      moduleId: 'PrivateLinkProbe',
+      runCount: 1,
+      intervalSeconds: 600,
+    });
     expect(status.upstream).toMatchObject({ state: 'connected', hostname: HUB, queued: 0, dropped: 0 });
     const contact = Date.parse(status.upstream.lastContactAt);
     expect(contact).toBeGreaterThanOrEqual(startedAt);
@@ -188,7 +214,7 @@ describe.sequential('the running module on the edge network: metrics, status, he
     expect(await health.text()).toBe('ok\n');
   });
 
-  it('writes every stdout line in edgeAgent\'s log grammar with the syslog severity of its level', async () => {
+  it("writes every stdout line in edgeAgent's log grammar with the syslog severity of its level", async () => {
     // The runtime's level variable, so debug lines are written and checked too.
     const { mod, stdout, stdoutClosed, get } = await startModule({ RuntimeLogLevel: 'debug' });
     expect((await get('/healthz')).status).toBe(200);
@@ -214,28 +240,36 @@ describe.sequential('the running module on the edge network: metrics, status, he
     expect(stdout.at(-1)).toMatch(/\[INF\] - stopped$/);
   });
 
-  it.skipIf(!browserChecksRun('module status page browser check'))('renders / in headless chromium: one row per target with verdict words and codes, and a screenshot', async () => {
-    const { base } = await startModule();
-    const url = `${base}/`;
-    const chromium = await headlessChromium();
-    try {
-      const dom = await chromium.dumpDom(url);
-      const rows = [...dom.matchAll(/<tr class="target" data-target="([^"]+)" data-status="([^"]+)">([\s\S]*?)<\/tr>/g)];
-      expect(rows.map((r) => `${r[1]}:${r[2]}`)).toEqual(['iothub:healthy', 'acr:degraded', 'blob:unhealthy']);
-      const codes = ['OK', 'TLS_EXPIRING', 'DNS_PUBLIC_ADDRESS'];
-      rows.forEach(([, , status, cells], i) => {
-        expect(cells).toContain(`<span class="badge verdict v-${status}">${status}</span> <code>${codes[i]}</code>`);
-      });
-      expect(rows[2]![3]).toContain('203.0.113.20');
-      expect(dom).toMatch(/<p class="overall">Overall: <span class="badge verdict v-unhealthy">unhealthy<\/span><\/p>/);
-      expect(dom).toContain('<span class="badge v-healthy">connected</span>');
-      expect(dom).toMatch(/<title>unhealthy · privatelink-probe · edge-device-1<\/title>/);
+  it.skipIf(!browserChecksRun('module status page browser check'))(
+    'renders / in headless chromium: one row per target with verdict words and codes, and a screenshot',
+    async () => {
+      const { base } = await startModule();
+      const url = `${base}/`;
+      const chromium = await headlessChromium();
+      try {
+        const dom = await chromium.dumpDom(url);
+        const rows = [
+          ...dom.matchAll(/<tr class="target" data-target="([^"]+)" data-status="([^"]+)">([\s\S]*?)<\/tr>/g),
+        ];
+        expect(rows.map((r) => `${r[1]}:${r[2]}`)).toEqual(['iothub:healthy', 'acr:degraded', 'blob:unhealthy']);
+        const codes = ['OK', 'TLS_EXPIRING', 'DNS_PUBLIC_ADDRESS'];
+        rows.forEach(([, , status, cells], i) => {
+          expect(cells).toContain(`<span class="badge verdict v-${status}">${status}</span> <code>${codes[i]}</code>`);
+        });
+        expect(rows[2]![3]).toContain('203.0.113.20');
+        expect(dom).toMatch(
+          /<p class="overall">Overall: <span class="badge verdict v-unhealthy">unhealthy<\/span><\/p>/,
+        );
+        expect(dom).toContain('<span class="badge v-healthy">connected</span>');
+        expect(dom).toMatch(/<title>unhealthy · privatelink-probe · edge-device-1<\/title>/);
 
-      const png = await chromium.screenshot(url, SCREENSHOT, PHONE);
-      expect([png.width, png.height]).toEqual([PHONE.width, PHONE.height]);
-      expect(png.bytes).toBeGreaterThan(10_000);
-    } finally {
-      await chromium.close();
-    }
-  }, 60_000);
+        const png = await chromium.screenshot(url, SCREENSHOT, PHONE);
+        expect([png.width, png.height]).toEqual([PHONE.width, PHONE.height]);
+        expect(png.bytes).toBeGreaterThan(10_000);
+      } finally {
+        await chromium.close();
+      }
+    },
+    60_000,
+  );
 });

@@ -7,9 +7,9 @@ import { readEdgeContext, type ReadFile } from '../../src/edge/read.js';
 import type { TargetSpec } from '../../src/probe/types.js';
 import { audit, CANARY, findingText, ids, PRIVATE_HUB, PUBLIC_HUB, runtimeEnv } from './support.js';
 
-
 const EACCES: ReadFile = async (path) => {
-  if (path.endsWith('.toml')) throw Object.assign(new Error(`EACCES: permission denied, open '${path}' ${CANARY}`), { code: 'EACCES' });
+  if (path.endsWith('.toml'))
+    throw Object.assign(new Error(`EACCES: permission denied, open '${path}' ${CANARY}`), { code: 'EACCES' });
   return fs.promises.readFile(path);
 };
 
@@ -24,9 +24,20 @@ describe('auditEdge over the config.toml fixtures (policy privatelink, Docker re
     expect(findingText(a, 'DPS_INSTANCE_NAME')).toContain('global.privatelink.azure-devices-provisioning.net');
     expect(a.autoTargets).toEqual([
       { name: 'iothub', host: PUBLIC_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' },
-      { name: 'dps', host: 'global.privatelink.azure-devices-provisioning.net', kind: 'dps', ports: [443], source: 'auto' },
+      {
+        name: 'dps',
+        host: 'global.privatelink.azure-devices-provisioning.net',
+        kind: 'dps',
+        ports: [443],
+        source: 'auto',
+      },
     ]);
-    expect(a.upstream).toEqual({ hostname: PUBLIC_HUB, form: 'public', policyOk: false, gateway: 'edge-01.factory.local' });
+    expect(a.upstream).toEqual({
+      hostname: PUBLIC_HUB,
+      form: 'public',
+      policyOk: false,
+      gateway: 'edge-01.factory.local',
+    });
     expect(a.resolvers).toEqual(['127.0.0.11']);
     expect(a.upstreamPorts).toEqual([5671, 443]);
   });
@@ -55,7 +66,12 @@ describe('auditEdge over the config.toml fixtures (policy privatelink, Docker re
     const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS']);
     expect(a.provisioning).toBe('manual (sas)');
-    expect(a.upstream).toEqual({ hostname: PRIVATE_HUB, form: 'privatelink', policyOk: true, gateway: 'edge-01.factory.local' });
+    expect(a.upstream).toEqual({
+      hostname: PRIVATE_HUB,
+      form: 'privatelink',
+      policyOk: true,
+      gateway: 'edge-01.factory.local',
+    });
     expect(a.autoTargets).toEqual([
       { name: 'iothub', host: PRIVATE_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' },
       { name: 'registry', host: 'myreg.azurecr.io', kind: 'acr', source: 'auto' },
@@ -68,7 +84,9 @@ describe('auditEdge over the config.toml fixtures (policy privatelink, Docker re
     expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain(`iothub_hostname = "${PRIVATE_HUB}"`);
     expect(a.findings.find((f) => f.id === 'HUB_PUBLIC_NAME')?.severity).toBe('warning');
     expect(a.upstream.policyOk).toBe(false);
-    expect(a.autoTargets).toEqual([{ name: 'iothub', host: PUBLIC_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' }]);
+    expect(a.autoTargets).toEqual([
+      { name: 'iothub', host: PUBLIC_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' },
+    ]);
   });
 
   it('a connection-string config: provisioning says so, the hub comes from its HostName', async () => {
@@ -196,7 +214,10 @@ describe('auditEdge: module environment', () => {
   });
 
   it('an unrecognised UpstreamProtocol is a warning and the default ports apply', async () => {
-    const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB, { UpstreamProtocol: 'Http' }) });
+    const a = await audit({
+      config: 'manual-privatelink.toml',
+      env: runtimeEnv(PRIVATE_HUB, { UpstreamProtocol: 'Http' }),
+    });
     expect(ids(a)).toContain('UPSTREAM_PROTOCOL_UNRECOGNISED');
     expect(a.upstreamPorts).toEqual([5671, 443]);
   });
@@ -220,7 +241,9 @@ describe('auditEdge: module environment', () => {
         ? `[provisioning]\nsource = "manual"\niothub_hostname = "<hubname>.privatelink.azure-devices.net"\n`
         : fs.promises.readFile(path);
     const a = await audit({ config: 'x.toml', env: { IOTEDGE_IOTHUBHOSTNAME: `${CANARY}!` }, readFile });
-    expect(findingText(a, 'INVALID_HOSTNAME')).toMatch(/^provisioning\.iothub_hostname, IOTEDGE_IOTHUBHOSTNAME hold no valid hostname/);
+    expect(findingText(a, 'INVALID_HOSTNAME')).toMatch(
+      /^provisioning\.iothub_hostname, IOTEDGE_IOTHUBHOSTNAME hold no valid hostname/,
+    );
     expect(findingText(a, 'INVALID_HOSTNAME')).not.toContain('<hubname>.privatelink');
     expect(a.autoTargets).toEqual([]);
   });
@@ -228,14 +251,22 @@ describe('auditEdge: module environment', () => {
 
 describe('auditEdge: resolver context', () => {
   it('no nameserver in resolv.conf is an error: no resolver reachable', async () => {
-    const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB), resolv: 'no-nameserver.resolv.conf' });
+    const a = await audit({
+      config: 'manual-privatelink.toml',
+      env: runtimeEnv(PRIVATE_HUB),
+      resolv: 'no-nameserver.resolv.conf',
+    });
     expect(a.findings.find((f) => f.id === 'NO_RESOLVER')).toMatchObject({ severity: 'error' });
     expect(ids(a)).not.toContain('DOCKER_EMBEDDED_DNS');
     expect(a.resolvers).toEqual([]);
   });
 
   it("host resolvers are listed and Docker's embedded one is not claimed", async () => {
-    const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB), resolv: 'host-network.resolv.conf' });
+    const a = await audit({
+      config: 'manual-privatelink.toml',
+      env: runtimeEnv(PRIVATE_HUB),
+      resolv: 'host-network.resolv.conf',
+    });
     expect(ids(a)).toEqual([]);
     expect(a.resolvers).toEqual(['10.0.0.4', 'fe80::1%eth0']);
   });
@@ -266,13 +297,22 @@ describe('auditEdge: resolver context', () => {
     const readFile: ReadFile = async (path) =>
       path.endsWith('hosts') ? many.map((h, i) => `10.9.0.${i} ${h}`).join('\n') : fs.promises.readFile(path);
     const desired = many.map((host, i) => ({ name: `t${i}`, host }));
-    const a = await audit({ config: 'no-such-config.toml', env: {}, hosts: 'x.hosts', readFile }, 'privatelink', desired);
+    const a = await audit(
+      { config: 'no-such-config.toml', env: {}, hosts: 'x.hosts', readFile },
+      'privatelink',
+      desired,
+    );
     expect(Buffer.byteLength(findingText(a, 'HOSTS_PINNED'))).toBeLessThanOrEqual(512);
     expect(findingText(a, 'HOSTS_PINNED').endsWith('…')).toBe(true);
   });
 
   it('missing resolv.conf and hosts are no findings', async () => {
-    const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB), resolv: 'none', hosts: 'none' });
+    const a = await audit({
+      config: 'manual-privatelink.toml',
+      env: runtimeEnv(PRIVATE_HUB),
+      resolv: 'none',
+      hosts: 'none',
+    });
     expect(ids(a)).toEqual([]);
   });
 });
@@ -300,15 +340,26 @@ describe('readEdgeContext', () => {
 
   it('arbitrary file contents never make reading or auditing throw, and texts stay twin-safe', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }), fc.string({ maxLength: 300 }), async (toml, resolv, hosts) => {
-        const files: Record<string, string> = { '/c.toml': toml, '/resolv.conf': resolv, '/hosts': hosts };
-        const readFile: ReadFile = async (path) => files[path] ?? '';
-        const ctx = await readEdgeContext({ configTomlPath: '/c.toml', resolvConfPath: '/resolv.conf', hostsPath: '/hosts', env: {}, readFile });
-        for (const policy of ['privatelink', 'public', 'any'] as const) {
-          const a = auditEdge(ctx, { hostnamePolicy: policy, targets: [] });
-          for (const f of a.findings) expect(Buffer.byteLength(f.text)).toBeLessThanOrEqual(512);
-        }
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 300 }),
+        fc.string({ maxLength: 300 }),
+        fc.string({ maxLength: 300 }),
+        async (toml, resolv, hosts) => {
+          const files: Record<string, string> = { '/c.toml': toml, '/resolv.conf': resolv, '/hosts': hosts };
+          const readFile: ReadFile = async (path) => files[path] ?? '';
+          const ctx = await readEdgeContext({
+            configTomlPath: '/c.toml',
+            resolvConfPath: '/resolv.conf',
+            hostsPath: '/hosts',
+            env: {},
+            readFile,
+          });
+          for (const policy of ['privatelink', 'public', 'any'] as const) {
+            const a = auditEdge(ctx, { hostnamePolicy: policy, targets: [] });
+            for (const f of a.findings) expect(Buffer.byteLength(f.text)).toBeLessThanOrEqual(512);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -317,7 +368,13 @@ describe('readEdgeContext', () => {
 describe('mergeTargets', () => {
   const auto: TargetSpec[] = [
     { name: 'iothub', host: PRIVATE_HUB, kind: 'iothub', ports: [5671, 443], source: 'auto' },
-    { name: 'dps', host: 'global.privatelink.azure-devices-provisioning.net', kind: 'dps', ports: [443], source: 'auto' },
+    {
+      name: 'dps',
+      host: 'global.privatelink.azure-devices-provisioning.net',
+      kind: 'dps',
+      ports: [443],
+      source: 'auto',
+    },
     { name: 'registry', host: 'myreg.azurecr.io', kind: 'acr', source: 'auto' },
   ];
 

@@ -14,7 +14,8 @@ import { firstInvalidUtf8 } from '../../src/edge/toml-text.js';
 import { MAX_BYTES } from '../../src/bounded-read.js';
 import { CANARY, fixture, PUBLIC_HUB, toJson } from './support.js';
 
-const CLEAR_ERROR = /^(invalid TOML at line \d+, column \d+|invalid TOML|UTF-16 \(as Windows Notepad saves "Unicode"\), not UTF-8|not UTF-8 from line \d+ on: .+)$/;
+const CLEAR_ERROR =
+  /^(invalid TOML at line \d+, column \d+|invalid TOML|UTF-16 \(as Windows Notepad saves "Unicode"\), not UTF-8|not UTF-8 from line \d+ on: .+)$/;
 
 /** What must hold for every read: a clear error, or a config whose provisioning problem (if any) is a finding. */
 function expectAnswered(read: ConfigTomlRead): void {
@@ -24,7 +25,11 @@ function expectAnswered(read: ConfigTomlRead): void {
     expect(read.reason).toMatch(CLEAR_ERROR);
   }
   for (const hostnamePolicy of ['privatelink', 'public', 'any'] as const) {
-    const ctx = { configTomlPath: '/etc/aziot/config.toml', configToml: read, env: parseModuleEnv({ IOTEDGE_IOTHUBHOSTNAME: PUBLIC_HUB }) };
+    const ctx = {
+      configTomlPath: '/etc/aziot/config.toml',
+      configToml: read,
+      env: parseModuleEnv({ IOTEDGE_IOTHUBHOSTNAME: PUBLIC_HUB }),
+    };
     const audit = auditEdge(ctx, { hostnamePolicy, targets: [] });
     for (const f of audit.findings) expect(Buffer.byteLength(f.text)).toBeLessThanOrEqual(512);
     const ids = audit.findings.map((f) => f.id);
@@ -47,9 +52,13 @@ function readTimed(content: string | Buffer): ConfigTomlRead {
   return read;
 }
 
-const REAL_FILES = ['manual-privatelink.toml', 'dps-privatelink.toml', 'connection-string.toml', 'proxy.toml', 'template-as-is.toml'].map((name) =>
-  fs.readFileSync(fixture(name)),
-);
+const REAL_FILES = [
+  'manual-privatelink.toml',
+  'dps-privatelink.toml',
+  'connection-string.toml',
+  'proxy.toml',
+  'template-as-is.toml',
+].map((name) => fs.readFileSync(fixture(name)));
 
 describe('the config.toml reader over arbitrary input', () => {
   it('arbitrary bytes: never throws, answers with a clear error or a config', () => {
@@ -60,7 +69,11 @@ describe('the config.toml reader over arbitrary input', () => {
   });
 
   it('real files with bytes overwritten, inserted or cut: the same', () => {
-    const edit = fc.record({ at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }), how: fc.constantFrom('set', 'insert', 'cut') });
+    const edit = fc.record({
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+      how: fc.constantFrom('set', 'insert', 'cut'),
+    });
     fc.assert(
       fc.property(fc.constantFrom(...REAL_FILES), fc.array(edit, { minLength: 1, maxLength: 6 }), (file, edits) => {
         const bytes = [...file];
@@ -79,16 +92,45 @@ describe('the config.toml reader over arbitrary input', () => {
   it('arbitrary TOML documents over the keys the runtime reads: always read, every problem a finding', () => {
     const key = fc.oneof(
       fc.constantFrom(
-        'provisioning', 'source', 'global_endpoint', 'id_scope', 'attestation', 'authentication', 'method', 'iothub_hostname',
-        'device_id', 'connection_string', 'hostname', 'parent_hostname', 'local_gateway_hostname', 'agent', 'config', 'image',
-        'auth', 'username', 'password', 'env', 'https_proxy', 'UpstreamProtocol',
+        'provisioning',
+        'source',
+        'global_endpoint',
+        'id_scope',
+        'attestation',
+        'authentication',
+        'method',
+        'iothub_hostname',
+        'device_id',
+        'connection_string',
+        'hostname',
+        'parent_hostname',
+        'local_gateway_hostname',
+        'agent',
+        'config',
+        'image',
+        'auth',
+        'username',
+        'password',
+        'env',
+        'https_proxy',
+        'UpstreamProtocol',
       ),
       fc.string({ maxLength: 10 }),
     );
     const scalar = fc.oneof(
       fc.constantFrom(
-        'manual', 'dps', 'none', 'Manual', 'sas', 'symmetric_key', '', 'https://global.azure-devices-provisioning.net',
-        `HostName=${PUBLIC_HUB};DeviceId=d;SharedAccessKey=${CANARY}`, `http://u:${CANARY}@proxy:3128`, 'myreg.azurecr.io/agent:1.5', CANARY,
+        'manual',
+        'dps',
+        'none',
+        'Manual',
+        'sas',
+        'symmetric_key',
+        '',
+        'https://global.azure-devices-provisioning.net',
+        `HostName=${PUBLIC_HUB};DeviceId=d;SharedAccessKey=${CANARY}`,
+        `http://u:${CANARY}@proxy:3128`,
+        'myreg.azurecr.io/agent:1.5',
+        CANARY,
       ),
       fc.string({ maxLength: 30 }),
       fc.integer(),
@@ -124,7 +166,9 @@ describe('the config.toml reader over arbitrary input', () => {
       fill('[[provisioning]]\n'),
       `a = ${fill('[')}`,
       `a = "${fill('\\u0041')}"`,
-      Array.from({ length: MAX_BYTES.configToml / 16 }, (_, i) => `[t${i}]\nk = 1`).join('\n').slice(0, MAX_BYTES.configToml),
+      Array.from({ length: MAX_BYTES.configToml / 16 }, (_, i) => `[t${i}]\nk = 1`)
+        .join('\n')
+        .slice(0, MAX_BYTES.configToml),
     ];
     for (const text of worst) expectAnswered(readTimed(Buffer.from(text)));
   });

@@ -83,7 +83,11 @@ describe('parseConfigToml', () => {
 
   it('says "missing" when there is no [provisioning] table and ignores values of the wrong type', () => {
     const config = parseConfigToml('hostname = 5\n[agent.config]\nimage = 7\n');
-    expect(config).toMatchObject({ provisioning: { source: 'missing', problem: { kind: 'missing' } }, registryCredentials: false, invalidFields: ['hostname'] });
+    expect(config).toMatchObject({
+      provisioning: { source: 'missing', problem: { kind: 'missing' } },
+      registryCredentials: false,
+      invalidFields: ['hostname'],
+    });
     expect(config).not.toHaveProperty('agentImageRegistry', expect.anything());
   });
 

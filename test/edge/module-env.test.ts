@@ -88,7 +88,9 @@ describe('parseModuleEnv', () => {
 
 describe('connectionStringIdentity', () => {
   it('keeps only the identity keys, with base64 padding in the key untouched', () => {
-    expect(connectionStringIdentity(`HostName=H.azure-devices.net; DeviceId=dev;SharedAccessKey=${CANARY}==;x509=true`)).toEqual({
+    expect(
+      connectionStringIdentity(`HostName=H.azure-devices.net; DeviceId=dev;SharedAccessKey=${CANARY}==;x509=true`),
+    ).toEqual({
       hostName: 'h.azure-devices.net',
       deviceId: 'dev',
       present: ['HostName', 'DeviceId', 'SharedAccessKey'],

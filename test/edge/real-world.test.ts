@@ -66,8 +66,12 @@ describe('2. local_gateway_hostname is the parent, as the runtime reads it', () 
   it('the parent replaces the hub as target and NESTED_EDGE names the key that set it', async () => {
     const a = await audit({ config: 'local-gateway.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'NESTED_EDGE']);
-    expect(findingText(a, 'NESTED_EDGE')).toMatch(/^local_gateway_hostname edge-parent\.factory\.local is set \(the runtime reads it as parent_hostname\)/);
-    expect(a.autoTargets).toEqual([{ name: 'parent', host: 'edge-parent.factory.local', kind: 'custom', ports: [5671, 443], source: 'auto' }]);
+    expect(findingText(a, 'NESTED_EDGE')).toMatch(
+      /^local_gateway_hostname edge-parent\.factory\.local is set \(the runtime reads it as parent_hostname\)/,
+    );
+    expect(a.autoTargets).toEqual([
+      { name: 'parent', host: 'edge-parent.factory.local', kind: 'custom', ports: [5671, 443], source: 'auto' },
+    ]);
   });
 });
 
@@ -91,13 +95,18 @@ describe('4. an empty [agent.config.auth] is no credentials', () => {
     expect(ids(a)).toEqual(['AGENT_REGISTRY_NO_CREDENTIALS', 'DOCKER_EMBEDDED_DNS']);
     expect(findingText(a, 'AGENT_REGISTRY_NO_CREDENTIALS')).toContain('myreg.azurecr.io');
     // With a username and password it is quiet, as before.
-    expect(ids(await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB) }))).not.toContain('AGENT_REGISTRY_NO_CREDENTIALS');
+    expect(ids(await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB) }))).not.toContain(
+      'AGENT_REGISTRY_NO_CREDENTIALS',
+    );
   });
 });
 
 describe('5. [agent.env] keys are matched case-insensitively, as edgeAgent reads them', () => {
   it('Https_Proxy is reported (without its credentials) and upstreamProtocol decides the ports', async () => {
-    const a = await audit({ config: 'agent-env-mixed-case.toml', env: runtimeEnv(PRIVATE_HUB, { IOTEDGE_IOTHUBHOSTNAME: PRIVATE_HUB }) });
+    const a = await audit({
+      config: 'agent-env-mixed-case.toml',
+      env: runtimeEnv(PRIVATE_HUB, { IOTEDGE_IOTHUBHOSTNAME: PRIVATE_HUB }),
+    });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'PROXY_CONFIGURED']);
     expect(findingText(a, 'PROXY_CONFIGURED')).toContain('http://proxy.factory.local:3128');
     expect(findingText(a, 'PROXY_CONFIGURED')).not.toContain('operator');
@@ -132,7 +141,8 @@ describe('7. smaller cases', () => {
 describe('7. the hub-name advice agrees with the certificate this run measured', () => {
   const address = '10.1.1.4';
   /** The hub probed by its public name on 5671, as the run reports it. */
-  const hubRun = (port = okPort(address, 5671, PUBLIC_HUB)) => runOf([healthyTarget('iothub', PUBLIC_HUB, { form: 'public', ports: [port] })]);
+  const hubRun = (port = okPort(address, 5671, PUBLIC_HUB)) =>
+    runOf([healthyTarget('iothub', PUBLIC_HUB, { form: 'public', ports: [port] })]);
 
   it('without a run: the privatelink name, as the Private Link guidance prescribes', async () => {
     const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) });
@@ -142,7 +152,9 @@ describe('7. the hub-name advice agrees with the certificate this run measured',
   it("Azure's certificate (*.azure-devices.net) does not cover the privatelink name: keep the public name that verified", async () => {
     const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) }, 'privatelink', [], hubRun());
     const text = findingText(a, 'HUB_PUBLIC_NAME');
-    expect(text).toContain(`measured on port 5671 this run, covers ${PUBLIC_HUB} and not ${PRIVATE_HUB}, so switching would fail TLS`);
+    expect(text).toContain(
+      `measured on port 5671 this run, covers ${PUBLIC_HUB} and not ${PRIVATE_HUB}, so switching would fail TLS`,
+    );
     expect(text).toContain(`keep ${PUBLIC_HUB}, make it resolve to the private endpoint`);
     expect(text).not.toContain(`iothub_hostname = "${PRIVATE_HUB}"`);
   });
@@ -157,16 +169,33 @@ describe('7. the hub-name advice agrees with the certificate this run measured',
 
   it('a certificate that covers both names: the privatelink advice stands', async () => {
     const both = okPort(address, 5671, PUBLIC_HUB);
-    both.tls = tls(address, 5671, PUBLIC_HUB, { cert: { ...both.tls!.cert!, sans: ['*.azure-devices.net', '*.privatelink.azure-devices.net'] } });
-    const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) }, 'privatelink', [], hubRun(both));
+    both.tls = tls(address, 5671, PUBLIC_HUB, {
+      cert: { ...both.tls!.cert!, sans: ['*.azure-devices.net', '*.privatelink.azure-devices.net'] },
+    });
+    const a = await audit(
+      { config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) },
+      'privatelink',
+      [],
+      hubRun(both),
+    );
     expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain(`set iothub_hostname = "${PRIVATE_HUB}" in config.toml`);
   });
 
   it('a handshake that verified for the privatelink name: the advice says so', async () => {
     const mismatch = okPort(address, 8883, PUBLIC_HUB);
-    mismatch.tls = tls(address, 8883, PUBLIC_HUB, { outcome: 'hostname-mismatch', counterpart: { servername: PRIVATE_HUB, outcome: 'ok', ms: 9 } });
-    const a = await audit({ config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) }, 'privatelink', [], hubRun(mismatch));
-    expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain(`set iothub_hostname = "${PRIVATE_HUB}" (TLS for ${PRIVATE_HUB} verified on port 8883 this run)`);
+    mismatch.tls = tls(address, 8883, PUBLIC_HUB, {
+      outcome: 'hostname-mismatch',
+      counterpart: { servername: PRIVATE_HUB, outcome: 'ok', ms: 9 },
+    });
+    const a = await audit(
+      { config: 'manual-public.toml', env: runtimeEnv(PUBLIC_HUB) },
+      'privatelink',
+      [],
+      hubRun(mismatch),
+    );
+    expect(findingText(a, 'HUB_PUBLIC_NAME')).toContain(
+      `set iothub_hostname = "${PRIVATE_HUB}" (TLS for ${PRIVATE_HUB} verified on port 8883 this run)`,
+    );
   });
 
   it('policy public and a certificate for the privatelink name only: keep it and set the policy', async () => {
@@ -174,6 +203,8 @@ describe('7. the hub-name advice agrees with the certificate this run measured',
     port.tls = tls(address, 5671, PRIVATE_HUB, { cert: { ...port.tls!.cert!, sans: [PRIVATE_HUB] } });
     const run = runOf([healthyTarget('iothub', PRIVATE_HUB, { ports: [port] })]);
     const a = await audit({ config: 'manual-privatelink.toml', env: runtimeEnv(PRIVATE_HUB) }, 'public', [], run);
-    expect(findingText(a, 'HUB_PRIVATELINK_NAME')).toContain(`keep iothub_hostname = "${PRIVATE_HUB}" and set hostnamePolicy to privatelink`);
+    expect(findingText(a, 'HUB_PRIVATELINK_NAME')).toContain(
+      `keep iothub_hostname = "${PRIVATE_HUB}" and set hostnamePolicy to privatelink`,
+    );
   });
 });

@@ -59,7 +59,12 @@ async function readContext(r: Read): Promise<EdgeContext> {
 }
 
 /** Audit through the real reader, asserting what must hold for every input: no secret, twin-safe texts. */
-export async function audit(r: Read, policy: HostnamePolicy = 'privatelink', targets: TargetSpec[] = [], measured?: RunResult): Promise<EdgeAudit> {
+export async function audit(
+  r: Read,
+  policy: HostnamePolicy = 'privatelink',
+  targets: TargetSpec[] = [],
+  measured?: RunResult,
+): Promise<EdgeAudit> {
   const ctx = await readContext(r);
   const result = auditEdge(ctx, { hostnamePolicy: policy, targets, measured });
   expect(toJson(ctx)).not.toContain(CANARY);

@@ -32,7 +32,9 @@ describe('module SAS authentication', () => {
     );
     expect(sasTokenProblem(sdkToken(key, now), identity, key, now)).toMatch(/^token expired at /);
     const other = encodeUriComponentStrict('test-hub.azure-devices.net/devices/edge-device-1/modules/Other');
-    expect(sasTokenProblem(sdkToken(key, now + 3600, other), identity, key, now)).toMatch(/scoped to ".*modules\/Other"/);
+    expect(sasTokenProblem(sdkToken(key, now + 3600, other), identity, key, now)).toMatch(
+      /scoped to ".*modules\/Other"/,
+    );
     expect(sasTokenProblem('hunter2', identity, key, now)).toMatch(/not a "SharedAccessSignature/);
   });
 
@@ -42,13 +44,28 @@ describe('module SAS authentication', () => {
       'test-hub.azure-devices.net/edge-device-1/PrivateLinkProbe/?api-version=2021-04-12' +
       '&model-id=dtmi:x:y;1&DeviceClientType=azure-iot-device%2F1.18.4';
     const clientId = 'edge-device-1/PrivateLinkProbe';
-    expect(checkModuleConnect(identity, key, { clientId, username, password }, now)).toEqual({ ok: true, modelId: 'dtmi:x:y;1' });
-    expect(checkModuleConnect(identity, key, { clientId: 'edge-device-1', username, password }, now)).toMatchObject({ ok: false });
+    expect(checkModuleConnect(identity, key, { clientId, username, password }, now)).toEqual({
+      ok: true,
+      modelId: 'dtmi:x:y;1',
+    });
+    expect(checkModuleConnect(identity, key, { clientId: 'edge-device-1', username, password }, now)).toMatchObject({
+      ok: false,
+    });
     expect(
-      checkModuleConnect(identity, key, { clientId, username: 'other-hub.azure-devices.net/edge-device-1/PrivateLinkProbe/?api-version=1', password }, now),
+      checkModuleConnect(
+        identity,
+        key,
+        { clientId, username: 'other-hub.azure-devices.net/edge-device-1/PrivateLinkProbe/?api-version=1', password },
+        now,
+      ),
     ).toMatchObject({ ok: false, reason: expect.stringContaining('does not start with') });
     expect(
-      checkModuleConnect(identity, key, { clientId, username: 'test-hub.azure-devices.net/edge-device-1/PrivateLinkProbe/', password }, now),
+      checkModuleConnect(
+        identity,
+        key,
+        { clientId, username: 'test-hub.azure-devices.net/edge-device-1/PrivateLinkProbe/', password },
+        now,
+      ),
     ).toMatchObject({ ok: false, reason: expect.stringContaining('api-version') });
   });
 });
@@ -72,11 +89,15 @@ describe('telemetry property bag', () => {
 
   it('round-trips any application property the SDK encodes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('__proto__', 'constructor', '$.mid')), fc.string(), (name, value) => {
-        const topic = `${prefix}%24.on=o&${encodeURIComponent(name)}=${encodeURIComponent(value)}/`;
-        const decoded = decodeTelemetry(prefix, topic, Buffer.alloc(0));
-        return name.startsWith('$.') ? decoded.systemProperties[name] === value : decoded.properties[name] === value;
-      }),
+      fc.property(
+        fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('__proto__', 'constructor', '$.mid')),
+        fc.string(),
+        (name, value) => {
+          const topic = `${prefix}%24.on=o&${encodeURIComponent(name)}=${encodeURIComponent(value)}/`;
+          const decoded = decodeTelemetry(prefix, topic, Buffer.alloc(0));
+          return name.startsWith('$.') ? decoded.systemProperties[name] === value : decoded.properties[name] === value;
+        },
+      ),
     );
   });
 });
@@ -91,7 +112,7 @@ describe('twin documents', () => {
     expect(Object.keys(doc)).toContain('__proto__');
   });
 
-  it("refuses what IoT Hub refuses in a reported patch and accepts what it accepts", () => {
+  it('refuses what IoT Hub refuses in a reported patch and accepts what it accepts', () => {
     expect(reportedPatchProblem({}, { status: { overall: 'healthy' }, list: [1, 'a'] })).toBeUndefined();
     expect(reportedPatchProblem({}, { $version: 3 })).toMatch(/key contains/);
     expect(reportedPatchProblem({}, { 'has space': 1 })).toMatch(/key contains/);
@@ -140,13 +161,19 @@ describe('workload API', () => {
       });
       const data = Buffer.from('test-hub.azure-devices.net%2Fdevices%2Fedge-device-1\n1800000000').toString('base64');
       const signPath = '/modules/PrivateLinkProbe/genid/637000000000000001/sign?api-version=2018-06-28';
-      expect(await request(socketPath, 'POST', signPath, { keyId: 'primary', algo: 'HMACSHA256', data })).toMatchObject({
-        status: 200,
-        body: { digest: hmacSha256Base64(emu.moduleKey, Buffer.from(data, 'base64')) },
-      });
+      expect(await request(socketPath, 'POST', signPath, { keyId: 'primary', algo: 'HMACSHA256', data })).toMatchObject(
+        {
+          status: 200,
+          body: { digest: hmacSha256Base64(emu.moduleKey, Buffer.from(data, 'base64')) },
+        },
+      );
       const otherGeneration = '/modules/PrivateLinkProbe/genid/1/sign?api-version=2018-06-28';
-      expect(await request(socketPath, 'POST', otherGeneration, { keyId: 'primary', algo: 'HMACSHA256', data })).toMatchObject({ status: 404 });
-      expect(await request(socketPath, 'POST', signPath, { keyId: 'primary', algo: 'SHA1', data })).toMatchObject({ status: 400 });
+      expect(
+        await request(socketPath, 'POST', otherGeneration, { keyId: 'primary', algo: 'HMACSHA256', data }),
+      ).toMatchObject({ status: 404 });
+      expect(await request(socketPath, 'POST', signPath, { keyId: 'primary', algo: 'SHA1', data })).toMatchObject({
+        status: 400,
+      });
       expect(await request(socketPath, 'GET', '/trust-bundle')).toMatchObject({ status: 400 });
     } finally {
       await emu.close();
@@ -174,7 +201,10 @@ describe('close()', () => {
     await waiting;
     await invoked;
     // Closed handles leave the list within a turn or two of the event loop.
-    const leftovers = (): string[] => Object.entries(relevant()).filter(([type, n]) => n > (before[type] ?? 0)).map(([t]) => t);
+    const leftovers = (): string[] =>
+      Object.entries(relevant())
+        .filter(([type, n]) => n > (before[type] ?? 0))
+        .map(([t]) => t);
     for (let turn = 0; turn < 20 && leftovers().length > 0; turn++) await new Promise((r) => setImmediate(r));
     expect(leftovers()).toEqual([]);
   });

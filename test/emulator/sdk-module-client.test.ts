@@ -62,11 +62,19 @@ function nextDesiredPatch(twin: Twin, version: number): Promise<Record<string, u
 
 function reportedUpdate(twin: Twin, patch: Record<string, unknown>): Promise<void> {
   // The SDK's update is callback-only (defect #5): without a callback it crashes later.
-  return new Promise((resolve, reject) => twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    twin.properties.reported.update(patch, (err?: Error) => (err ? reject(err) : resolve())),
+  );
 }
 
 /** Answers method `name` with a fixed status and payload, recording each request's payload in `seen`. */
-function answerMethod(client: ModuleClient, name: string, status: number, payload: unknown, seen: unknown[] = []): void {
+function answerMethod(
+  client: ModuleClient,
+  name: string,
+  status: number,
+  payload: unknown,
+  seen: unknown[] = [],
+): void {
   // The SDK types both arguments as optional; it always passes both.
   client.onMethod(name, (request, response) => {
     seen.push(request?.payload);
@@ -119,7 +127,11 @@ describe('emulator with the IoT Edge environment (workload API on a unix socket)
     await emu.waitFor(() => emu.connected);
     expect(emu.connections).toBe(1);
     const twin = await client.getTwin();
-    expect(twin.properties.desired).toMatchObject({ intervalSeconds: 60, dns: { servers: '127.0.0.1:5353' }, $version: 1 });
+    expect(twin.properties.desired).toMatchObject({
+      intervalSeconds: 60,
+      dns: { servers: '127.0.0.1:5353' },
+      $version: 1,
+    });
     expect(emu.twinRequests).toEqual([{ method: 'GET', rid: expect.any(String), status: 200 }]);
   });
 
@@ -147,7 +159,9 @@ describe('emulator with the IoT Edge environment (workload API on a unix socket)
     const twin = await client.getTwin();
     await expect(reportedUpdate(twin, { 'bad.key': 1 })).rejects.toThrow(/bad\.key.*'\.'/);
     expect(emu.twin.reported).toEqual({});
-    expect(emu.rejectedReportedPatches).toEqual([{ patch: { 'bad.key': 1 }, reason: expect.stringContaining('bad.key') }]);
+    expect(emu.rejectedReportedPatches).toEqual([
+      { patch: { 'bad.key': 1 }, reason: expect.stringContaining('bad.key') },
+    ]);
     expect(emu.twinRequests.at(-1)).toMatchObject({ method: 'PATCH', status: 400 });
   });
 
@@ -172,7 +186,10 @@ describe('emulator with the IoT Edge environment (workload API on a unix socket)
     const seen: unknown[] = [];
     answerMethod(client, 'probe', 400, { error: 'bad hostname' }, seen);
     await emu.waitFor(() => emu.subscriptions.includes(METHODS_TOPIC), 10_000, 'the methods subscription');
-    expect(await emu.invokeMethod('probe', { host: 'bad host' })).toEqual({ status: 400, payload: { error: 'bad hostname' } });
+    expect(await emu.invokeMethod('probe', { host: 'bad host' })).toEqual({
+      status: 400,
+      payload: { error: 'bad hostname' },
+    });
     expect(seen).toEqual([{ host: 'bad host' }]);
   });
 
@@ -180,7 +197,9 @@ describe('emulator with the IoT Edge environment (workload API on a unix socket)
     const emu = await emulator();
     const client = await clientFrom(emu.moduleEnv());
     await client.open();
-    await expect(emu.invokeMethod('getStatus', undefined, 300)).rejects.toThrow(/getStatus got no response within 300 ms/);
+    await expect(emu.invokeMethod('getStatus', undefined, 300)).rejects.toThrow(
+      /getStatus got no response within 300 ms/,
+    );
   });
 
   it('captures sendOutputEvent with output name, content type, encoding and application properties, in order', async () => {
@@ -282,7 +301,11 @@ describe('emulator faults', () => {
     const disconnected = emu.waitFor(() => !emu.connected, 10_000, 'the disconnect');
     emu.dropConnections();
     await disconnected;
-    await emu.waitFor(() => emu.connections === 2 && emu.subscriptions.includes(METHODS_TOPIC), 15_000, 'the reconnect');
+    await emu.waitFor(
+      () => emu.connections === 2 && emu.subscriptions.includes(METHODS_TOPIC),
+      15_000,
+      'the reconnect',
+    );
     expect(await emu.invokeMethod('runNow', null, 10_000)).toEqual({ status: 200, payload: { ran: true } });
   });
 
@@ -311,14 +334,20 @@ describe('emulator faults', () => {
     const received = nextDesiredPatch(twin, 3);
     emu.patchDesired({ intervalSeconds: 45 });
     expect(await received).toEqual({ intervalSeconds: 45, $version: 3 });
-    expect(await outcomeWithin(client.getTwin(), 10_000)).toMatchObject({ value: { properties: { desired: { $version: 3 } } } });
+    expect(await outcomeWithin(client.getTwin(), 10_000)).toMatchObject({
+      value: { properties: { desired: { $version: 3 } } },
+    });
   });
 
   it('reproduces SDK defect #1 with restart({ keepSessions: false }): no desired patch, getTwin hangs', async () => {
     const { emu, client, twin } = await settledClient();
     await emu.restart({ keepSessions: false });
     // The SDK reconnects and re-subscribes to methods, but believes its twin topics are still subscribed.
-    await emu.waitFor(() => emu.connections === 2 && emu.subscriptions.includes(METHODS_TOPIC), 15_000, 'the reconnect');
+    await emu.waitFor(
+      () => emu.connections === 2 && emu.subscriptions.includes(METHODS_TOPIC),
+      15_000,
+      'the reconnect',
+    );
     expect(emu.subscriptions).not.toContain(DESIRED_TOPIC);
     expect(await emu.invokeMethod('runNow', null, 10_000)).toEqual({ status: 200, payload: null });
 

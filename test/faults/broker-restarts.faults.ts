@@ -55,7 +55,11 @@ const hearsMethods = (emu: Emulator) => emu.subscriptions.some((topic) => topic.
 describe('repeated edgeHub outages', () => {
   it(`recovers from ${OUTAGES} outages, losing, duplicating and reordering no telemetry`, async () => {
     const { emu, mod } = await rig.start({ emulator: { initialDesired: { intervalSeconds: 3600 } } });
-    await emu.waitFor(() => twinsRead(emu) >= 1 && hearsMethods(emu) && resultBodies(emu).length >= 1, 20_000, 'the first run sent');
+    await emu.waitFor(
+      () => twinsRead(emu) >= 1 && hearsMethods(emu) && resultBodies(emu).length >= 1,
+      20_000,
+      'the first run sent',
+    );
     const dns = rig.land.dns;
     let recovered = 0;
     try {
@@ -67,7 +71,11 @@ describe('repeated edgeHub outages', () => {
         void emu.invokeMethod('runNow', {}, 60_000).catch(() => undefined);
         await within(dns.waitForQueries(queries + 1), 20_000, `the run before outage ${i + 1}`);
         await outage.begin(emu, mod);
-        await emu.waitFor(() => twinsRead(emu) > sessions && hearsMethods(emu), 30_000, `recovery from outage ${i + 1} (${outage.name})`);
+        await emu.waitFor(
+          () => twinsRead(emu) > sessions && hearsMethods(emu),
+          30_000,
+          `recovery from outage ${i + 1} (${outage.name})`,
+        );
         recovered++;
       }
     } finally {

@@ -16,5 +16,7 @@ export function teardown(): void {
   const width = (column: 0 | 1, header: string) => Math.max(header.length, ...rows.map((r) => r[column].length));
   const [first, second] = [width(0, 'scenario'), width(1, 'figure')];
   const line = (r: readonly [string, string, string]) => `${r[0].padEnd(first)}  ${r[1].padEnd(second)}  ${r[2]}`;
-  process.stdout.write(`\nfault tier figures (${FIGURES_FILE})\n${line(['scenario', 'figure', 'value'])}\n${rows.map(line).join('\n')}\n\n`);
+  process.stdout.write(
+    `\nfault tier figures (${FIGURES_FILE})\n${line(['scenario', 'figure', 'value'])}\n${rows.map(line).join('\n')}\n\n`,
+  );
 }

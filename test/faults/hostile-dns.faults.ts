@@ -34,17 +34,27 @@ function expectNamedNotMisread(target: Json, behaviour: HostileBehaviour): void 
 
 describe('hostile DNS answers', () => {
   it('through the probe method: each named DNS_MALFORMED, none read as an address', async () => {
-    const { emu } = await rig.start({ emulator: { initialDesired: { timeoutMs: TIMEOUT_MS } }, setUp: serveHostileAnswers });
+    const { emu } = await rig.start({
+      emulator: { initialDesired: { timeoutMs: TIMEOUT_MS } },
+      setUp: serveHostileAnswers,
+    });
     await emu.waitFor(() => reported(emu).status, 20_000, 'the first run reported');
     const targets = new Map<HostileBehaviour, Json>();
     for (const behaviour of HOSTILE_BEHAVIOURS) {
-      const answer = await emu.invokeMethod('probe', { host: hostileName(behaviour), ports: '443', dnsServers: rig.land.dns.endpoint });
+      const answer = await emu.invokeMethod('probe', {
+        host: hostileName(behaviour),
+        ports: '443',
+        dnsServers: rig.land.dns.endpoint,
+      });
       expect(answer.status, behaviour).toBe(200);
       // The target with its answers: what each resolver said must not be misread either.
       const payload = answer.payload as Json;
       targets.set(behaviour, { ...(payload.targets as Json[])[0], answers: payload.answers });
     }
-    recordFigures('hostile DNS answers: code', Object.fromEntries([...targets].map(([behaviour, target]) => [behaviour, target.code as string])));
+    recordFigures(
+      'hostile DNS answers: code',
+      Object.fromEntries([...targets].map(([behaviour, target]) => [behaviour, target.code as string])),
+    );
     for (const [behaviour, target] of targets) {
       expectNamedNotMisread(target, behaviour);
       expect(target.addresses ?? [], behaviour).toEqual([]);
@@ -54,13 +64,26 @@ describe('hostile DNS answers', () => {
   it('as a configured target: named in the twin and in telemetry', async () => {
     const behaviour = 'short-a-record';
     const { emu } = await rig.start({
-      emulator: { initialDesired: { timeoutMs: TIMEOUT_MS, targets: { hostile: { host: hostileName(behaviour), ports: '443' } } } },
+      emulator: {
+        initialDesired: { timeoutMs: TIMEOUT_MS, targets: { hostile: { host: hostileName(behaviour), ports: '443' } } },
+      },
       setUp: serveHostileAnswers,
     });
-    const twinResult = await emu.waitFor(() => reported(emu).results?.hostile as Json | undefined, 20_000, 'the hostile target reported');
+    const twinResult = await emu.waitFor(
+      () => reported(emu).results?.hostile as Json | undefined,
+      20_000,
+      'the hostile target reported',
+    );
     expectNamedNotMisread(twinResult, behaviour);
-    const body = await emu.waitFor(() => resultBodies(emu).find((b) => (b.targets as Json[]).some((t) => t.name === 'hostile')), 20_000, 'its telemetry');
+    const body = await emu.waitFor(
+      () => resultBodies(emu).find((b) => (b.targets as Json[]).some((t) => t.name === 'hostile')),
+      20_000,
+      'its telemetry',
+    );
     const hostile = (body.targets as Json[]).find((t) => t.name === 'hostile')!;
-    expectNamedNotMisread({ ...hostile, answers: (body.answers as Json[]).filter((a) => a.target === 'hostile') }, behaviour);
+    expectNamedNotMisread(
+      { ...hostile, answers: (body.answers as Json[]).filter((a) => a.target === 'hostile') },
+      behaviour,
+    );
   });
 });

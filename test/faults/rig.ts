@@ -90,14 +90,19 @@ async function addHubEndpoint(land: Landscape): Promise<void> {
 export const reported = (emu: Emulator): Json => emu.twin.reported as Json;
 
 /** The probeResults messages edgeHub received, in order. */
-export const resultBodies = (emu: Emulator): Json[] => emu.messages.filter((m) => m.output === 'probeResults').map((m) => m.body as Json);
+export const resultBodies = (emu: Emulator): Json[] =>
+  emu.messages.filter((m) => m.output === 'probeResults').map((m) => m.body as Json);
 
 /** The runIds of the runs the module logged as completed, in order (every run logs one line). */
 export const loggedRunIds = (mod: ModuleProcess): string[] =>
   mod.lines.filter((l) => l.includes('"msg":"probe run ')).map((l) => (JSON.parse(l) as Json).runId as string);
 
 /** One GET on the module's local endpoint; rejects when no answer comes within timeoutMs. */
-export async function localGet(port: number, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+export async function localGet(
+  port: number,
+  path: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: await response.text() };
 }
@@ -109,7 +114,10 @@ export const EXIT_LIMIT_MS = 5_000;
  * Sends the signal and waits for the exit, but not for ever: a process that ignores it (a livelocked event
  * loop) is reported as still running after twice the exit budget, and is killed by the rig after the test.
  */
-export async function stopWithin(mod: ModuleProcess, signal: NodeJS.Signals): Promise<{ code: number | null | 'still running'; ms: number }> {
+export async function stopWithin(
+  mod: ModuleProcess,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null | 'still running'; ms: number }> {
   const waited = await Promise.race([mod.stop(signal), delay(2 * EXIT_LIMIT_MS).then(() => undefined)]);
   return waited ?? { code: 'still running', ms: 2 * EXIT_LIMIT_MS };
 }

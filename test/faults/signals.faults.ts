@@ -30,7 +30,8 @@ const STATES: State[] = [
   {
     name: 'connected, idle',
     start: {},
-    reach: (emu) => emu.waitFor(() => reported(emu).status && resultBodies(emu).length >= 1, 20_000, 'a run reported and sent'),
+    reach: (emu) =>
+      emu.waitFor(() => reported(emu).status && resultBodies(emu).length >= 1, 20_000, 'a run reported and sent'),
   },
   {
     name: 'mid-run, DNS server silent',
@@ -44,7 +45,7 @@ const STATES: State[] = [
     // The module asks DNS nothing before its first run, which then waits 20 s for the silent server.
     reach: async (emu) => {
       await emu.waitFor(() => reported(emu).timeoutMs?.ac === 200, 20_000, 'the desired properties acknowledged');
-      await within(rig.land.dns.waitForQueries(queriesBeforeStart + 1), 20_000, 'the first run\'s DNS query');
+      await within(rig.land.dns.waitForQueries(queriesBeforeStart + 1), 20_000, "the first run's DNS query");
     },
   },
   {
@@ -70,7 +71,9 @@ describe.sequential.each(['SIGTERM', 'SIGINT'] as const)('%s', (signal) => {
     const { emu, mod } = await rig.start(start);
     await reach(emu, mod);
     const exit = await stopWithin(mod, signal);
-    recordFigures('signals: exit code, ms', { [`${signal}, ${name}`]: `${exit.code ?? 'killed by the signal'}, ${exit.ms}` });
+    recordFigures('signals: exit code, ms', {
+      [`${signal}, ${name}`]: `${exit.code ?? 'killed by the signal'}, ${exit.ms}`,
+    });
     expect(exit.code).toBe(0);
     expect(exit.ms).toBeLessThan(EXIT_LIMIT_MS);
   });

@@ -62,7 +62,10 @@ const MB = (bytes: number) => Number((bytes / 1024 / 1024).toFixed(1));
 
 describe('a fast soak', () => {
   it(`keeps heap, resident memory and descriptors flat over ${RUNS} runs`, async () => {
-    const { emu, mod } = await rig.start({ emulator: { initialDesired: { intervalSeconds: 3600 } }, nodeArgs: ['--expose-gc', '--import', HEAP_PROBE] });
+    const { emu, mod } = await rig.start({
+      emulator: { initialDesired: { intervalSeconds: 3600 } },
+      nodeArgs: ['--expose-gc', '--import', HEAP_PROBE],
+    });
     await emu.waitFor(() => resultBodies(emu).length >= 1, 20_000, 'the first run sent');
     const pid = mod.child.pid!;
     const heapAfterGc = heapProbe(mod);
@@ -74,7 +77,11 @@ describe('a fast soak', () => {
       expect(answer.status).toBe(200);
       if (runs % (RUNS / SAMPLES) !== 0) continue;
       // Sampled once every result has been sent, so nothing waiting in the queue is counted.
-      await emu.waitFor(() => resultBodies(emu).length >= sentBefore + runs, 20_000, `the results of ${runs} runs sent`);
+      await emu.waitFor(
+        () => resultBodies(emu).length >= sentBefore + runs,
+        20_000,
+        `the results of ${runs} runs sent`,
+      );
       samples.push({ runs, ...(await heapAfterGc()), resident: residentBytes(pid), descriptors: openDescriptors(pid) });
     }
     const seconds = (performance.now() - started) / 1000;
@@ -86,7 +93,15 @@ describe('a fast soak', () => {
     const last = samples.at(-1)!;
     const descriptors = samples.map((s) => s.descriptors);
     const residentGrowth = Math.max(...samples.map((s) => s.resident)) - first.resident;
-    console.table(samples.map((s) => ({ runs: s.runs, 'heap after GC (MB)': MB(s.heap), 'code (MB)': MB(s.code), 'resident (MB)': MB(s.resident), descriptors: s.descriptors })));
+    console.table(
+      samples.map((s) => ({
+        runs: s.runs,
+        'heap after GC (MB)': MB(s.heap),
+        'code (MB)': MB(s.code),
+        'resident (MB)': MB(s.resident),
+        descriptors: s.descriptors,
+      })),
+    );
     recordFigures('soak', {
       runs: RUNS,
       'runs per second': Number((RUNS / seconds).toFixed(0)),
@@ -98,7 +113,9 @@ describe('a fast soak', () => {
       'descriptors, min – max': `${Math.min(...descriptors)} – ${Math.max(...descriptors)}`,
     });
     expect(heapSlope, 'heap growth per run (bytes)').toBeLessThan(HEAP_SLOPE_LIMIT);
-    expect(Math.max(...descriptors) - Math.min(...descriptors), 'descriptor spread').toBeLessThanOrEqual(DESCRIPTOR_SPREAD_LIMIT);
+    expect(Math.max(...descriptors) - Math.min(...descriptors), 'descriptor spread').toBeLessThanOrEqual(
+      DESCRIPTOR_SPREAD_LIMIT,
+    );
     expect(residentGrowth, 'resident memory growth (bytes)').toBeLessThan(RESIDENT_GROWTH_LIMIT);
     expect(resultBodies(emu).length).toBe(sentBefore + RUNS);
   }, 300_000);

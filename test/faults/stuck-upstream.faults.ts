@@ -24,7 +24,12 @@ interface Hang {
 }
 
 const HANGS: Hang[] = [
-  { name: 'twin read never answers', hang: (emu) => emu.stallTwin(true), release: (emu) => emu.stallTwin(false), env: {} },
+  {
+    name: 'twin read never answers',
+    hang: (emu) => emu.stallTwin(true),
+    release: (emu) => emu.stallTwin(false),
+    env: {},
+  },
   {
     name: 'broker never answers CONNECT',
     hang: (emu) => emu.hangConnects(true),
@@ -35,23 +40,32 @@ const HANGS: Hang[] = [
 ];
 
 describe.sequential('edgeHub leaves the module hanging while a run completes', () => {
-  it.each(HANGS)('$name: idle, /healthz answers, recovers, exits 0 on SIGTERM', async ({ name, hang, release, env }) => {
-    // The first run starts half a second in, while the client exists and has no twin yet.
-    const { emu, mod, metricsPort } = await rig.start({ env: { FIRST_RUN_WAIT_MS: '500', ...env }, setUp: hang });
-    await mod.waitForLine(/"msg":"probe run /, 20_000);
-    const cpu = await cpuShare(mod.child.pid!, CPU_WINDOW_MS);
-    const healthz = await localGet(metricsPort, '/healthz', 2_000).then((r) => r.status, (e: Error) => `no answer (${e.name})`);
-    recordFigures(`hang: ${name}`, { 'CPU while hung (share of a core)': Number(cpu.toFixed(3)), '/healthz while hung': healthz });
-    expect(cpu, 'CPU share of a core while edgeHub hangs').toBeLessThan(CPU_SHARE_LIMIT);
-    expect(healthz).toBe(200);
+  it.each(HANGS)(
+    '$name: idle, /healthz answers, recovers, exits 0 on SIGTERM',
+    async ({ name, hang, release, env }) => {
+      // The first run starts half a second in, while the client exists and has no twin yet.
+      const { emu, mod, metricsPort } = await rig.start({ env: { FIRST_RUN_WAIT_MS: '500', ...env }, setUp: hang });
+      await mod.waitForLine(/"msg":"probe run /, 20_000);
+      const cpu = await cpuShare(mod.child.pid!, CPU_WINDOW_MS);
+      const healthz = await localGet(metricsPort, '/healthz', 2_000).then(
+        (r) => r.status,
+        (e: Error) => `no answer (${e.name})`,
+      );
+      recordFigures(`hang: ${name}`, {
+        'CPU while hung (share of a core)': Number(cpu.toFixed(3)),
+        '/healthz while hung': healthz,
+      });
+      expect(cpu, 'CPU share of a core while edgeHub hangs').toBeLessThan(CPU_SHARE_LIMIT);
+      expect(healthz).toBe(200);
 
-    release(emu);
-    await emu.waitFor(() => reported(emu).status, 30_000, 'reported status once edgeHub answers');
-    // The run made while edgeHub hung arrives too.
-    await emu.waitFor(() => resultBodies(emu).length >= 1, 30_000, 'the telemetry of the run made while hung');
-    const exit = await stopWithin(mod, 'SIGTERM');
-    recordFigures(`hang: ${name}`, { 'SIGTERM exit code': String(exit.code), 'SIGTERM exit ms': exit.ms });
-    expect(exit.code).toBe(0);
-    expect(exit.ms).toBeLessThan(EXIT_LIMIT_MS);
-  });
+      release(emu);
+      await emu.waitFor(() => reported(emu).status, 30_000, 'reported status once edgeHub answers');
+      // The run made while edgeHub hung arrives too.
+      await emu.waitFor(() => resultBodies(emu).length >= 1, 30_000, 'the telemetry of the run made while hung');
+      const exit = await stopWithin(mod, 'SIGTERM');
+      recordFigures(`hang: ${name}`, { 'SIGTERM exit code': String(exit.code), 'SIGTERM exit ms': exit.ms });
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeLessThan(EXIT_LIMIT_MS);
+    },
+  );
 });

@@ -76,8 +76,17 @@ describe('routes', () => {
       lastRunAt: new Date(RUN_COMPLETED_AT).toISOString(),
       upstream: { state: 'connected', lastContactAt: '2026-11-28T09:00:01.000Z', queued: 2, dropped: 5 },
     });
-    expect(doc.lastRun).toMatchObject({ schema: 'privatelink-probe/result@2', overall: 'unhealthy', deviceId: 'factory-gw-01' });
-    expect(doc.lastRun!.targets.map((t) => `${t.name}:${t.code}`)).toEqual(['hub:OK', 'dps:TLS_EXPIRING', 'acr:TLS_HOSTNAME_MISMATCH', 'blob:DNS_PUBLIC_ADDRESS']);
+    expect(doc.lastRun).toMatchObject({
+      schema: 'privatelink-probe/result@2',
+      overall: 'unhealthy',
+      deviceId: 'factory-gw-01',
+    });
+    expect(doc.lastRun!.targets.map((t) => `${t.name}:${t.code}`)).toEqual([
+      'hub:OK',
+      'dps:TLS_EXPIRING',
+      'acr:TLS_HOSTNAME_MISMATCH',
+      'blob:DNS_PUBLIC_ADDRESS',
+    ]);
     // Full detail: the counterpart answers and certificate SANs the tighter telemetry levels leave out.
     expect(doc.lastRun!.answers.filter((a) => a.target === 'hub' && a.counterpart)).toHaveLength(1);
     expect(doc.lastRun!.ports.find((p) => p.target === 'hub')!.tls!.cert!.sans!.split(',')).toHaveLength(3);
@@ -89,7 +98,12 @@ describe('routes', () => {
     const res = await fetch(`http://127.0.0.1:${port}/status`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as StatusDocument;
-    expect(doc).toMatchObject({ lastRun: null, lastRunAt: null, runCount: 0, upstream: { state: 'connecting', lastContactAt: null } });
+    expect(doc).toMatchObject({
+      lastRun: null,
+      lastRunAt: null,
+      runCount: 0,
+      upstream: { state: 'connecting', lastContactAt: null },
+    });
   });
 
   it('HEAD answers like GET without a body', async () => {
@@ -107,7 +121,15 @@ describe('routes', () => {
 
   it('answers 404 for any other path, without echoing it and without listing anything', async () => {
     const { port } = await serve();
-    for (const path of ['/nope', '/status/', '/metrics.txt', '/index.html', '/%2e%2e/%2e%2e/etc/passwd', '/<script>alert(1)</script>', '/static/']) {
+    for (const path of [
+      '/nope',
+      '/status/',
+      '/metrics.txt',
+      '/index.html',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/<script>alert(1)</script>',
+      '/static/',
+    ]) {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
       expect(res.status, path).toBe(404);
       expect(await res.text()).toBe('not found\n');
@@ -171,7 +193,9 @@ describe('/healthz', () => {
       clock = RUN_COMPLETED_AT + 30_000;
       expect(await health()).toBe('200 ok\n');
       clock = RUN_COMPLETED_AT + 30_001;
-      expect(await health()).toBe('503 stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n');
+      expect(await health()).toBe(
+        '503 stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n',
+      );
       snapshot = snapshotOf({ intervalSeconds: 10, lastCompletedAt: clock - 10 });
       expect(await health()).toBe('200 ok\n');
     } finally {
@@ -182,7 +206,13 @@ describe('/healthz', () => {
   it('counts from the start while no run has completed yet', async () => {
     const snapshot = startingSnapshot({ intervalSeconds: 10 });
     let clock = snapshot.startedAt + 29_000;
-    const watchdog = startWatchdog({ lastProgressAt: () => snapshot.startedAt, limitMs: 30_000, checkEveryMs: 3_600_000, onStall: () => undefined, now: () => clock });
+    const watchdog = startWatchdog({
+      lastProgressAt: () => snapshot.startedAt,
+      limitMs: 30_000,
+      checkEveryMs: 3_600_000,
+      onStall: () => undefined,
+      now: () => clock,
+    });
     const { port } = await serve({ snapshot: () => snapshot, healthy: () => !watchdog.stalled() });
     try {
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -205,7 +235,10 @@ describe('connections that hold the server open', () => {
 
   it('closes a connection that sends headers slower than headersTimeout (slowloris) and keeps serving', async () => {
     const { port } = await serve({ limits });
-    const [partial, silent] = await Promise.all([hold(port, 'GET / HTTP/1.1\r\nHost: probe\r\nX-Slow: '), hold(port, '')]);
+    const [partial, silent] = await Promise.all([
+      hold(port, 'GET / HTTP/1.1\r\nHost: probe\r\nX-Slow: '),
+      hold(port, ''),
+    ]);
     for (const held of [partial, silent]) {
       expect(held.ms).toBeGreaterThanOrEqual(limits.headersTimeoutMs - 50);
       expect(held.ms).toBeLessThan(5_000);

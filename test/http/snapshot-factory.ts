@@ -12,10 +12,16 @@ import { edgeAudit, healthyTarget, mismatchAcrTarget, publicBlobTarget, runOf, S
 export const NOW = Date.parse(STARTED_AT) + 5 * 60_000;
 export const RUN_COMPLETED_AT = Date.parse(STARTED_AT) + 57;
 
-export const DPS_REASON = 'certificate of mydps.azure-devices-provisioning.net on 10.1.1.4:443 expires in 12 days (2026-12-10)';
+export const DPS_REASON =
+  'certificate of mydps.azure-devices-provisioning.net on 10.1.1.4:443 expires in 12 days (2026-12-10)';
 
 export function threeVerdictRun(): RunResult {
-  const dps = healthyTarget('dps', 'mydps.azure-devices-provisioning.net', { kind: 'dps', status: 'degraded', code: 'TLS_EXPIRING', reason: DPS_REASON });
+  const dps = healthyTarget('dps', 'mydps.azure-devices-provisioning.net', {
+    kind: 'dps',
+    status: 'degraded',
+    code: 'TLS_EXPIRING',
+    reason: DPS_REASON,
+  });
   return runOf([healthyTarget(), dps, mismatchAcrTarget(), publicBlobTarget()]);
 }
 
@@ -36,9 +42,17 @@ export function snapshotOf(over: Partial<ModuleSnapshot> = {}): ModuleSnapshot {
     lastRun,
     lastCompletedAt: lastRun ? RUN_COMPLETED_AT : undefined,
     nextRunAt: Date.parse(STARTED_AT) + 300_000,
-    changedAt: Object.fromEntries((lastRun?.targets ?? []).map((t, i) => [t.name, new Date(Date.parse(STARTED_AT) - i * 60_000).toISOString()])),
+    changedAt: Object.fromEntries(
+      (lastRun?.targets ?? []).map((t, i) => [t.name, new Date(Date.parse(STARTED_AT) - i * 60_000).toISOString()]),
+    ),
     edge: edge(),
-    upstream: { state: 'connected', hostname: 'myhub.azure-devices.net', lastContactAt: '2026-11-28T09:00:01.000Z', queued: 2, dropped: 5 },
+    upstream: {
+      state: 'connected',
+      hostname: 'myhub.azure-devices.net',
+      lastContactAt: '2026-11-28T09:00:01.000Z',
+      queued: 2,
+      dropped: 5,
+    },
     history: historyOf(lastRun ? [lastRun] : []),
     ...over,
   };

@@ -24,7 +24,11 @@ function day(): { history: RunHistory; last: RunResult } {
     const startedAt = new Date(Date.parse(STARTED_AT) + i * 300_000).toISOString();
     const hubShape = VERDICT_SHAPES[hubVerdict(i)]!;
     // Latency that wanders, with a spike during the outage's approach.
-    const hub = healthyTarget('hub', undefined, { ...hubShape, startedAt, dns: { ...healthyTarget().dns, ms: 5 + (i % 7) + (i > 190 && i < 200 ? 400 : 0) } });
+    const hub = healthyTarget('hub', undefined, {
+      ...hubShape,
+      startedAt,
+      dns: { ...healthyTarget().dns, ms: 5 + (i % 7) + (i > 190 && i < 200 ? 400 : 0) },
+    });
     const blob = healthyTarget('blob', 'acct.privatelink.blob.core.windows.net', { kind: 'blob', startedAt });
     const targets = i >= RUNS - 3 ? [hub, blob] : [hub];
     const measured = runOf(targets, { startedAt });
@@ -33,45 +37,59 @@ function day(): { history: RunHistory; last: RunResult } {
   return { history, last: last! };
 }
 
-describe.skipIf(!browserChecksRun('status page history browser check'))('status page history in headless chromium', () => {
-  let server: HttpServer;
-  let chromium: HeadlessChromium;
+describe.skipIf(!browserChecksRun('status page history browser check'))(
+  'status page history in headless chromium',
+  () => {
+    let server: HttpServer;
+    let chromium: HeadlessChromium;
 
-  beforeAll(async () => {
-    const { history, last } = day();
-    const snapshot = snapshotOf({ lastRun: last, history, runCount: RUNS });
-    const now = Date.parse(last.startedAt) + 60_000;
-    server = await startHttpServer({ port: 0, host: '127.0.0.1', snapshot: () => snapshot, healthy: () => true, log: createLogger({ level: 'silent' }), now: () => now });
-    chromium = await headlessChromium();
-  });
+    beforeAll(async () => {
+      const { history, last } = day();
+      const snapshot = snapshotOf({ lastRun: last, history, runCount: RUNS });
+      const now = Date.parse(last.startedAt) + 60_000;
+      server = await startHttpServer({
+        port: 0,
+        host: '127.0.0.1',
+        snapshot: () => snapshot,
+        healthy: () => true,
+        log: createLogger({ level: 'silent' }),
+        now: () => now,
+      });
+      chromium = await headlessChromium();
+    });
 
-  afterAll(async () => {
-    await server?.close();
-    await chromium?.close();
-  });
+    afterAll(async () => {
+      await server?.close();
+      await chromium?.close();
+    });
 
-  it('builds a timeline and a plot per target, for a long and a short history', async () => {
-    const dom = await chromium.dumpDom(`http://127.0.0.1:${server.port}/`);
-    const blocks = [...dom.matchAll(/<div class="history" data-target="(\w+)">([\s\S]*?)<\/div>\s*<\/div>/g)];
-    expect(blocks.map((b) => b[1])).toEqual(['hub', 'blob']);
-    const hub = blocks[0]![2]!;
-    // Steady (run 100 is healthy like those before it), 29 flips (one segment each), steady, the outage, recovery.
-    expect([...hub.matchAll(/<rect /g)]).toHaveLength(1 + 29 + 1 + 1 + 1);
-    expect(hub).toMatch(/<title>unhealthy DNS_TIMEOUT, 30 runs from [^<]+<\/title>/);
-    expect(hub).toContain('288 runs');
-    expect([...hub.matchAll(/<polyline /g)].length).toBeGreaterThanOrEqual(1);
-    expect([...blocks[1]![2]!.matchAll(/<rect /g)]).toHaveLength(1);
-    expect(blocks[1]![2]).toContain('3 runs · 0 changes · 100% not unhealthy');
-  });
+    it('builds a timeline and a plot per target, for a long and a short history', async () => {
+      const dom = await chromium.dumpDom(`http://127.0.0.1:${server.port}/`);
+      const blocks = [...dom.matchAll(/<div class="history" data-target="(\w+)">([\s\S]*?)<\/div>\s*<\/div>/g)];
+      expect(blocks.map((b) => b[1])).toEqual(['hub', 'blob']);
+      const hub = blocks[0]![2]!;
+      // Steady (run 100 is healthy like those before it), 29 flips (one segment each), steady, the outage, recovery.
+      expect([...hub.matchAll(/<rect /g)]).toHaveLength(1 + 29 + 1 + 1 + 1);
+      expect(hub).toMatch(/<title>unhealthy DNS_TIMEOUT, 30 runs from [^<]+<\/title>/);
+      expect(hub).toContain('288 runs');
+      expect([...hub.matchAll(/<polyline /g)].length).toBeGreaterThanOrEqual(1);
+      expect([...blocks[1]![2]!.matchAll(/<rect /g)]).toHaveLength(1);
+      expect(blocks[1]![2]).toContain('3 runs · 0 changes · 100% not unhealthy');
+    });
 
-  it('renders at a phone and a desktop width into bench/results/', async () => {
-    for (const [name, size] of [
-      ['status-page-history-phone.png', { width: 390, height: 1400 }],
-      ['status-page-history-desktop.png', { width: 1280, height: 1400 }],
-    ] as const) {
-      const png = await chromium.screenshot(`http://127.0.0.1:${server.port}/`, path.resolve('bench/results', name), size);
-      expect([png.width, png.height]).toEqual([size.width, size.height]);
-      expect(png.bytes).toBeGreaterThan(10_000);
-    }
-  });
-});
+    it('renders at a phone and a desktop width into bench/results/', async () => {
+      for (const [name, size] of [
+        ['status-page-history-phone.png', { width: 390, height: 1400 }],
+        ['status-page-history-desktop.png', { width: 1280, height: 1400 }],
+      ] as const) {
+        const png = await chromium.screenshot(
+          `http://127.0.0.1:${server.port}/`,
+          path.resolve('bench/results', name),
+          size,
+        );
+        expect([png.width, png.height]).toEqual([size.width, size.height]);
+        expect(png.bytes).toBeGreaterThan(10_000);
+      }
+    });
+  },
+);

@@ -23,9 +23,21 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
   const hostileReason = 'resolver answered <script>document.title="pwned"</script><img src=x onerror=alert(1)>';
 
   beforeAll(async () => {
-    const hostile = healthyTarget('custom', 'probe.factory.example', { kind: 'custom', status: 'unhealthy', code: 'DNS_FAILED', reason: hostileReason });
+    const hostile = healthyTarget('custom', 'probe.factory.example', {
+      kind: 'custom',
+      status: 'unhealthy',
+      code: 'DNS_FAILED',
+      reason: hostileReason,
+    });
     const snapshot = snapshotOf({ lastRun: runOf([...threeVerdictRun().targets, hostile]) });
-    server = await startHttpServer({ port: 0, host: '127.0.0.1', snapshot: () => snapshot, healthy: () => true, log: createLogger({ level: 'silent' }), now: () => NOW });
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      snapshot: () => snapshot,
+      healthy: () => true,
+      log: createLogger({ level: 'silent' }),
+      now: () => NOW,
+    });
     chromium = await headlessChromium();
   });
 
@@ -37,13 +49,22 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
   it('builds a DOM with one row per target, the verdicts spelled out and nothing injected', async () => {
     const dom = await chromium.dumpDom(`http://127.0.0.1:${server.port}/`);
     const rows = [...dom.matchAll(/<tr class="target" data-target="([^"]+)" data-status="([^"]+)">([\s\S]*?)<\/tr>/g)];
-    expect(rows.map((r) => `${r[1]}:${r[2]}`)).toEqual(['hub:healthy', 'dps:degraded', 'acr:unhealthy', 'blob:unhealthy', 'custom:unhealthy']);
-    for (const [, , status, cells] of rows) expect(cells).toContain(`<span class="badge verdict v-${status}">${status}</span>`);
+    expect(rows.map((r) => `${r[1]}:${r[2]}`)).toEqual([
+      'hub:healthy',
+      'dps:degraded',
+      'acr:unhealthy',
+      'blob:unhealthy',
+      'custom:unhealthy',
+    ]);
+    for (const [, , status, cells] of rows)
+      expect(cells).toContain(`<span class="badge verdict v-${status}">${status}</span>`);
     expect(rows[2]![3]).toContain('<code>TLS_HOSTNAME_MISMATCH</code>');
     expect(dom).toMatch(/<p class="overall">Overall: <span class="badge verdict v-unhealthy">unhealthy<\/span><\/p>/);
     // The hostile reason is text in the DOM, not elements: the browser's parser found no script or image.
     expect(dom).not.toMatch(/<script|<img/i);
-    expect(dom).toContain('resolver answered &lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(dom).toContain(
+      'resolver answered &lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;',
+    );
     expect(dom).toMatch(/<title>unhealthy · privatelink-probe · factory-gw-01<\/title>/);
   });
 

@@ -20,7 +20,10 @@ function fakeSdk() {
   const pendingTwin: Call<ModuleTwin>[] = [];
   const counts = { clients: 0, sends: 0, reported: 0 };
   const state = { stallTwin: false, rejectReported: false, clients: [] as EventEmitter[] };
-  const twin = () => Object.assign(new EventEmitter(), { properties: { desired: { $version: 1 }, reported: {} } }) as unknown as ModuleTwin;
+  const twin = () =>
+    Object.assign(new EventEmitter(), {
+      properties: { desired: { $version: 1 }, reported: {} },
+    }) as unknown as ModuleTwin;
   const sdk: HubSdk = {
     createModuleClient: () => {
       counts.clients++;
@@ -31,10 +34,15 @@ function fakeSdk() {
     openClient: () => Promise.resolve(undefined),
     closeClient: () => Promise.resolve(undefined),
     onMethod: () => undefined,
-    getTwin: () => (state.stallTwin ? new Promise<ModuleTwin>((resolve, reject) => pendingTwin.push({ resolve, reject })) : Promise.resolve(twin())),
+    getTwin: () =>
+      state.stallTwin
+        ? new Promise<ModuleTwin>((resolve, reject) => pendingTwin.push({ resolve, reject }))
+        : Promise.resolve(twin()),
     updateReported: () => {
       counts.reported++;
-      return state.rejectReported ? Promise.reject(new ReportedRejectedError('reported section would be 40000 bytes')) : Promise.resolve();
+      return state.rejectReported
+        ? Promise.reject(new ReportedRejectedError('reported section would be 40000 bytes'))
+        : Promise.resolve();
     },
     // Like the SDK's MessageEnqueued result, the answer refers to the message it sent.
     sendOutput: (_client, _output, message) => {
@@ -60,7 +68,12 @@ function handlers(extra: Partial<HubHandlers> = {}): HubHandlers {
   return { onTwin: () => undefined, onDesiredPatch: () => undefined, methods: {}, ...extra };
 }
 
-const message = (data: string): OutgoingMessage => ({ data, contentType: 'application/json', contentEncoding: 'utf-8', properties: {} });
+const message = (data: string): OutgoingMessage => ({
+  data,
+  contentType: 'application/json',
+  contentEncoding: 'utf-8',
+  properties: {},
+});
 const until = async (condition: () => boolean, what: string) => {
   for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setTimeout(r, 5));
   if (!condition()) throw new Error(`timed out waiting for ${what}`);

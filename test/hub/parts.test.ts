@@ -21,7 +21,9 @@ describe('open() retry backoff', () => {
 describe('withTimeout', () => {
   it('turns a call that never settles into a HubTimeoutError naming the operation', async () => {
     await expect(withTimeout(new Promise(() => undefined), 20, 'getTwin')).rejects.toThrow(HubTimeoutError);
-    await expect(withTimeout(new Promise(() => undefined), 20, 'getTwin')).rejects.toThrow('getTwin did not complete within 20 ms');
+    await expect(withTimeout(new Promise(() => undefined), 20, 'getTwin')).rejects.toThrow(
+      'getTwin did not complete within 20 ms',
+    );
   });
   it('passes results and errors through, and swallows a late rejection', async () => {
     await expect(withTimeout(Promise.resolve(7), 1000, 'x')).resolves.toBe(7);
@@ -44,7 +46,10 @@ describe('bounded message queue', () => {
 
 describe('combining reported patches', () => {
   it('later values win, nested objects merge, null survives as a delete instruction', () => {
-    const combined = combinePatches({ a: 1, results: { x: { code: 'OK' }, y: { code: 'OK' } } }, { results: { x: null, y: { status: 'healthy' } }, b: 2 });
+    const combined = combinePatches(
+      { a: 1, results: { x: { code: 'OK' }, y: { code: 'OK' } } },
+      { results: { x: null, y: { status: 'healthy' } }, b: 2 },
+    );
     expect(combined).toEqual({ a: 1, b: 2, results: { x: null, y: { code: 'OK', status: 'healthy' } } });
     expect(combinePatches(undefined, { a: 1 })).toEqual({ a: 1 });
     expect(combinePatches({ a: 1 }, undefined)).toEqual({ a: 1 });

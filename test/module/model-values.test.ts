@@ -11,19 +11,41 @@ import type { OutboundMessage } from '../../src/report/message.js';
 import { reportedPatch } from '../../src/report/patch.js';
 import { reportedSections } from '../../src/report/reported.js';
 import { summaryBody, telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
-import { commandResponseProblems, loadModel, reportedPatchProblems, telemetryProblems } from '../support/dtdl-values.js';
-import { acknowledgements, edgeAudit, healthyTarget, mismatchAcrTarget, PATHOLOGICAL, publicBlobTarget, runOf, worstCaseRun, worstEdge } from '../report/factory.js';
+import {
+  commandResponseProblems,
+  loadModel,
+  reportedPatchProblems,
+  telemetryProblems,
+} from '../support/dtdl-values.js';
+import {
+  acknowledgements,
+  edgeAudit,
+  healthyTarget,
+  mismatchAcrTarget,
+  PATHOLOGICAL,
+  publicBlobTarget,
+  runOf,
+  worstCaseRun,
+  worstEdge,
+} from '../report/factory.js';
 
 const model = loadModel();
 const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe' };
 const flapping = { changes: 5, window: 12, measured: { status: 'unhealthy' as const, code: 'DNS_TIMEOUT' as const } };
-const mixedRun = (): RunResult => runOf([{ ...healthyTarget('hub'), status: 'degraded', code: 'FLAPPING', flapping }, publicBlobTarget('blob'), mismatchAcrTarget('acr')]);
+const mixedRun = (): RunResult =>
+  runOf([
+    { ...healthyTarget('hub'), status: 'degraded', code: 'FLAPPING', flapping },
+    publicBlobTarget('blob'),
+    mismatchAcrTarget('acr'),
+  ]);
 const sent = (m: OutboundMessage) => telemetryProblems(model, m.component, JSON.parse(m.data));
 
 describe('the output messages conform to the messages component', () => {
   it('results in full, with the audit, and without ids or audit (check --json)', () => {
     expect(sent(telemetryMessage(telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() })))).toEqual([]);
-    expect(sent(telemetryMessage(telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null })))).toEqual([]);
+    expect(sent(telemetryMessage(telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null })))).toEqual(
+      [],
+    );
   });
 
   it('results at every size: cut to the budget, and whole with every SAN and address', () => {
@@ -38,7 +60,10 @@ describe('the output messages conform to the messages component', () => {
   });
 
   it('alerts, a removed target among them', () => {
-    const alerts = [...verdictChanges(undefined, mixedRun()), ...verdictChanges(mixedRun(), runOf([healthyTarget('hub')]))];
+    const alerts = [
+      ...verdictChanges(undefined, mixedRun()),
+      ...verdictChanges(mixedRun(), runOf([healthyTarget('hub')])),
+    ];
     expect(alerts.some((a) => a.code === undefined)).toBe(true);
     for (const alert of alerts) expect(sent(alertMessage(alert, ids))).toEqual([]);
   });
@@ -51,7 +76,14 @@ describe('the output messages conform to the messages component', () => {
 
 describe('the reported patches conform to the root interface', () => {
   const history = () => ({ runs: 12, changes: 5, availabilityPct: 58.3 });
-  const sections = (run: RunResult) => reportedSections(run, { edge: edgeAudit(), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 7, history });
+  const sections = (run: RunResult) =>
+    reportedSections(run, {
+      edge: edgeAudit(),
+      moduleVersion: '0.1.0',
+      nextRunAt: run.startedAt,
+      runCount: 7,
+      history,
+    });
 
   it('the sections, written whole and then as a change that deletes a target', () => {
     const first = sections(mixedRun());
@@ -64,7 +96,10 @@ describe('the reported patches conform to the root interface', () => {
   it('acknowledgements: applied, refused with unknown keys in place and named in unknownKeys', () => {
     expect(reportedPatchProblems(model, acknowledgements(mixedRun()))).toEqual([]);
     const lastGood = (validateDesired({}) as { ok: true; config: Parameters<typeof acknowledge>[3] }).config;
-    const desired = { intervalSeconds: 5, ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`colour${i}`, i])) };
+    const desired = {
+      intervalSeconds: 5,
+      ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`colour${i}`, i])),
+    };
     const { patch } = acknowledge(desired, 9, validateDesired(desired), lastGood);
     expect(Object.keys(patch)).toContain('unknownKeys');
     expect(reportedPatchProblems(model, patch)).toEqual([]);
@@ -72,7 +107,8 @@ describe('the reported patches conform to the root interface', () => {
 });
 
 describe('the checker refuses what the model does not describe', () => {
-  const body = () => JSON.parse(telemetryMessage(telemetryBody(mixedRun(), { ...ids, edge: null })).data) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const body = () =>
+    JSON.parse(telemetryMessage(telemetryBody(mixedRun(), { ...ids, edge: null })).data) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   it('an undeclared key, a value outside its enum, a null, a field in the wrong place', () => {
     const wrong = body();
@@ -89,16 +125,24 @@ describe('the checker refuses what the model does not describe', () => {
   });
 
   it('a message without $.sub: the root interface has no telemetry', () => {
-    expect(telemetryProblems(model, undefined, { overall: 'healthy' })).toEqual(['overall: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbe;2']);
+    expect(telemetryProblems(model, undefined, { overall: 'healthy' })).toEqual([
+      'overall: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbe;2',
+    ]);
   });
 
   it('a writable property reported without its acknowledgement, an unknown key accepted, a bad command answer', () => {
-    expect(reportedPatchProblems(model, { intervalSeconds: 300, colour: { value: null, ac: 200, av: 3, ad: 'applied' } })).toEqual([
+    expect(
+      reportedPatchProblems(model, { intervalSeconds: 300, colour: { value: null, ac: 200, av: 3, ad: 'applied' } }),
+    ).toEqual([
       'intervalSeconds: not an acknowledgement { value, ac, av, ad }',
       'colour: no property of the model, acknowledged with ac 200, not 400',
     ]);
     expect(commandResponseProblems(model, 'getStatus', 404, { message: 'no run has completed yet' })).toEqual([]);
-    expect(commandResponseProblems(model, 'probe', 400, { message: 'host: is required', overall: 'unknown' })).toEqual(['probe(400): a refusal carries { message } alone']);
-    expect(commandResponseProblems(model, 'runNow', 200, { ...body(), startedAt: 'yesterday' })).toEqual(['runNow(200).startedAt: "yesterday" is not a dateTime']);
+    expect(commandResponseProblems(model, 'probe', 400, { message: 'host: is required', overall: 'unknown' })).toEqual([
+      'probe(400): a refusal carries { message } alone',
+    ]);
+    expect(commandResponseProblems(model, 'runNow', 200, { ...body(), startedAt: 'yesterday' })).toEqual([
+      'runNow(200).startedAt: "yesterday" is not a dateTime',
+    ]);
   });
 });

@@ -18,7 +18,11 @@ const [root, messages] = modelInterfaces() as [Interface, Interface];
 /** Every `.json` under model/, relative to the repository. */
 function modelFiles(dir = path.join(ROOT, 'model')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? modelFiles(path.join(dir, entry.name)) : entry.name.endsWith('.json') ? [path.relative(ROOT, path.join(dir, entry.name))] : [],
+    entry.isDirectory()
+      ? modelFiles(path.join(dir, entry.name))
+      : entry.name.endsWith('.json')
+        ? [path.relative(ROOT, path.join(dir, entry.name))]
+        : [],
   );
 }
 
@@ -42,8 +46,13 @@ const named = (i: Interface, name: string): Content => i.contents.find((c) => c.
 
 describe('the Plug and Play model in model/', () => {
   it('is what src/model builds, one file per interface where a models repository keeps it', async () => {
-    for (const i of [root, messages]) await expect(JSON.stringify(i, null, 2) + '\n').toMatchFileSnapshot(path.join(ROOT, 'model', repositoryPath(i['@id'])));
-    expect(modelFiles().sort()).toEqual([root, messages].map((i) => path.join('model', repositoryPath(i['@id']))).sort());
+    for (const i of [root, messages])
+      await expect(JSON.stringify(i, null, 2) + '\n').toMatchFileSnapshot(
+        path.join(ROOT, 'model', repositoryPath(i['@id'])),
+      );
+    expect(modelFiles().sort()).toEqual(
+      [root, messages].map((i) => path.join('model', repositoryPath(i['@id']))).sort(),
+    );
   });
 
   it('is DTDL v2: the announced model, with the messages component that the output messages name in $.sub', () => {
@@ -54,11 +63,31 @@ describe('the Plug and Play model in model/', () => {
 
   it('declares the desired keys as writable properties, the reported sections, the telemetry in the component and the three commands', () => {
     const of = (i: Interface, type: string) => i.contents.filter((c) => c['@type'] === type);
-    expect(of(root, 'Property').filter((c) => c.writable).map((c) => c.name)).toEqual([...DESIRED_KEYS]);
-    expect(of(root, 'Property').filter((c) => !c.writable).map((c) => c.name)).toEqual(['status', 'results', 'edge', 'unknownKeys']);
+    expect(
+      of(root, 'Property')
+        .filter((c) => c.writable)
+        .map((c) => c.name),
+    ).toEqual([...DESIRED_KEYS]);
+    expect(
+      of(root, 'Property')
+        .filter((c) => !c.writable)
+        .map((c) => c.name),
+    ).toEqual(['status', 'results', 'edge', 'unknownKeys']);
     expect(of(root, 'Telemetry')).toEqual([]);
     expect(of(messages, 'Telemetry').map((c) => c.name)).toEqual([
-      ...['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge'],
+      ...[
+        'schema',
+        'deviceId',
+        'moduleId',
+        'runId',
+        'startedAt',
+        'durationMs',
+        'overall',
+        'targets',
+        'answers',
+        'ports',
+        'edge',
+      ],
       ...['target', 'host', 'from', 'to', 'code', 'reason', 'at'],
     ]);
     expect(of(root, 'Command').map((c) => [c.name, Boolean(c.request), Boolean(c.response)])).toEqual([
@@ -99,6 +128,8 @@ describe("Microsoft's DTDL parser", () => {
     target.fields.push({ name: 'ports', schema: named(deep, 'ports').schema });
     const result = parse([root, deep]);
     expect(result.ok).toBe(false);
-    expect(result.ok || result.errors.map((e) => e.ValidationID)).toEqual(['dtmi:dtdl:parsingError:excessiveDepthWide']);
+    expect(result.ok || result.errors.map((e) => e.ValidationID)).toEqual([
+      'dtmi:dtdl:parsingError:excessiveDepthWide',
+    ]);
   });
 });

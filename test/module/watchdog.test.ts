@@ -68,9 +68,14 @@ describe('watchdog with the real scheduler', () => {
     let completed = 0;
     // Each run takes longer than the check interval: progress is what counts, not the run being quick.
     const scheduled = scheduler(
-      createScheduler({ intervalMs: () => 30, run: () => new Promise<number>((r) => setTimeout(() => r(++completed), 20)) }),
+      createScheduler({
+        intervalMs: () => 30,
+        run: () => new Promise<number>((r) => setTimeout(() => r(++completed), 20)),
+      }),
     );
-    const dog = watchdog(startWatchdog({ lastProgressAt: progressOf(scheduled, 0), limitMs: 100, checkEveryMs: 5, onStall }));
+    const dog = watchdog(
+      startWatchdog({ lastProgressAt: progressOf(scheduled, 0), limitMs: 100, checkEveryMs: 5, onStall }),
+    );
     scheduled.start();
     await vi.advanceTimersByTimeAsync(10 * 100);
     expect(completed).toBeGreaterThanOrEqual(30);
@@ -97,7 +102,14 @@ describe('watchdog timing', () => {
     vi.useFakeTimers({ now: 0 });
     const onStall = vi.fn();
     let intervalSeconds = 10;
-    watchdog(startWatchdog({ lastProgressAt: () => 0, limitMs: () => 3 * intervalSeconds * 1000, checkEveryMs: 1_000, onStall }));
+    watchdog(
+      startWatchdog({
+        lastProgressAt: () => 0,
+        limitMs: () => 3 * intervalSeconds * 1000,
+        checkEveryMs: 1_000,
+        onStall,
+      }),
+    );
     vi.advanceTimersByTime(20_000);
     intervalSeconds = 300;
     vi.advanceTimersByTime(60_000);
@@ -107,7 +119,15 @@ describe('watchdog timing', () => {
   it('reports stalled() between checks, for /healthz', () => {
     vi.useFakeTimers({ now: 0 });
     let clock = 0;
-    const dog = watchdog(startWatchdog({ lastProgressAt: () => 0, limitMs: 1_000, checkEveryMs: 3_600_000, onStall: vi.fn(), now: () => clock }));
+    const dog = watchdog(
+      startWatchdog({
+        lastProgressAt: () => 0,
+        limitMs: 1_000,
+        checkEveryMs: 3_600_000,
+        onStall: vi.fn(),
+        now: () => clock,
+      }),
+    );
     expect(dog.stalled()).toBe(false);
     clock = 1_001;
     expect(dog.stalled()).toBe(true);

@@ -15,11 +15,24 @@ export const EMULATOR_HOST = path.join(OUT, 'emulator-host.js');
 
 export async function buildFixtureScripts(): Promise<void> {
   // The module and `check` run from the built entry point the image runs (CLI_ENTRY), as users run them.
-  if (!existsSync(CLI_ENTRY)) throw new Error(`${CLI_ENTRY} is missing: run npm run build && npm run bundle first (npm run test:netns does)`);
-  await bundleFixtures(['endpoint-host.ts', 'emulator-host.ts'].map((f) => path.join(HERE, 'fixtures', f)), OUT);
+  if (!existsSync(CLI_ENTRY))
+    throw new Error(`${CLI_ENTRY} is missing: run npm run build && npm run bundle first (npm run test:netns does)`);
+  await bundleFixtures(
+    ['endpoint-host.ts', 'emulator-host.ts'].map((f) => path.join(HERE, 'fixtures', f)),
+    OUT,
+  );
 }
 
 /** Compiles fixture hosts written in TypeScript into `outdir`, for plain `node` (the container tier's too). */
 export async function bundleFixtures(entryPoints: string[], outdir: string): Promise<void> {
-  await build({ entryPoints, outdir, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' });
+  await build({
+    entryPoints,
+    outdir,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
 }

@@ -80,7 +80,10 @@ export function startWatched(argv: string[], options: StartOptions, what: string
         if (value !== undefined) return finish(() => resolve(value));
         if (ended()) finish(() => reject(new Error(`${what} exited (${exitCode}) before ${awaited}:\n${tail()}`)));
       };
-      const timer = setTimeout(() => finish(() => reject(new Error(`no ${awaited} within ${timeoutMs} ms from ${what}:\n${tail()}`))), timeoutMs);
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`no ${awaited} within ${timeoutMs} ms from ${what}:\n${tail()}`))),
+        timeoutMs,
+      );
       listeners.add(check);
       check();
     });
@@ -97,7 +100,8 @@ export function startWatched(argv: string[], options: StartOptions, what: string
     child,
     lines,
     exited,
-    waitForLine: (pattern, timeoutMs) => waitUntil(() => lines.find((l) => pattern.test(l)), timeoutMs, `a line matching ${pattern}`),
+    waitForLine: (pattern, timeoutMs) =>
+      waitUntil(() => lines.find((l) => pattern.test(l)), timeoutMs, `a line matching ${pattern}`),
     async call<T>(op: string, args: unknown, timeoutMs: number): Promise<T> {
       const request: Request = { id: nextId++, op, args };
       child.send(request);
@@ -124,12 +128,27 @@ export interface CommandResult {
 }
 
 /** Runs a command to its end inside a namespace; kills it and rejects after timeoutMs. */
-export function runInNamespace(namespace: string, command: string[], env: Record<string, string>, timeoutMs: number): Promise<CommandResult> {
-  return runWatched(['ip', 'netns', 'exec', namespace, ...command], env, timeoutMs, `${command.join(' ')} in ${namespace}`);
+export function runInNamespace(
+  namespace: string,
+  command: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<CommandResult> {
+  return runWatched(
+    ['ip', 'netns', 'exec', namespace, ...command],
+    env,
+    timeoutMs,
+    `${command.join(' ')} in ${namespace}`,
+  );
 }
 
 /** Any command run to its end, the same way. */
-export async function runWatched(argv: string[], env: Record<string, string>, timeoutMs: number, what: string): Promise<CommandResult> {
+export async function runWatched(
+  argv: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  what: string,
+): Promise<CommandResult> {
   const started = performance.now();
   const proc = startWatched(argv, { env }, what);
   const stdout: string[] = [];

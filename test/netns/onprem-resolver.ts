@@ -36,7 +36,9 @@ export function dnsmasqArgs(config: ResolverConfig): string[] {
 
 /** Starts dnsmasq in the onprem namespace; resolves once it listens. */
 export async function startOnpremResolver(topology: Topology, config: ResolverConfig): Promise<NamespaceProcess> {
-  const proc = topology.start('onprem', dnsmasqArgs(config), { env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  const proc = topology.start('onprem', dnsmasqArgs(config), {
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+  });
   // dnsmasq binds its sockets before it logs that it started.
   await proc.waitForLine(/started, version/, 10_000);
   return proc;

@@ -13,10 +13,15 @@ export interface CommandOptions {
 /** Runs a command; resolves with its standard output, rejects with its standard error. */
 export function run(command: string, args: string[], options: CommandOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(command, args, { timeout: options.timeoutMs ?? 10_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      command,
+      args,
+      { timeout: options.timeoutMs ?? 10_000, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || error.message}`));
+        else resolve(stdout);
+      },
+    );
     // A command that exits without reading its input (ip, nft after an error) must not raise EPIPE here:
     // its exit status and standard error say what went wrong.
     child.stdin?.on('error', () => undefined);
@@ -37,11 +42,17 @@ export function nft(namespace: string, ruleset: string): Promise<string> {
 /** Pids of the processes living in a namespace (`ip netns pids`); empty when it is gone. */
 export async function pidsIn(namespace: string): Promise<number[]> {
   const out = await ip('netns', 'pids', namespace).catch(() => '');
-  return out.split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number);
+  return out
+    .split(/\s+/)
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number);
 }
 
 /** Names from `ip netns list` (its lines may carry an `(id: N)` suffix). */
 export async function namespaceNames(): Promise<string[]> {
   const out = await ip('netns', 'list');
-  return out.split('\n').map((line) => line.split(/\s+/)[0] ?? '').filter((name) => name !== '');
+  return out
+    .split('\n')
+    .map((line) => line.split(/\s+/)[0] ?? '')
+    .filter((name) => name !== '');
 }

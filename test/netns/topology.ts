@@ -79,7 +79,10 @@ export async function createTopology(): Promise<Topology> {
       await ip('-n', ns.azure, 'addr', 'add', `${address}/32`, 'dev', 'lo');
     },
     async setEdgeHosts(extra) {
-      await writeFile(path.join(NETNS_ETC, ns.edge, 'hosts'), ['127.0.0.1 localhost', '::1 localhost', ...extra, ''].join('\n'));
+      await writeFile(
+        path.join(NETNS_ETC, ns.edge, 'hosts'),
+        ['127.0.0.1 localhost', '::1 localhost', ...extra, ''].join('\n'),
+      );
     },
     async setVpnRoute(present) {
       await ip('-n', ns.edge, 'route', present ? 'add' : 'del', ADDRESSES.azureNetwork, 'via', ADDRESSES.azureVpn);

@@ -35,32 +35,38 @@ function privatelinkForm(resource: string, zone: string): string {
 }
 
 describe('describeName: every service in every cloud', () => {
-  it.each(SERVICES)('%s is %s in the %s cloud and maps to its privatelink name', (name, kind, cloud, resource, zone) => {
-    expect(describeName(name)).toEqual({
-      host: name,
-      kind,
-      cloud,
-      form: 'public',
-      publicZone: zone,
-      privateZone: `privatelink.${zone}`,
-      counterpart: privatelinkForm(resource, zone),
-      resource,
-    });
-  });
+  it.each(SERVICES)(
+    '%s is %s in the %s cloud and maps to its privatelink name',
+    (name, kind, cloud, resource, zone) => {
+      expect(describeName(name)).toEqual({
+        host: name,
+        kind,
+        cloud,
+        form: 'public',
+        publicZone: zone,
+        privateZone: `privatelink.${zone}`,
+        counterpart: privatelinkForm(resource, zone),
+        resource,
+      });
+    },
+  );
 
-  it.each(SERVICES)('the privatelink form of %s (%s, %s) maps back to the public name', (name, kind, cloud, resource, zone) => {
-    const privateName = privatelinkForm(resource, zone);
-    expect(describeName(privateName)).toEqual({
-      host: privateName,
-      kind,
-      cloud,
-      form: 'privatelink',
-      publicZone: zone,
-      privateZone: `privatelink.${zone}`,
-      counterpart: name,
-      resource,
-    });
-  });
+  it.each(SERVICES)(
+    'the privatelink form of %s (%s, %s) maps back to the public name',
+    (name, kind, cloud, resource, zone) => {
+      const privateName = privatelinkForm(resource, zone);
+      expect(describeName(privateName)).toEqual({
+        host: privateName,
+        kind,
+        cloud,
+        form: 'privatelink',
+        publicZone: zone,
+        privateZone: `privatelink.${zone}`,
+        counterpart: name,
+        resource,
+      });
+    },
+  );
 
   it.each(SERVICES)('the counterpart of the counterpart of %s is the name itself', (name) => {
     const there = describeName(name).counterpart!;
@@ -176,7 +182,10 @@ describe('zonesFor', () => {
       for (const cloud of clouds) {
         const zones = zonesFor(kind, cloud);
         const expected = SERVICES.find(([, k, c]) => k === kind && c === cloud)!;
-        expect(zones, `${kind} ${cloud}`).toEqual({ publicZone: expected[4], privateZone: `privatelink.${expected[4]}` });
+        expect(zones, `${kind} ${cloud}`).toEqual({
+          publicZone: expected[4],
+          privateZone: `privatelink.${expected[4]}`,
+        });
       }
     }
   });
@@ -210,7 +219,8 @@ describe('defaultPorts and isTlsPort', () => {
   });
 
   it('does TLS on every default port of every kind', () => {
-    for (const kind of KINDS) for (const port of defaultPorts(kind)) expect(isTlsPort(port), `${kind} ${port}`).toBe(true);
+    for (const kind of KINDS)
+      for (const port of defaultPorts(kind)) expect(isTlsPort(port), `${kind} ${port}`).toBe(true);
   });
 
   it.each([8443, 5986, 636, 853])('does TLS on the implicit-TLS port %i', (port) => {

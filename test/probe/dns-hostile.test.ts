@@ -27,8 +27,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function probe(host: string, over: Partial<ProbeSettings> = {}, deps: ProbeDeps = realDeps()): Promise<TargetResult> {
-  const settings = { ...DEFAULT_SETTINGS, dnsServers: [server.endpoint], systemDns: false, timeoutMs: TIMEOUT_MS, ...over };
+async function probe(
+  host: string,
+  over: Partial<ProbeSettings> = {},
+  deps: ProbeDeps = realDeps(),
+): Promise<TargetResult> {
+  const settings = {
+    ...DEFAULT_SETTINGS,
+    dnsServers: [server.endpoint],
+    systemDns: false,
+    timeoutMs: TIMEOUT_MS,
+    ...over,
+  };
   const run = await runProbe([{ name: 't', host, ports: [443] }], settings, deps);
   return run.targets[0]!;
 }
@@ -45,10 +55,14 @@ describe('a hostile answer is named, never read as an address', () => {
     server.setBehaviour(HOST, behaviour);
     const target = await probe(HOST);
     expect(target).toMatchObject({ status: 'unhealthy', code: 'DNS_MALFORMED' });
-    expect(target.reason).toBe(`DNS server ${server.endpoint} sent a malformed answer for ${HOST} (${fault}): ${MIDDLEBOX}`);
+    expect(target.reason).toBe(
+      `DNS server ${server.endpoint} sent a malformed answer for ${HOST} (${fault}): ${MIDDLEBOX}`,
+    );
     expect(target.dns.answers[0]).toMatchObject({ outcome: 'malformed', addresses: [] });
     expect(target.dns.addresses).toEqual([]);
-    expect(target.ports).toEqual([{ port: 443, ok: false, code: 'DNS_MALFORMED', reason: 'not tried: DNS_MALFORMED', tcp: [] }]);
+    expect(target.ports).toEqual([
+      { port: 443, ok: false, code: 'DNS_MALFORMED', reason: 'not tried: DNS_MALFORMED', tcp: [] },
+    ]);
   });
 });
 
@@ -56,8 +70,13 @@ describe('the system resolver says EAI_AGAIN', () => {
   it('and its nameserver sends malformed answers: DNS_MALFORMED naming the nameserver, not SERVFAIL', async () => {
     server.setRecords([{ name: HOST, type: 'A', data: '10.1.1.5' }]);
     server.setBehaviour(HOST, 'header-only');
-    const eaiAgain: ProbeDeps['lookup'] = () => Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
-    const target = await probe(HOST, { systemDns: true, dnsServers: [], systemNameservers: [server.endpoint] }, { ...realDeps(), lookup: eaiAgain });
+    const eaiAgain: ProbeDeps['lookup'] = () =>
+      Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
+    const target = await probe(
+      HOST,
+      { systemDns: true, dnsServers: [], systemNameservers: [server.endpoint] },
+      { ...realDeps(), lookup: eaiAgain },
+    );
     expect(target).toMatchObject({ status: 'unhealthy', code: 'DNS_MALFORMED' });
     expect(target.reason).toBe(
       `the system resolver sent a malformed answer for ${HOST} (EAI_AGAIN; nameserver ${server.endpoint}: ends after its 12-byte header): ${MIDDLEBOX}`,
@@ -100,7 +119,18 @@ describe('arbitrary bytes as the answer', () => {
   });
   afterAll(() => responder.close());
 
-  const OUTCOMES: readonly DnsOutcome[] = ['ok', 'nxdomain', 'servfail', 'refused', 'timeout', 'no-answer', 'cname-loop', 'cname-too-long', 'malformed', 'error'];
+  const OUTCOMES: readonly DnsOutcome[] = [
+    'ok',
+    'nxdomain',
+    'servfail',
+    'refused',
+    'timeout',
+    'no-answer',
+    'cname-loop',
+    'cname-too-long',
+    'malformed',
+    'error',
+  ];
   const PROPERTY_TIMEOUT_MS = 100;
 
   // Raw bytes; bytes behind our own id; bytes behind our own header and question; a well-formed answer cut
@@ -110,7 +140,11 @@ describe('arbitrary bytes as the answer', () => {
   const spoilt = fc.oneof(
     fc.record({ kind: fc.constant('raw' as const), tail }),
     fc.record({ kind: fc.constant('our id' as const), tail }),
-    fc.record({ kind: fc.constant('our question' as const), tail, counts: fc.uint8Array({ minLength: 6, maxLength: 6 }) }),
+    fc.record({
+      kind: fc.constant('our question' as const),
+      tail,
+      counts: fc.uint8Array({ minLength: 6, maxLength: 6 }),
+    }),
     fc.record({
       kind: fc.constant('cut answer' as const),
       drop: fc.nat({ max: 40 }),
@@ -134,7 +168,10 @@ describe('arbitrary bytes as the answer', () => {
       case 'cut answer': {
         const asked = dnsPacket.decode(query);
         const question = asked.questions![0]!;
-        const record = question.type === 'AAAA' ? { type: 'AAAA' as const, data: 'fd00::5' } : { type: 'A' as const, data: '10.1.1.5' };
+        const record =
+          question.type === 'AAAA'
+            ? { type: 'AAAA' as const, data: 'fd00::5' }
+            : { type: 'A' as const, data: '10.1.1.5' };
         const whole = dnsPacket.encode({
           type: 'response',
           id: asked.id,
@@ -157,7 +194,10 @@ describe('arbitrary bytes as the answer', () => {
       fc.asyncProperty(spoilt, async (s) => {
         answerWith = (query) => build(query, s);
         const started = performance.now();
-        const answer = await resolveWithServer(HOST, responder.endpoint, { timeoutMs: PROPERTY_TIMEOUT_MS, elapsed: () => performance.now() });
+        const answer = await resolveWithServer(HOST, responder.endpoint, {
+          timeoutMs: PROPERTY_TIMEOUT_MS,
+          elapsed: () => performance.now(),
+        });
         expect(performance.now() - started).toBeLessThan(PROPERTY_TIMEOUT_MS + 500);
         expect(OUTCOMES).toContain(answer.outcome);
         for (const address of answer.addresses) expect(net.isIP(address)).not.toBe(0);

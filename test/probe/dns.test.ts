@@ -113,7 +113,11 @@ describe('resolveWithServer against the loopback DNS server', () => {
     server.setRecords(names.slice(1).map((data, i) => ({ name: names[i]!, type: 'CNAME' as const, data })));
     server.addRecord({ name: names[49]!, type: 'A', data: '10.1.1.5' });
     const answer = await resolveWithServer(names[0]!, server.endpoint, opts());
-    expect(answer).toMatchObject({ outcome: 'cname-too-long', addresses: [], error: 'more than 16 names, none repeated' });
+    expect(answer).toMatchObject({
+      outcome: 'cname-too-long',
+      addresses: [],
+      error: 'more than 16 names, none repeated',
+    });
     expect(answer.cname).toEqual(names.slice(1, 18));
   });
 
@@ -254,7 +258,10 @@ describe('resolveWithServer with other server set-ups', () => {
       { name: 'c.example.test', type: 'CNAME', data: 'a.example.test' },
     ]);
     const answer = await resolveWithServer('a.example.test', server.endpoint, opts());
-    expect(answer).toMatchObject({ outcome: 'cname-loop', cname: ['b.example.test', 'c.example.test', 'a.example.test'] });
+    expect(answer).toMatchObject({
+      outcome: 'cname-loop',
+      cname: ['b.example.test', 'c.example.test', 'a.example.test'],
+    });
   });
 
   it('gives each of two servers its own answer', async () => {

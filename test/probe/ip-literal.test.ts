@@ -19,7 +19,11 @@ describe('IP literals as targets', () => {
     ['a public IPv6 address', '2001:4860:4860::8888'],
     ['an IPv4-mapped public address', '::ffff:8.8.4.4'],
   ])('%s outside the private ranges is DNS_PUBLIC_ADDRESS and never connected to', async (_, host) => {
-    const run = await runProbe([{ name: 'literal', host, ports: [443, 8883], source: 'desired' }], land.settings({ timeoutMs: 500 }), realDeps());
+    const run = await runProbe(
+      [{ name: 'literal', host, ports: [443, 8883], source: 'desired' }],
+      land.settings({ timeoutMs: 500 }),
+      realDeps(),
+    );
     const [target] = run.targets;
     expect(target).toMatchObject({ status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS', form: 'ip' });
     expect(target!.reason).toContain(`${host} is a public address`);
@@ -30,8 +34,16 @@ describe('IP literals as targets', () => {
   });
 
   it('a literal inside the private ranges is connected to as before', async () => {
-    const { ports } = await land.add({ name: 'inside', host: 'literal.privatelink.azure-devices.net', address: '127.0.0.37' });
-    const run = await runProbe([{ name: 'inside', host: '127.0.0.37', ports, tlsPorts: ports, source: 'desired' }], land.settings({ timeoutMs: 1000 }), realDeps());
+    const { ports } = await land.add({
+      name: 'inside',
+      host: 'literal.privatelink.azure-devices.net',
+      address: '127.0.0.37',
+    });
+    const run = await runProbe(
+      [{ name: 'inside', host: '127.0.0.37', ports, tlsPorts: ports, source: 'desired' }],
+      land.settings({ timeoutMs: 1000 }),
+      realDeps(),
+    );
     const [target] = run.targets;
     expect(target!.code).not.toBe('DNS_PUBLIC_ADDRESS');
     expect(target!.ports[0]!.tcp).toMatchObject([{ address: '127.0.0.37', outcome: 'ok' }]);

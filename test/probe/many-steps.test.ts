@@ -29,7 +29,16 @@ async function checkWithWarnings(args: string[]): Promise<{ code: number; stdout
   let stdout = '';
   try {
     const io = { stdout: (t: string) => (stdout += t), stderr: () => undefined, env: {}, colour: false };
-    const fixture = ['--dns-server', server.endpoint, '--no-system-dns', '--private-range', '127.0.0.0/8', '--json', '--timeout', '2000'];
+    const fixture = [
+      '--dns-server',
+      server.endpoint,
+      '--no-system-dns',
+      '--private-range',
+      '127.0.0.0/8',
+      '--json',
+      '--timeout',
+      '2000',
+    ];
     const abort = new AbortController();
     const code = await runCheck([...args, ...fixture], io, abort.signal);
     // The run leaves nothing listening on the caller's signal, and warnings are emitted on a later tick.

@@ -21,14 +21,39 @@ describe('runProbe against a loopback landscape', () => {
     const targets = await Promise.all([
       land.add({ name: 'hub', host: 'myhub.privatelink.azure-devices.net', address: '127.0.0.21', ports: 2 }),
       land.add({ name: 'blob', host: 'acct.blob.core.windows.net', address: '127.0.0.22', dnsAnswer: '203.0.113.10' }),
-      land.add({ name: 'acr', host: 'myreg.privatelink.azurecr.io', address: '127.0.0.23', certificate: 'public-name-only' }),
-      land.add({ name: 'expired', host: 'old.privatelink.blob.core.windows.net', address: '127.0.0.24', certificate: 'expired' }),
-      land.add({ name: 'expiring', host: 'soon.privatelink.blob.core.windows.net', address: '127.0.0.25', certificate: 'expiring' }),
-      land.add({ name: 'rogue', host: 'rogue.privatelink.blob.core.windows.net', address: '127.0.0.26', certificate: 'untrusted' }),
+      land.add({
+        name: 'acr',
+        host: 'myreg.privatelink.azurecr.io',
+        address: '127.0.0.23',
+        certificate: 'public-name-only',
+      }),
+      land.add({
+        name: 'expired',
+        host: 'old.privatelink.blob.core.windows.net',
+        address: '127.0.0.24',
+        certificate: 'expired',
+      }),
+      land.add({
+        name: 'expiring',
+        host: 'soon.privatelink.blob.core.windows.net',
+        address: '127.0.0.25',
+        certificate: 'expiring',
+      }),
+      land.add({
+        name: 'rogue',
+        host: 'rogue.privatelink.blob.core.windows.net',
+        address: '127.0.0.26',
+        certificate: 'untrusted',
+      }),
       land.add({ name: 'silent', host: 'mute.privatelink.azure-devices.net', address: '127.0.0.27', silent: true }),
     ]);
     const refusedPort = await closedPort('127.0.0.28');
-    const refused = await land.add({ name: 'refused', host: 'shut.privatelink.azure-devices.net', address: '127.0.0.28', ports: 0 });
+    const refused = await land.add({
+      name: 'refused',
+      host: 'shut.privatelink.azure-devices.net',
+      address: '127.0.0.28',
+      ports: 0,
+    });
     refused.ports = [refusedPort];
     const missing = { name: 'missing', host: 'ghost.privatelink.azure-devices.net' };
     const settings = land.settings({ timeoutMs: 800 });
@@ -36,7 +61,13 @@ describe('runProbe against a loopback landscape', () => {
     const run = await runProbe([...targets, refused, missing], settings, realDeps());
     const t = (n: string) => byName(run.targets, n);
 
-    expect(t('hub')).toMatchObject({ status: 'healthy', code: 'OK', kind: 'iothub', form: 'privatelink', counterpart: 'myhub.azure-devices.net' });
+    expect(t('hub')).toMatchObject({
+      status: 'healthy',
+      code: 'OK',
+      kind: 'iothub',
+      form: 'privatelink',
+      counterpart: 'myhub.azure-devices.net',
+    });
     expect(t('hub').dns.addresses).toEqual([{ address: '127.0.0.21', family: 4, class: 'loopback', private: true }]);
     expect(t('hub').ports).toHaveLength(2);
     expect(t('hub').ports.every((p) => p.ok && p.tls?.outcome === 'ok')).toBe(true);
@@ -71,7 +102,13 @@ describe('runProbe against a loopback landscape', () => {
     const deps: ProbeDeps = {
       ...realDeps(),
       // The system path (getaddrinfo) injected: it sees the same endpoint plus a stale second record.
-      lookup: async (host) => (host === target.host ? [{ address: '127.0.0.31', family: 4 }, { address: '127.0.0.99', family: 4 }] : []),
+      lookup: async (host) =>
+        host === target.host
+          ? [
+              { address: '127.0.0.31', family: 4 },
+              { address: '127.0.0.99', family: 4 },
+            ]
+          : [],
     };
     const run = await runProbe([target], land.settings({ systemDns: true }), deps);
     expect(run.targets[0]).toMatchObject({ status: 'degraded', code: 'DNS_RESOLVER_MISMATCH' });
@@ -87,7 +124,12 @@ describe('runProbe against a loopback landscape', () => {
 
   it('a run without targets is unknown, and an aborted run ends promptly', async () => {
     expect((await runProbe([], land.settings(), realDeps())).overall).toBe('unknown');
-    const target = await land.add({ name: 'slow', host: 'slow.privatelink.azure-devices.net', address: '127.0.0.33', silent: true });
+    const target = await land.add({
+      name: 'slow',
+      host: 'slow.privatelink.azure-devices.net',
+      address: '127.0.0.33',
+      silent: true,
+    });
     const abort = new AbortController();
     const started = Date.now();
     const pending = runProbe([target], land.settings({ timeoutMs: 30_000 }), realDeps(), { signal: abort.signal });
@@ -99,12 +141,17 @@ describe('runProbe against a loopback landscape', () => {
 });
 
 describe('the system resolver says EAI_AGAIN', () => {
-  const eaiAgain: ProbeDeps['lookup'] = () => Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
+  const eaiAgain: ProbeDeps['lookup'] = () =>
+    Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }));
   const target = { name: 'hub', host: 'again.privatelink.azure-devices.net' };
 
   it('a nameserver that refuses every query (nothing listens) is the resolver down: DNS_FAILED naming it', async () => {
     const nothing = await closedUdpPort();
-    const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], systemNameservers: [`127.0.0.1:${nothing}`] }), { ...realDeps(), lookup: eaiAgain });
+    const run = await runProbe(
+      [target],
+      land.settings({ systemDns: true, dnsServers: [], systemNameservers: [`127.0.0.1:${nothing}`] }),
+      { ...realDeps(), lookup: eaiAgain },
+    );
     expect(run.targets[0]).toMatchObject({ code: 'DNS_FAILED' });
     expect(run.targets[0]?.reason).toContain(`no nameserver answers: 127.0.0.1:${nothing} ECONNREFUSED`);
   });
@@ -114,7 +161,11 @@ describe('the system resolver says EAI_AGAIN', () => {
     silent.setBehaviour(target.host, 'silent');
     silent.setBehaviour('again.azure-devices.net', 'silent');
     try {
-      const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], timeoutMs: 600, systemNameservers: [silent.endpoint] }), { ...realDeps(), lookup: eaiAgain });
+      const run = await runProbe(
+        [target],
+        land.settings({ systemDns: true, dnsServers: [], timeoutMs: 600, systemNameservers: [silent.endpoint] }),
+        { ...realDeps(), lookup: eaiAgain },
+      );
       expect(run.targets[0]).toMatchObject({ code: 'DNS_TIMEOUT' });
       expect(run.targets[0]?.reason).toContain(`${silent.endpoint} silent`);
       expect(run.durationMs).toBeLessThan(4 * 600 + 1000);
@@ -127,7 +178,11 @@ describe('the system resolver says EAI_AGAIN', () => {
     const failing = await startDnsServer();
     failing.setBehaviour(target.host, 'servfail');
     try {
-      const run = await runProbe([target], land.settings({ systemDns: true, dnsServers: [], systemNameservers: [failing.endpoint] }), { ...realDeps(), lookup: eaiAgain });
+      const run = await runProbe(
+        [target],
+        land.settings({ systemDns: true, dnsServers: [], systemNameservers: [failing.endpoint] }),
+        { ...realDeps(), lookup: eaiAgain },
+      );
       expect(run.targets[0]).toMatchObject({ code: 'DNS_SERVFAIL' });
     } finally {
       await failing.close();

@@ -17,15 +17,20 @@ describe('port steps', () => {
   it('lists every step on every address, in order', () => {
     const port = target.ports[0]!;
     expect(portSteps(port).map((s) => s.step)).toEqual(['tcp', 'tls']);
-    expect(portSteps({ ...port, tcp: [...port.tcp, { ...port.tcp[0]!, address: '10.1.1.9', ms: 3 }] }).map((s) => `${s.step}@${s.address}`)).toEqual([
-      `tcp@${port.tcp[0]!.address}`,
-      'tcp@10.1.1.9',
-      `tls@${port.tls!.address}`,
-    ]);
+    expect(
+      portSteps({ ...port, tcp: [...port.tcp, { ...port.tcp[0]!, address: '10.1.1.9', ms: 3 }] }).map(
+        (s) => `${s.step}@${s.address}`,
+      ),
+    ).toEqual([`tcp@${port.tcp[0]!.address}`, 'tcp@10.1.1.9', `tls@${port.tls!.address}`]);
   });
 
   it('reaches the twin, the history, the metrics and the table for every step', async () => {
-    const sections = reportedSections(run, { edge: edgeAudit(), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1 });
+    const sections = reportedSections(run, {
+      edge: edgeAudit(),
+      moduleVersion: '0.1.0',
+      nextRunAt: run.startedAt,
+      runCount: 1,
+    });
     const history = new RunHistory();
     history.record(run, DEFAULT_FLAPPING);
     const text = await createMetrics({ snapshot: () => snapshotOf({ lastRun: run, history }) }).render();
@@ -33,8 +38,12 @@ describe('port steps', () => {
     for (const { step, title } of PORT_STEPS) {
       const ms = portSteps(target.ports[0]!).find((s) => s.step === step)!.ms;
       expect(sections.results.hub!.ports['8883']![stepTimeKey(step)]).toBe(Math.round(ms));
-      expect(history.entries('hub')[0]![stepTimeKey(step)]).toBe(Math.round(Math.max(...target.ports.map((p) => portSteps(p).find((s) => s.step === step)!.ms))));
-      expect(text).toMatch(new RegExp(`^privatelink_probe_step_seconds\\{[^}]*port="8883",step="${step}"[^}]*\\} ${ms / 1000}$`, 'm'));
+      expect(history.entries('hub')[0]![stepTimeKey(step)]).toBe(
+        Math.round(Math.max(...target.ports.map((p) => portSteps(p).find((s) => s.step === step)!.ms))),
+      );
+      expect(text).toMatch(
+        new RegExp(`^privatelink_probe_step_seconds\\{[^}]*port="8883",step="${step}"[^}]*\\} ${ms / 1000}$`, 'm'),
+      );
       expect(table.split('\n')[0]).toContain(title);
     }
   });

@@ -62,7 +62,10 @@ describe('probeTls with a certificate for the configured name', () => {
   });
 
   it('keeps names that contain commas whole: quoted SANs are not split, the subject escapes the comma', async () => {
-    const ep = await endpoint('127.0.0.26', { dnsNames: [PRIVATE_NAME, 'odd,name.example.test'], commonName: 'Contoso, Ltd' });
+    const ep = await endpoint('127.0.0.26', {
+      dnsNames: [PRIVATE_NAME, 'odd,name.example.test'],
+      commonName: 'Contoso, Ltd',
+    });
     const result = await probeTls(ep.host, ep.port, PRIVATE_NAME, trust, opts());
     expect(result.outcome).toBe('ok');
     expect(result.cert!.sans).toEqual([PRIVATE_NAME, 'odd,name.example.test']);
@@ -95,7 +98,11 @@ describe('probeTls with a certificate for the configured name', () => {
   });
 
   it('measures the handshake including the endpoint latency', async () => {
-    const ep = await startTlsEndpoint({ host: '127.0.0.25', cert: await ca.issue({ dnsNames: [PRIVATE_NAME] }), latencyMs: 150 });
+    const ep = await startTlsEndpoint({
+      host: '127.0.0.25',
+      cert: await ca.issue({ dnsNames: [PRIVATE_NAME] }),
+      latencyMs: 150,
+    });
     endpoints.push(ep);
     const result = await probeTls(ep.host, ep.port, PRIVATE_NAME, trust, opts());
     expect(result.outcome).toBe('ok');
@@ -122,7 +129,13 @@ describe('probeTls when the certificate covers the public name only', () => {
   });
 
   it('reports the counterpart mismatch too when neither name is covered', async () => {
-    const result = await probeTls(ep.host, ep.port, 'myhub.privatelink.azure-devices.cn', trust, opts({ counterpart: 'myhub.azure-devices.cn' }));
+    const result = await probeTls(
+      ep.host,
+      ep.port,
+      'myhub.privatelink.azure-devices.cn',
+      trust,
+      opts({ counterpart: 'myhub.azure-devices.cn' }),
+    );
     expect(result.outcome).toBe('hostname-mismatch');
     expect(result.counterpart).toMatchObject({ servername: 'myhub.azure-devices.cn', outcome: 'hostname-mismatch' });
     expect(result.counterpart!.error).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
@@ -256,7 +269,13 @@ describe('probeTls when the handshake cannot happen', () => {
     const silent = await startSilentEndpoint({ host: '127.0.0.54' });
     endpoints.push(silent);
     const controller = new AbortController();
-    const pending = probeTls(silent.host, silent.port, PRIVATE_NAME, trust, opts({ timeoutMs: 60_000, signal: controller.signal }));
+    const pending = probeTls(
+      silent.host,
+      silent.port,
+      PRIVATE_NAME,
+      trust,
+      opts({ timeoutMs: 60_000, signal: controller.signal }),
+    );
     setImmediate(() => controller.abort());
     await expect(pending).resolves.toMatchObject({ outcome: 'failed', error: 'aborted' });
   });
@@ -266,7 +285,10 @@ describe('createTrust keeps Node default store semantics', () => {
   // NODE_EXTRA_CA_CERTS is read once at process start, so this runs the probe in a child process.
   it('trusts NODE_EXTRA_CA_CERTS with and without an extra CA PEM', async () => {
     const envCa = await createCa('env CA');
-    const byEnvCa = await startTlsEndpoint({ host: '127.0.0.61', cert: await envCa.issue({ dnsNames: [PRIVATE_NAME] }) });
+    const byEnvCa = await startTlsEndpoint({
+      host: '127.0.0.61',
+      cert: await envCa.issue({ dnsNames: [PRIVATE_NAME] }),
+    });
     const byTestCa = await endpoint('127.0.0.62', { dnsNames: [PRIVATE_NAME] });
     endpoints.push(byEnvCa);
     const dir = await mkdtemp(path.join(tmpdir(), 'plp-trust-'));
@@ -294,7 +316,13 @@ describe('createTrust keeps Node default store semantics', () => {
         outfile: script,
         logLevel: 'silent',
       });
-      const args = JSON.stringify([[[byEnvCa.host, byEnvCa.port], [byTestCa.host, byTestCa.port]], ca.certPem]);
+      const args = JSON.stringify([
+        [
+          [byEnvCa.host, byEnvCa.port],
+          [byTestCa.host, byTestCa.port],
+        ],
+        ca.certPem,
+      ]);
       const { stdout } = await promisify(execFile)(process.execPath, [script, args], {
         env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
         timeout: 20_000,
@@ -324,7 +352,10 @@ describe('probeTls on the connection the TCP step opened', () => {
   it('a listener that never speaks TLS times out the handshake on the handed-over connection', async () => {
     const silent = await startSilentEndpoint({ host: '127.0.0.24' });
     endpoints.push(silent);
-    const { socket } = await openTcp(silent.host, silent.port, (o) => net.connect(o), { timeoutMs: 1000, elapsed: () => performance.now() });
+    const { socket } = await openTcp(silent.host, silent.port, (o) => net.connect(o), {
+      timeoutMs: 1000,
+      elapsed: () => performance.now(),
+    });
     const result = await probeTls(silent.host, silent.port, PRIVATE_NAME, trust, opts({ socket, timeoutMs: 300 }));
     expect(result).toMatchObject({ outcome: 'timeout' });
     expect(result.error).toContain('TCP connected, but no TLS handshake within 300 ms');

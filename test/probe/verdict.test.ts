@@ -89,12 +89,21 @@ describe('verdict table', () => {
   });
 
   it('NXDOMAIN for a privatelink name names the private zone', () => {
-    const v = dnsVerdict(input({ dns: dns({ answers: [answer({ outcome: 'nxdomain', addresses: [] })], addresses: [] }) }));
+    const v = dnsVerdict(
+      input({ dns: dns({ answers: [answer({ outcome: 'nxdomain', addresses: [] })], addresses: [] }) }),
+    );
     expect(v?.reason).toContain('privatelink.azure-devices.net');
   });
 
   it('a public answer is DNS_PUBLIC_ADDRESS naming the address, the private zone and the forwarder zone', () => {
-    const v = dnsVerdict(input({ dns: dns({ addresses: [{ address: '203.0.113.10', family: 4, class: 'public', private: false }], private: false }) }));
+    const v = dnsVerdict(
+      input({
+        dns: dns({
+          addresses: [{ address: '203.0.113.10', family: 4, class: 'public', private: false }],
+          private: false,
+        }),
+      }),
+    );
     expect(v?.code).toBe('DNS_PUBLIC_ADDRESS');
     expect(v?.reason).toContain('public 203.0.113.10');
     expect(v?.reason).toContain('private DNS zone privatelink.azure-devices.net');
@@ -104,7 +113,10 @@ describe('verdict table', () => {
   it('a public answer while the counterpart resolves privately says the record exists', () => {
     const i = input({
       host: 'acct.blob.core.windows.net',
-      dns: dns({ addresses: [{ address: '203.0.113.10', family: 4, class: 'public', private: false }], private: false }),
+      dns: dns({
+        addresses: [{ address: '203.0.113.10', family: 4, class: 'public', private: false }],
+        private: false,
+      }),
       counterpartPrivate: ['10.1.1.5'],
     });
     const v = dnsVerdict(i);
@@ -112,7 +124,9 @@ describe('verdict table', () => {
   });
 
   it('a loopback or link-local address counts as public unless configured private', () => {
-    const v = dnsVerdict(input({ dns: dns({ addresses: [{ address: '169.254.1.1', family: 4, class: 'link-local', private: false }] }) }));
+    const v = dnsVerdict(
+      input({ dns: dns({ addresses: [{ address: '169.254.1.1', family: 4, class: 'link-local', private: false }] }) }),
+    );
     expect(v?.code).toBe('DNS_PUBLIC_ADDRESS');
   });
 
@@ -159,7 +173,8 @@ describe('verdict table', () => {
   });
 
   it('a certificate with 14 days or fewer left is TLS_EXPIRING (degraded), 15 is fine', () => {
-    const at = (daysLeft: number) => portVerdict(input(), { port: 443, tcp: okTcp(443), tls: { ...GOOD_TLS, cert: { ...GOOD_TLS.cert!, daysLeft } } });
+    const at = (daysLeft: number) =>
+      portVerdict(input(), { port: 443, tcp: okTcp(443), tls: { ...GOOD_TLS, cert: { ...GOOD_TLS.cert!, daysLeft } } });
     expect(at(14)).toMatchObject({ code: 'TLS_EXPIRING', status: 'degraded' });
     expect(at(15).code).toBe('OK');
   });
@@ -182,7 +197,10 @@ describe('verdict table', () => {
 
   it('resolvers that disagree make an otherwise healthy target DNS_RESOLVER_MISMATCH', () => {
     const i = input({
-      dns: dns({ mismatch: true, answers: [answer(), answer({ resolver: '127.0.0.1:53', outcome: 'nxdomain', addresses: [] })] }),
+      dns: dns({
+        mismatch: true,
+        answers: [answer(), answer({ resolver: '127.0.0.1:53', outcome: 'nxdomain', addresses: [] })],
+      }),
     });
     i.ports = [port({ port: 8883, tcp: okTcp(8883), tls: GOOD_TLS })];
     const v = targetVerdict(i);
@@ -209,7 +227,11 @@ describe('verdict table', () => {
 
 describe('system resolver failures', () => {
   it('EAI_AGAIN from getaddrinfo points at the resolv.conf nameservers before the zones', () => {
-    const v = dnsVerdict(input({ dns: dns({ answers: [answer({ outcome: 'servfail', error: 'EAI_AGAIN', addresses: [] })], addresses: [] }) }));
+    const v = dnsVerdict(
+      input({
+        dns: dns({ answers: [answer({ outcome: 'servfail', error: 'EAI_AGAIN', addresses: [] })], addresses: [] }),
+      }),
+    );
     expect(v?.code).toBe('DNS_SERVFAIL');
     expect(v?.reason).toContain('nameservers in resolv.conf are down or unreachable');
   });

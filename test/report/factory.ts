@@ -2,7 +2,14 @@
 // classic failures, and a generated worst case for the size limits.
 import { FINDING_IDS } from '../../src/edge/finding.js';
 import type { EdgeAuditView } from '../../src/report/edge-view.js';
-import type { ClassifiedAddress, DnsAnswer, PortResult, RunResult, TargetResult, TlsResult } from '../../src/probe/types.js';
+import type {
+  ClassifiedAddress,
+  DnsAnswer,
+  PortResult,
+  RunResult,
+  TargetResult,
+  TlsResult,
+} from '../../src/probe/types.js';
 
 export const STARTED_AT = '2026-11-28T09:00:00.000Z';
 
@@ -51,7 +58,11 @@ function systemAnswer(name: string, addresses: string[]): DnsAnswer {
 }
 
 /** A private-endpoint target that works: resolves to a private address, every port connects and verifies. */
-export function healthyTarget(name = 'hub', host = 'myhub.privatelink.azure-devices.net', over: Partial<TargetResult> = {}): TargetResult {
+export function healthyTarget(
+  name = 'hub',
+  host = 'myhub.privatelink.azure-devices.net',
+  over: Partial<TargetResult> = {},
+): TargetResult {
   const address = '10.1.1.4';
   return {
     name,
@@ -96,7 +107,16 @@ export function publicBlobTarget(name = 'blob'): TargetResult {
     dns: {
       answers: [
         systemAnswer(host, [publicAddress]),
-        { resolver: '10.0.0.4:53', name: host, outcome: 'ok', rcode: 'NOERROR', addresses: [publicAddress], cname, ttl: 60, ms: 9 },
+        {
+          resolver: '10.0.0.4:53',
+          name: host,
+          outcome: 'ok',
+          rcode: 'NOERROR',
+          addresses: [publicAddress],
+          cname,
+          ttl: 60,
+          ms: 9,
+        },
       ],
       counterpartAnswers: [],
       resolver: 'system',
@@ -110,7 +130,7 @@ export function publicBlobTarget(name = 'blob'): TargetResult {
     code: 'DNS_PUBLIC_ADDRESS',
     reason:
       `${host} resolves to public ${publicAddress} via the system resolver: link the private DNS zone ` +
-      'privatelink.blob.core.windows.net to the network\'s virtual network and make the on-premises resolver ' +
+      "privatelink.blob.core.windows.net to the network's virtual network and make the on-premises resolver " +
       'forward blob.core.windows.net to the Azure DNS Private Resolver',
     startedAt: STARTED_AT,
     ms: 12,
@@ -121,7 +141,8 @@ export function publicBlobTarget(name = 'blob'): TargetResult {
 export function mismatchAcrTarget(name = 'acr'): TargetResult {
   const host = 'factoryacr.privatelink.azurecr.io';
   const base = healthyTarget(name, host, { kind: 'acr' });
-  const reason = 'TLS on 10.1.1.4:443: the endpoint is right, but its certificate covers *.azurecr.io, not factoryacr.privatelink.azurecr.io: configure clients with factoryacr.azurecr.io';
+  const reason =
+    'TLS on 10.1.1.4:443: the endpoint is right, but its certificate covers *.azurecr.io, not factoryacr.privatelink.azurecr.io: configure clients with factoryacr.azurecr.io';
   const port: PortResult = {
     ...okPort('10.1.1.4', 443, host),
     ok: false,
@@ -137,16 +158,41 @@ export function mismatchAcrTarget(name = 'acr'): TargetResult {
 }
 
 export function runOf(targets: TargetResult[], over: Partial<RunResult> = {}): RunResult {
-  const overall = targets.length === 0 ? 'unknown' : targets.some((t) => t.status === 'unhealthy') ? 'unhealthy' : targets.some((t) => t.status === 'degraded') ? 'degraded' : 'healthy';
-  return { runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall, targets, ...over };
+  const overall =
+    targets.length === 0
+      ? 'unknown'
+      : targets.some((t) => t.status === 'unhealthy')
+        ? 'unhealthy'
+        : targets.some((t) => t.status === 'degraded')
+          ? 'degraded'
+          : 'healthy';
+  return {
+    runId: 'c0ffee00-0000-4000-8000-000000000001',
+    startedAt: STARTED_AT,
+    durationMs: 57,
+    overall,
+    targets,
+    ...over,
+  };
 }
 
 export function edgeAudit(over: Partial<EdgeAuditView> = {}): EdgeAuditView {
   return {
     configToml: 'found',
     provisioning: 'dps-symmetric-key',
-    upstream: { hostname: 'myhub.privatelink.azure-devices.net', form: 'privatelink', policyOk: true, gateway: 'edgeHub' },
-    findings: [{ id: 'DOCKER_EMBEDDED_DNS', severity: 'info', text: "the module's nameserver is Docker's 127.0.0.11: results show what containers see, not the host" }],
+    upstream: {
+      hostname: 'myhub.privatelink.azure-devices.net',
+      form: 'privatelink',
+      policyOk: true,
+      gateway: 'edgeHub',
+    },
+    findings: [
+      {
+        id: 'DOCKER_EMBEDDED_DNS',
+        severity: 'info',
+        text: "the module's nameserver is Docker's 127.0.0.11: results show what containers see, not the host",
+      },
+    ],
     ...over,
   };
 }
@@ -166,7 +212,8 @@ export function multibyteText(bytes: number): string {
 export function longHost(index: number, length = 253, suffix = 'privatelink.azure-devices.net'): string {
   const head = `t${String(index).padStart(2, '0')}`;
   const labels: string[] = [];
-  for (let left = length - head.length - suffix.length - 2; left > 0; left -= 64) labels.push('x'.repeat(Math.min(63, left)));
+  for (let left = length - head.length - suffix.length - 2; left > 0; left -= 64)
+    labels.push('x'.repeat(Math.min(63, left)));
   const host = [head, ...labels, suffix].join('.');
   // A filler label that ended up one character short is made up in the first label.
   return host.length === length ? host : `${head}${'y'.repeat(length - host.length)}.${host.slice(head.length + 1)}`;
@@ -196,10 +243,26 @@ export interface WorstCase {
  * reasons on every target and port, IPv6 address lists, a long chain of long names, the system resolver
  * and one explicit server, TLS errors and certificates with a dozen SANs.
  */
-export const WORST_STRINGS: WorstCase = { targets: 32, hostLength: 253, resolvers: 2, addresses: 4, chain: 4, connectAll: false, sans: 12 };
+export const WORST_STRINGS: WorstCase = {
+  targets: 32,
+  hostLength: 253,
+  resolvers: 2,
+  addresses: 4,
+  chain: 4,
+  connectAll: false,
+  sans: 12,
+};
 
 /** Everything at its maximum at once: three resolvers, eight addresses, connect to all, 40 SANs. */
-export const PATHOLOGICAL: WorstCase = { targets: 32, hostLength: 253, resolvers: 3, addresses: 8, chain: 5, connectAll: true, sans: 40 };
+export const PATHOLOGICAL: WorstCase = {
+  targets: 32,
+  hostLength: 253,
+  resolvers: 3,
+  addresses: 8,
+  chain: 5,
+  connectAll: true,
+  sans: 40,
+};
 
 /** Each target fails TLS_HOSTNAME_MISMATCH on every port: the longest code, every block of evidence present. */
 export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
@@ -215,30 +278,33 @@ export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
         ? { resolver, name, outcome: 'ok', addresses, cname: [], ms: 1234 }
         : { resolver, name, outcome: 'ok', rcode: 'NOERROR', addresses, cname: chain, ttl: 10, ms: 1234 };
     const reason = multibyteText(512);
-    const ports = [8883, 5671, 443].map(
-      (port): PortResult => ({
+    const ports = [8883, 5671, 443].map((port): PortResult => ({
+      port,
+      ok: false,
+      code: 'TLS_HOSTNAME_MISMATCH',
+      reason,
+      tcp: (worst.connectAll ? addresses : addresses.slice(0, 1)).map((address) => ({
+        address,
         port,
-        ok: false,
-        code: 'TLS_HOSTNAME_MISMATCH',
-        reason,
-        tcp: (worst.connectAll ? addresses : addresses.slice(0, 1)).map((address) => ({ address, port, outcome: 'ok', ms: 1234 })),
-        tls: tls(addresses[0]!, port, host, {
-          outcome: 'hostname-mismatch',
-          error: multibyteText(300),
-          ms: 1234,
-          cert: {
-            subject: `CN=${longHost(i, hostLength, 'azurecr.io')}`,
-            issuer: `${DIGICERT_ISSUER}, OU=${'Issuing '.repeat(20)}`,
-            sans: Array.from({ length: worst.sans }, (_, k) => `*.z${k}.blob.storage.azure.net`),
-            notBefore: '2026-06-01T00:00:00.000Z',
-            notAfter: '2027-05-27T23:59:59.000Z',
-            daysLeft: 180,
-            chainTop: 'CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US',
-          },
-          counterpart: { servername: counterpart, outcome: 'ok', ms: 1234 },
-        }),
+        outcome: 'ok',
+        ms: 1234,
+      })),
+      tls: tls(addresses[0]!, port, host, {
+        outcome: 'hostname-mismatch',
+        error: multibyteText(300),
+        ms: 1234,
+        cert: {
+          subject: `CN=${longHost(i, hostLength, 'azurecr.io')}`,
+          issuer: `${DIGICERT_ISSUER}, OU=${'Issuing '.repeat(20)}`,
+          sans: Array.from({ length: worst.sans }, (_, k) => `*.z${k}.blob.storage.azure.net`),
+          notBefore: '2026-06-01T00:00:00.000Z',
+          notAfter: '2027-05-27T23:59:59.000Z',
+          daysLeft: 180,
+          chainTop: 'CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US',
+        },
+        counterpart: { servername: counterpart, outcome: 'ok', ms: 1234 },
       }),
-    );
+    }));
     return {
       name: `target-${String(i).padStart(2, '0')}`,
       host,
@@ -285,8 +351,16 @@ export function acknowledgements(run: RunResult): Record<string, unknown> {
     intervalSeconds: ack(300),
     timeoutMs: ack(5000),
     hostnamePolicy: ack('privatelink'),
-    dns: ack({ servers: '[fd00:aaaa:bbbb::53]:53,[fd00:aaaa:cccc::53]:5353', system: true, privateRanges: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7' }),
-    targets: ack(Object.fromEntries(run.targets.map((t) => [t.name, { host: t.host, kind: t.kind, ports: t.ports.map((p) => p.port).join(',') }]))),
+    dns: ack({
+      servers: '[fd00:aaaa:bbbb::53]:53,[fd00:aaaa:cccc::53]:5353',
+      system: true,
+      privateRanges: '10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,100.64.0.0/10,fc00::/7',
+    }),
+    targets: ack(
+      Object.fromEntries(
+        run.targets.map((t) => [t.name, { host: t.host, kind: t.kind, ports: t.ports.map((p) => p.port).join(',') }]),
+      ),
+    ),
     autoTargets: ack(true),
     telemetry: ack({ enabled: true, output: 'probeResults', onChangeOnly: false, detail: 'auto' }),
     flapping: ack({ enabled: true, changes: 4, window: 12 }),

@@ -66,7 +66,9 @@ describe('flapping rules', () => {
     expect(flagEnd).toBe(20 + 12);
     expect(alerts.slice(flagStart + 1, flagEnd).flat()).toEqual([]);
     expect(alerts[flagEnd]).toMatchObject([{ from: 'degraded', to: 'healthy', code: 'OK' }]);
-    expect(runs[flagStart]!.targets[0]!.reason).toMatch(/^the verdict changed 4 times in the last 12 runs \(now OK: reachable\)/);
+    expect(runs[flagStart]!.targets[0]!.reason).toMatch(
+      /^the verdict changed 4 times in the last 12 runs \(now OK: reachable\)/,
+    );
     expect(runs[flagStart]!.overall).toBe('degraded');
   });
 });
@@ -74,12 +76,18 @@ describe('flapping rules', () => {
 describe('run history', () => {
   it('keeps the last runs of each target in fixed room, oldest first, and forgets targets no longer probed', () => {
     const history = new RunHistory(10);
-    for (const run of runsOf(Array.from({ length: 25 }, (_, i) => (i < 20 ? 0 : 1)))) history.record(run, DEFAULT_FLAPPING);
+    for (const run of runsOf(Array.from({ length: 25 }, (_, i) => (i < 20 ? 0 : 1))))
+      history.record(run, DEFAULT_FLAPPING);
     const entries = history.entries('hub');
     expect(entries).toHaveLength(10);
     expect(entries[0]!.at).toBe(Date.parse(STARTED_AT) + 15 * 300_000);
     expect(entries.map((e) => e.code)).toEqual([...Array(5).fill('OK'), ...Array(5).fill('DNS_TIMEOUT')]);
-    expect(entries[0]).toMatchObject({ status: 'healthy', dnsMs: expect.any(Number), tcpMs: expect.any(Number), tlsMs: expect.any(Number) });
+    expect(entries[0]).toMatchObject({
+      status: 'healthy',
+      dnsMs: expect.any(Number),
+      tcpMs: expect.any(Number),
+      tlsMs: expect.any(Number),
+    });
     expect(history.entries('hub', 3)).toEqual(entries.slice(-3));
     expect(history.summary('hub')).toEqual({ runs: 10, changes: 1, availabilityPct: 50 });
     expect(history.changesTotal()).toEqual({ hub: 1 });

@@ -17,7 +17,8 @@ interface Sample {
 // One sample line of the Prometheus text format, as the metrics-collector module accepts it: a metric
 // name, optional `{name="value",...}` with `\"`, `\\` and `\n` escapes, a float value (or NaN), and an
 // optional integer timestamp.
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\["\\n])*",?)*)\})? ([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|NaN))(?: \d+)?$/;
+const SAMPLE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\["\\n])*",?)*)\})? ([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|NaN))(?: \d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\["\\n])*)"/g;
 
 function parseExposition(text: string): { samples: Sample[]; types: Map<string, string> } {
@@ -30,7 +31,12 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
     if (line.startsWith('#')) continue;
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`not a sample line: ${line}`);
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(LABEL)].map((l) => [l[1]!, l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(LABEL)].map((l) => [
+        l[1]!,
+        l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+      ]),
+    );
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return { samples, types };
@@ -38,7 +44,9 @@ function parseExposition(text: string): { samples: Sample[]; types: Map<string, 
 
 /** The value of the one sample with this name whose labels include `labels`; undefined if none. */
 function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter((s) => s.name === `privatelink_probe_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const found = samples.filter(
+    (s) => s.name === `privatelink_probe_${name}` && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   if (found.length > 1) throw new Error(`${found.length} samples match ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value;
 }
@@ -48,7 +56,13 @@ describe('/metrics', () => {
   let server: HttpServer;
 
   beforeAll(async () => {
-    server = await startHttpServer({ port: 0, host: '127.0.0.1', snapshot: () => current, healthy: () => true, log: createLogger({ level: 'silent' }) });
+    server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      snapshot: () => current,
+      healthy: () => true,
+      log: createLogger({ level: 'silent' }),
+    });
   });
   afterAll(() => server.close());
 
@@ -84,7 +98,9 @@ describe('/metrics', () => {
     expect(value(samples, 'port_ok', { target: 'blob', kind: 'blob', port: '443' })).toBe(0);
     expect(value(samples, 'tcp_connect_seconds', { ...hub, port: '5671' })).toBe(0.003);
     expect(value(samples, 'tls_handshake_seconds', { ...hub, port: '443' })).toBe(0.021);
-    expect(value(samples, 'tls_cert_expiry_timestamp_seconds', { ...hub, port: '443' })).toBe(Date.parse('2027-05-27T23:59:59.000Z') / 1000);
+    expect(value(samples, 'tls_cert_expiry_timestamp_seconds', { ...hub, port: '443' })).toBe(
+      Date.parse('2027-05-27T23:59:59.000Z') / 1000,
+    );
     expect(value(samples, 'dns_seconds', hub)).toBe(0.004);
     expect(value(samples, 'dns_private', hub)).toBe(1);
     expect(value(samples, 'dns_private', { target: 'blob' })).toBe(0);
@@ -93,14 +109,20 @@ describe('/metrics', () => {
     expect(value(samples, 'tls_handshake_seconds', { target: 'blob' })).toBeUndefined();
   });
 
-  it('reports each target\'s status as a state set and its code and host as info', async () => {
+  it("reports each target's status as a state set and its code and host as info", async () => {
     current = snapshotOf();
     const { samples } = await scrape();
     expect(value(samples, 'target_status', { target: 'dps', status: 'degraded' })).toBe(1);
     expect(value(samples, 'target_status', { target: 'dps', status: 'healthy' })).toBe(0);
     expect(value(samples, 'target_status', { target: 'dps', status: 'unhealthy' })).toBe(0);
     expect(value(samples, 'target_status', { target: 'hub', status: 'healthy' })).toBe(1);
-    expect(value(samples, 'target_info', { target: 'acr', host: 'factoryacr.privatelink.azurecr.io', code: 'TLS_HOSTNAME_MISMATCH' })).toBe(1);
+    expect(
+      value(samples, 'target_info', {
+        target: 'acr',
+        host: 'factoryacr.privatelink.azurecr.io',
+        code: 'TLS_HOSTNAME_MISMATCH',
+      }),
+    ).toBe(1);
     expect(value(samples, 'overall_status', { status: 'unhealthy' })).toBe(1);
     expect(value(samples, 'overall_status', { status: 'healthy' })).toBe(0);
   });
@@ -112,7 +134,9 @@ describe('/metrics', () => {
     expect(value(samples, 'runs_total')).toBe(13);
     expect(value(samples, 'last_run_timestamp_seconds')).toBe(current.lastCompletedAt! / 1000);
     expect(value(samples, 'upstream_connected')).toBe(1);
-    expect(value(samples, 'upstream_last_contact_timestamp_seconds')).toBe(Date.parse('2026-11-28T09:00:01.000Z') / 1000);
+    expect(value(samples, 'upstream_last_contact_timestamp_seconds')).toBe(
+      Date.parse('2026-11-28T09:00:01.000Z') / 1000,
+    );
     expect(value(samples, 'telemetry_queued')).toBe(2);
     expect(value(samples, 'telemetry_dropped_total')).toBe(5);
     expect(value(samples, 'module_info', { version: '0.1.0' })).toBe(1);

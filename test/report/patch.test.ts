@@ -48,18 +48,35 @@ describe('reportedPatch', () => {
   it('deletes a port no longer probed, a field a port no longer has, and a finding that cleared', () => {
     const before = twinWith(sections(three()));
     const hub = healthyTarget('hub');
-    const failing = { ...hub.ports[0]!, ok: false, code: 'TCP_REFUSED' as const, tls: undefined, tcp: [{ address: '10.1.1.4', port: 8883, outcome: 'refused' as const, ms: 1 }] };
+    const failing = {
+      ...hub.ports[0]!,
+      ok: false,
+      code: 'TCP_REFUSED' as const,
+      tls: undefined,
+      tcp: [{ address: '10.1.1.4', port: 8883, outcome: 'refused' as const, ms: 1 }],
+    };
     const changedHub = { ...hub, ports: [failing, hub.ports[2]!] };
-    const after = sections(runOf([changedHub, publicBlobTarget('blob'), mismatchAcrTarget('acr')]), { edge: edgeAudit({ findings: [] }) });
-    const patch = reportedPatch(before, after) as { results: { hub: { ports: Record<string, unknown> } }; edge: { findings: unknown } };
-    expect(patch.results.hub.ports).toEqual({ '5671': null, '8883': { ok: false, code: 'TCP_REFUSED', tcpMs: 1, tlsMs: null, tls: null, certDaysLeft: null } });
+    const after = sections(runOf([changedHub, publicBlobTarget('blob'), mismatchAcrTarget('acr')]), {
+      edge: edgeAudit({ findings: [] }),
+    });
+    const patch = reportedPatch(before, after) as {
+      results: { hub: { ports: Record<string, unknown> } };
+      edge: { findings: unknown };
+    };
+    expect(patch.results.hub.ports).toEqual({
+      '5671': null,
+      '8883': { ok: false, code: 'TCP_REFUSED', tcpMs: 1, tlsMs: null, tls: null, certDaysLeft: null },
+    });
     expect(patch.edge.findings).toEqual({ DOCKER_EMBEDDED_DNS: null });
     expect(applyPatch(before, patch)).toEqual({ ...viaJson(after), intervalSeconds: before.intervalSeconds });
   });
 
   it('deletes the edge section when no audit ran any more', () => {
     const before = twinWith(sections(three()));
-    expect(reportedPatch(before, sections(three(), { edge: null }))).toEqual({ status: { upstream: null }, edge: null });
+    expect(reportedPatch(before, sections(three(), { edge: null }))).toEqual({
+      status: { upstream: null },
+      edge: null,
+    });
   });
 
   it('removes what the twin still holds from before a restart (a target dropped while the module was offline)', () => {

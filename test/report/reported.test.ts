@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { isTwinSafe, twinSafetyViolation } from '../../src/config/twin-safe.js';
 import { reportedSections, type ReportedContext } from '../../src/report/reported.js';
 import type { RunResult, TargetResult } from '../../src/probe/types.js';
-import { edgeAudit, healthyTarget, mismatchAcrTarget, multibyteText, publicBlobTarget, runOf, STARTED_AT } from './factory.js';
+import {
+  edgeAudit,
+  healthyTarget,
+  mismatchAcrTarget,
+  multibyteText,
+  publicBlobTarget,
+  runOf,
+  STARTED_AT,
+} from './factory.js';
 import { hubDepth } from './twin-model.js';
 
 const LATER = '2026-11-28T09:05:00.000Z';
@@ -24,11 +32,16 @@ describe('reported sections: the §4 shape', () => {
       runCount: 7,
       nextRunAt: LATER,
       moduleVersion: '0.1.0',
-      upstream: { hostname: 'myhub.privatelink.azure-devices.net', form: 'privatelink', policyOk: true, gateway: 'edgeHub' },
+      upstream: {
+        hostname: 'myhub.privatelink.azure-devices.net',
+        form: 'privatelink',
+        policyOk: true,
+        gateway: 'edgeHub',
+      },
     });
   });
 
-  it('status.overall is the engine\'s verdict, not recomputed', () => {
+  it("status.overall is the engine's verdict, not recomputed", () => {
     const run = runOf([healthyTarget('hub')], { overall: 'degraded' });
     expect(reportedSections(run, ctx()).status.overall).toBe('degraded');
   });
@@ -39,7 +52,8 @@ describe('reported sections: the §4 shape', () => {
     expect(results.hub).toEqual({
       status: 'healthy',
       code: 'OK',
-      reason: 'myhub.privatelink.azure-devices.net resolves to private 10.1.1.4 via the system resolver; ports 8883, 5671, 443 verified',
+      reason:
+        'myhub.privatelink.azure-devices.net resolves to private 10.1.1.4 via the system resolver; ports 8883, 5671, 443 verified',
       host: 'myhub.privatelink.azure-devices.net',
       kind: 'iothub',
       changedAt: STARTED_AT,
@@ -66,7 +80,10 @@ describe('reported sections: the §4 shape', () => {
     expect(reportedSections(mixedRun(), ctx()).edge).toEqual({
       configToml: 'found',
       provisioning: 'dps-symmetric-key',
-      findings: { DOCKER_EMBEDDED_DNS: "the module's nameserver is Docker's 127.0.0.11: results show what containers see, not the host" },
+      findings: {
+        DOCKER_EMBEDDED_DNS:
+          "the module's nameserver is Docker's 127.0.0.11: results show what containers see, not the host",
+      },
     });
     const sections = reportedSections(mixedRun(), ctx({ edge: null }));
     expect(sections.edge).toBeNull();
@@ -147,7 +164,7 @@ describe('reported sections: twin-safe', () => {
 describe('reported sections: changedAt', () => {
   const next = (run: RunResult) => ({ ...run, startedAt: LATER });
 
-  it('is the run\'s start for a target seen for the first time', () => {
+  it("is the run's start for a target seen for the first time", () => {
     const { results } = reportedSections(mixedRun(), ctx());
     expect(Object.values(results).map((r) => r.changedAt)).toEqual([STARTED_AT, STARTED_AT, STARTED_AT]);
   });
@@ -161,16 +178,25 @@ describe('reported sections: changedAt', () => {
 
   it('moves to the run that saw the status or the code change', () => {
     const first = reportedSections(mixedRun(), ctx());
-    const fixed = runOf([healthyTarget('hub'), healthyTarget('blob', 'factorylogs.privatelink.blob.core.windows.net'), mismatchAcrTarget('acr')]);
+    const fixed = runOf([
+      healthyTarget('hub'),
+      healthyTarget('blob', 'factorylogs.privatelink.blob.core.windows.net'),
+      mismatchAcrTarget('acr'),
+    ]);
     const codeOnly = { ...mismatchAcrTarget('acr'), code: 'TLS_UNTRUSTED' as const };
-    const second = reportedSections(next({ ...fixed, targets: [fixed.targets[0]!, fixed.targets[1]!, codeOnly] }), ctx({ previous: first }));
+    const second = reportedSections(
+      next({ ...fixed, targets: [fixed.targets[0]!, fixed.targets[1]!, codeOnly] }),
+      ctx({ previous: first }),
+    );
     expect(second.results.hub!.changedAt).toBe(STARTED_AT);
     expect(second.results.blob!.changedAt).toBe(LATER);
     expect(second.results.acr!.changedAt).toBe(LATER);
   });
 
   it('survives a restart: the previous results can be what the twin holds', () => {
-    const twin = JSON.parse(JSON.stringify(reportedSections(mixedRun(), ctx()))) as unknown as ReportedContext['previous'];
+    const twin = JSON.parse(
+      JSON.stringify(reportedSections(mixedRun(), ctx())),
+    ) as unknown as ReportedContext['previous'];
     const second = reportedSections(next(mixedRun()), ctx({ previous: twin }));
     expect(second.results.acr!.changedAt).toBe(STARTED_AT);
   });

@@ -8,27 +8,49 @@ import { jsonBytes } from '../../src/report/budget.js';
 import { reportedSections, SECTIONS_BUDGET_BYTES, type ReportedSections } from '../../src/report/reported.js';
 import { summaryBody, telemetryBody, telemetryMessage } from '../../src/report/telemetry.js';
 import type { RunResult } from '../../src/probe/types.js';
-import { acknowledgements, edgeAudit, PATHOLOGICAL, worstCaseRun, worstEdge, WORST_STRINGS, type WorstCase } from './factory.js';
+import {
+  acknowledgements,
+  edgeAudit,
+  PATHOLOGICAL,
+  worstCaseRun,
+  worstEdge,
+  WORST_STRINGS,
+  type WorstCase,
+} from './factory.js';
 
 const KB = 1024;
 
 /** Every target flagged as flapping, with a full history behind it: the most the twin and telemetry carry. */
 function flappingWorstCase(worst: WorstCase): RunResult {
   const run = worstCaseRun(worst);
-  const flapping = { changes: 288, window: 288, measured: { status: 'unhealthy' as const, code: 'TLS_HOSTNAME_MISMATCH' as const } };
+  const flapping = {
+    changes: 288,
+    window: 288,
+    measured: { status: 'unhealthy' as const, code: 'TLS_HOSTNAME_MISMATCH' as const },
+  };
   return { ...run, targets: run.targets.map((t) => ({ ...t, flapping })) };
 }
 const fullHistory = () => ({ runs: 288, changes: 287, availabilityPct: 33.3 });
 
-function reportedDocument(worst: WorstCase, budgetBytes?: number): { doc: Record<string, unknown>; sections: ReportedSections } {
+function reportedDocument(
+  worst: WorstCase,
+  budgetBytes?: number,
+): { doc: Record<string, unknown>; sections: ReportedSections } {
   const run = flappingWorstCase(worst);
-  const ctx = { edge: worstEdge(worst.hostLength), moduleVersion: '0.1.0', nextRunAt: run.startedAt, runCount: 1, budgetBytes, history: fullHistory };
+  const ctx = {
+    edge: worstEdge(worst.hostLength),
+    moduleVersion: '0.1.0',
+    nextRunAt: run.startedAt,
+    runCount: 1,
+    budgetBytes,
+    history: fullHistory,
+  };
   const sections = reportedSections(run, ctx);
   return { doc: { ...acknowledgements(run), ...sections }, sections };
 }
 
 describe('reported document size', () => {
-  it('≤ 24 KB with the acknowledgements, for 32 targets × 3 ports at Azure\'s longest real names (100 characters)', () => {
+  it("≤ 24 KB with the acknowledgements, for 32 targets × 3 ports at Azure's longest real names (100 characters)", () => {
     const { doc, sections } = reportedDocument({ ...WORST_STRINGS, hostLength: 100 });
     expect(Object.keys(sections.results)).toHaveLength(32);
     expect(jsonBytes(doc)).toBeLessThanOrEqual(24 * KB);
@@ -43,7 +65,7 @@ describe('reported document size', () => {
 
   // 253-character names are DNS's limit, not Azure's: the acknowledgement of `targets` alone then weighs
   // ≈ 10 KB and the §4 keys ≈ 13 KB, so 24 KB cannot hold both. The floor keeps it under IoT Hub's 32 KB.
-  it('under IoT Hub\'s 32 KB section limit with 253-character hostnames everywhere', () => {
+  it("under IoT Hub's 32 KB section limit with 253-character hostnames everywhere", () => {
     const { doc } = reportedDocument(WORST_STRINGS);
     expect(jsonBytes(doc)).toBeLessThan(32 * KB);
     expect(isTwinSafe(doc)).toBe(true);
@@ -67,23 +89,37 @@ describe('reported document size', () => {
   it('at the floor every target still says status, code, host, since when and where DNS leads', () => {
     const { sections } = reportedDocument(WORST_STRINGS);
     const target = Object.values(sections.results)[0]!;
-    expect(target).toMatchObject({ status: 'unhealthy', code: 'TLS_HOSTNAME_MISMATCH', kind: 'acrData', changedAt: '2026-11-28T09:00:00.000Z' });
+    expect(target).toMatchObject({
+      status: 'unhealthy',
+      code: 'TLS_HOSTNAME_MISMATCH',
+      kind: 'acrData',
+      changedAt: '2026-11-28T09:00:00.000Z',
+    });
     expect(target.host.startsWith('t00.')).toBe(true);
-    expect(target.dns).toEqual({ addresses: 'fd12:3456:789a:1:1:abcd:ef01:2345 +3 more', private: true, mismatch: true });
+    expect(target.dns).toEqual({
+      addresses: 'fd12:3456:789a:1:1:abcd:ef01:2345 +3 more',
+      private: true,
+      mismatch: true,
+    });
     expect(target.ports['8883']).toEqual({ ok: false, code: 'TLS_HOSTNAME_MISMATCH' });
   });
 });
 
 describe('telemetry size', () => {
   it('under 64 KB for 32 targets × 3 ports with the worst strings', () => {
-    const body = telemetryBody(flappingWorstCase(WORST_STRINGS), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+    const body = telemetryBody(flappingWorstCase(WORST_STRINGS), {
+      deviceId: 'factory-gw-01',
+      moduleId: 'PrivateLinkProbe',
+      edge: worstEdge(),
+    });
     expect(body.targets).toHaveLength(32);
     expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
   });
 
   // IoT Hub meters device-to-cloud messages in 4 KB units, properties included.
   it('a quiet run of 5 targets × 3 ports is one 4 KB message unit as a summary, several in full', () => {
-    const units = (m: { data: string; properties: Record<string, string> }) => Math.ceil((Buffer.byteLength(m.data) + jsonBytes(m.properties)) / (4 * KB));
+    const units = (m: { data: string; properties: Record<string, string> }) =>
+      Math.ceil((Buffer.byteLength(m.data) + jsonBytes(m.properties)) / (4 * KB));
     // Every target failing with the longest code, two IPv6 addresses in use and flapping; the audit's usual findings.
     const run = flappingWorstCase({ ...WORST_STRINGS, targets: 5, addresses: 2 });
     const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: edgeAudit() };
@@ -92,14 +128,20 @@ describe('telemetry size', () => {
     expect(units(summary)).toBe(1);
     expect(units(telemetryMessage(telemetryBody(run, ids)))).toBeGreaterThan(2);
     // With every one of the audit's findings at once and four addresses each, still two units at most.
-    const worst = telemetryMessage(summaryBody(flappingWorstCase({ ...WORST_STRINGS, targets: 5 }), { ...ids, edge: worstEdge() }));
+    const worst = telemetryMessage(
+      summaryBody(flappingWorstCase({ ...WORST_STRINGS, targets: 5 }), { ...ids, edge: worstEdge() }),
+    );
     expect(units(worst)).toBeLessThanOrEqual(2);
   });
 
   // Three resolvers × 8 addresses, connectTo all and 253-character names at once: the floor is ≈ 59 KB
   // (its answers left out), far under the 256 KB IoT Hub accepts.
-  it('under IoT Hub\'s 256 KB message limit with everything at its maximum at once', () => {
-    const body = telemetryBody(flappingWorstCase(PATHOLOGICAL), { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe', edge: worstEdge() });
+  it("under IoT Hub's 256 KB message limit with everything at its maximum at once", () => {
+    const body = telemetryBody(flappingWorstCase(PATHOLOGICAL), {
+      deviceId: 'factory-gw-01',
+      moduleId: 'PrivateLinkProbe',
+      edge: worstEdge(),
+    });
     expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(256 * KB);
   });
 });

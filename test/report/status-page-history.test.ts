@@ -9,7 +9,11 @@ const page = (verdicts: number[]) => {
   const runs = runsOf(verdicts);
   return renderStatusPage(snapshotOf({ lastRun: runs.at(-1)!, history: historyOf(runs) }), { now: NOW });
 };
-const segments = (text: string) => [...text.matchAll(/<rect x="(\d+)" width="(\d+)" height="1" fill="[^"]+" data-status="(\w+)"><title>([^<]*)<\/title><\/rect>/g)];
+const segments = (text: string) => [
+  ...text.matchAll(
+    /<rect x="(\d+)" width="(\d+)" height="1" fill="[^"]+" data-status="(\w+)"><title>([^<]*)<\/title><\/rect>/g,
+  ),
+];
 
 describe('status page history', () => {
   it('draws one segment per run of unchanged verdict, titled with the code, the run count and the times', () => {
@@ -19,9 +23,13 @@ describe('status page history', () => {
       ['3', '2', 'unhealthy'],
       ['5', '1', 'healthy'],
     ]);
-    expect(segments(text)[1]![4]).toBe('unhealthy DNS_TIMEOUT, 2 runs from 2026-11-28 09:15 UTC to 2026-11-28 09:20 UTC');
+    expect(segments(text)[1]![4]).toBe(
+      'unhealthy DNS_TIMEOUT, 2 runs from 2026-11-28 09:15 UTC to 2026-11-28 09:20 UTC',
+    );
     expect(text).toContain('<h3>hub <span class="muted">6 runs · 2 changes · 66.7% not unhealthy</span></h3>');
-    expect(text).toMatch(/<polyline points="0,[\d.]+ 1,[\d.]+ 2,[\d.]+ 3,[\d.]+ 4,[\d.]+ 5,[\d.]+" fill="none" stroke="#0969da"/);
+    expect(text).toMatch(
+      /<polyline points="0,[\d.]+ 1,[\d.]+ 2,[\d.]+ 3,[\d.]+ 4,[\d.]+ 5,[\d.]+" fill="none" stroke="#0969da"/,
+    );
   });
 
   it('stays small for a steady target however long its history, and bounds the plot for a long one', () => {

@@ -8,7 +8,8 @@ import { healthyTarget, runOf } from './factory.js';
 /** The text of each `<tr class="target">` row, tags stripped and entities decoded. */
 function rows(page: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of page.matchAll(/<tr class="target" data-target="([^"]*)"[^>]*>([\s\S]*?)<\/tr>/g)) out.set(m[1]!, text(m[2]!));
+  for (const m of page.matchAll(/<tr class="target" data-target="([^"]*)"[^>]*>([\s\S]*?)<\/tr>/g))
+    out.set(m[1]!, text(m[2]!));
   return out;
 }
 
@@ -64,7 +65,9 @@ describe('status page', () => {
     expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(page).toContain('<meta http-equiv="refresh" content="30">');
     expect(page).toMatch(/@media \(max-width:[^)]+\)\{thead\{display:none\}/);
-    expect(renderStatusPage(snapshotOf({ intervalSeconds: 10 }), { now: NOW })).toContain('<meta http-equiv="refresh" content="10">');
+    expect(renderStatusPage(snapshotOf({ intervalSeconds: 10 }), { now: NOW })).toContain(
+      '<meta http-equiv="refresh" content="10">',
+    );
   });
 
   it('loads nothing from anywhere: no script, no external source, link or stylesheet', () => {

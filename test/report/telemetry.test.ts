@@ -1,31 +1,94 @@
 import { describe, expect, it } from 'vitest';
 import { RESULT_SCHEMA, telemetryBody, telemetryMessage, type TelemetryBody } from '../../src/report/telemetry.js';
 import type { RunResult } from '../../src/probe/types.js';
-import { edgeAudit, healthyTarget, mismatchAcrTarget, multibyteText, PATHOLOGICAL, publicBlobTarget, runOf, STARTED_AT, worstCaseRun, worstEdge } from './factory.js';
+import {
+  edgeAudit,
+  healthyTarget,
+  mismatchAcrTarget,
+  multibyteText,
+  PATHOLOGICAL,
+  publicBlobTarget,
+  runOf,
+  STARTED_AT,
+  worstCaseRun,
+  worstEdge,
+} from './factory.js';
 
 const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe' };
 const mixedRun = (): RunResult => runOf([healthyTarget('hub'), publicBlobTarget('blob'), mismatchAcrTarget('acr')]);
 
 describe('telemetry body', () => {
-  it('has exactly the contract\'s top-level keys and target keys', () => {
+  it("has exactly the contract's top-level keys and target keys", () => {
     const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
-    expect(Object.keys(body)).toEqual(['schema', 'deviceId', 'moduleId', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports', 'edge']);
-    expect(body).toMatchObject({ schema: 'privatelink-probe/result@2', ...ids, runId: 'c0ffee00-0000-4000-8000-000000000001', startedAt: STARTED_AT, durationMs: 57, overall: 'unhealthy' });
-    for (const target of body.targets) expect(Object.keys(target)).toEqual(['name', 'host', 'kind', 'cloud', 'status', 'code', 'reason', 'addresses', 'dns']);
+    expect(Object.keys(body)).toEqual([
+      'schema',
+      'deviceId',
+      'moduleId',
+      'runId',
+      'startedAt',
+      'durationMs',
+      'overall',
+      'targets',
+      'answers',
+      'ports',
+      'edge',
+    ]);
+    expect(body).toMatchObject({
+      schema: 'privatelink-probe/result@2',
+      ...ids,
+      runId: 'c0ffee00-0000-4000-8000-000000000001',
+      startedAt: STARTED_AT,
+      durationMs: 57,
+      overall: 'unhealthy',
+    });
+    for (const target of body.targets)
+      expect(Object.keys(target)).toEqual([
+        'name',
+        'host',
+        'kind',
+        'cloud',
+        'status',
+        'code',
+        'reason',
+        'addresses',
+        'dns',
+      ]);
     expect(body.answers.map((a) => a.target)).toEqual(['hub', 'hub', 'blob', 'blob', 'acr', 'acr']);
-    expect(body.ports.map((p) => `${p.target}:${p.port}`)).toEqual(['hub:8883', 'hub:5671', 'hub:443', 'blob:443', 'acr:443']);
+    expect(body.ports.map((p) => `${p.target}:${p.port}`)).toEqual([
+      'hub:8883',
+      'hub:5671',
+      'hub:443',
+      'blob:443',
+      'acr:443',
+    ]);
   });
 
   it('is what check --json prints, without the unknown device and module ids and without an audit: never null', () => {
     const body = telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null });
-    expect(Object.keys(body)).toEqual(['schema', 'runId', 'startedAt', 'durationMs', 'overall', 'targets', 'answers', 'ports']);
+    expect(Object.keys(body)).toEqual([
+      'schema',
+      'runId',
+      'startedAt',
+      'durationMs',
+      'overall',
+      'targets',
+      'answers',
+      'ports',
+    ]);
     expect(JSON.stringify(body)).not.toContain('null');
   });
 
   it('carries the DNS evidence in full: every resolver, the whole chain, the classified addresses and the counterpart', () => {
     const body = telemetryBody(mixedRun(), { ...ids, edge: null });
     const blob = body.targets[1]!;
-    expect(blob).toMatchObject({ name: 'blob', host: 'factorylogs.blob.core.windows.net', kind: 'blob', cloud: 'public', status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });
+    expect(blob).toMatchObject({
+      name: 'blob',
+      host: 'factorylogs.blob.core.windows.net',
+      kind: 'blob',
+      cloud: 'public',
+      status: 'unhealthy',
+      code: 'DNS_PUBLIC_ADDRESS',
+    });
     expect(blob.reason).toBe(publicBlobTarget().reason);
     expect(blob.addresses).toEqual([{ address: '203.0.113.40', family: 4, class: 'public', private: false }]);
     expect(blob.dns).toEqual({
@@ -105,7 +168,12 @@ describe('telemetry body', () => {
     expect(body.edge).toEqual({
       configToml: 'found',
       provisioning: 'dps-symmetric-key',
-      upstream: { hostname: 'myhub.privatelink.azure-devices.net', form: 'privatelink', policyOk: true, gateway: 'edgeHub' },
+      upstream: {
+        hostname: 'myhub.privatelink.azure-devices.net',
+        form: 'privatelink',
+        policyOk: true,
+        gateway: 'edgeHub',
+      },
       findings: [{ id: 'DOCKER_EMBEDDED_DNS', severity: 'info', text: edgeAudit().findings[0]!.text }],
     });
   });
@@ -123,10 +191,13 @@ describe('telemetry under its budget', () => {
     expect(body.answers[0]!.addressesTotal).toBe(4);
   });
 
-  it("at the floor leaves the answers out: each target still has its addresses in use, its resolver and whether resolvers disagreed", () => {
+  it('at the floor leaves the answers out: each target still has its addresses in use, its resolver and whether resolvers disagreed', () => {
     const body = telemetryBody(worstCaseRun(PATHOLOGICAL), { ...ids, edge: worstEdge() });
     expect(body.answers).toEqual([]);
-    expect(body.targets[0]).toMatchObject({ addresses: [expect.objectContaining({ private: true })], dns: { resolver: expect.any(String), mismatch: expect.any(Boolean) } });
+    expect(body.targets[0]).toMatchObject({
+      addresses: [expect.objectContaining({ private: true })],
+      dns: { resolver: expect.any(String), mismatch: expect.any(Boolean) },
+    });
   });
 
   it('cuts long text at a UTF-8 character boundary with an ellipsis', () => {

@@ -8,14 +8,23 @@ import type { FindingId } from '../../src/edge/audit.js';
 import { reportedPatch } from '../../src/report/patch.js';
 import { reportedSections, type ReportedContext } from '../../src/report/reported.js';
 import type { EdgeAuditView } from '../../src/report/edge-view.js';
-import { CODE_STATUS, KINDS, type Code, type PortResult, type RunResult, type TargetResult } from '../../src/probe/types.js';
+import {
+  CODE_STATUS,
+  KINDS,
+  type Code,
+  type PortResult,
+  type RunResult,
+  type TargetResult,
+} from '../../src/probe/types.js';
 import { applyPatch, viaJson } from './twin-model.js';
 
 const nasty = fc.constantFrom('.', '$', ' ', '$version', 'a.b', '😀', 'é', '\u0000', '\ud800', '…');
 const text = (maxLength: number) =>
   fc.oneof(
     fc.string({ unit: 'binary', maxLength }),
-    fc.array(fc.oneof(nasty, fc.string({ unit: 'grapheme', maxLength: 40 })), { maxLength: 40 }).map((parts) => parts.join('')),
+    fc
+      .array(fc.oneof(nasty, fc.string({ unit: 'grapheme', maxLength: 40 })), { maxLength: 40 })
+      .map((parts) => parts.join('')),
   );
 const ms = fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.double());
 const codes = Object.keys(CODE_STATUS) as Code[];
@@ -25,7 +34,10 @@ const port: fc.Arbitrary<PortResult> = fc.record({
   ok: fc.boolean(),
   code: fc.constantFrom(...codes),
   reason: text(600),
-  tcp: fc.array(fc.record({ address: text(60), port: fc.constant(443), outcome: fc.constantFrom('ok', 'refused', 'timeout'), ms }), { maxLength: 3 }),
+  tcp: fc.array(
+    fc.record({ address: text(60), port: fc.constant(443), outcome: fc.constantFrom('ok', 'refused', 'timeout'), ms }),
+    { maxLength: 3 },
+  ),
   tls: fc.option(
     fc.record({
       address: text(60),
@@ -34,7 +46,14 @@ const port: fc.Arbitrary<PortResult> = fc.record({
       outcome: fc.constantFrom('ok', 'hostname-mismatch', 'untrusted'),
       ms,
       protocol: text(600),
-      cert: fc.record({ subject: text(300), issuer: text(300), sans: fc.array(text(80), { maxLength: 5 }), notBefore: text(30), notAfter: text(30), daysLeft: ms }),
+      cert: fc.record({
+        subject: text(300),
+        issuer: text(300),
+        sans: fc.array(text(80), { maxLength: 5 }),
+        notBefore: text(30),
+        notAfter: text(30),
+        daysLeft: ms,
+      }),
     }),
     { nil: undefined },
   ),
@@ -97,12 +116,24 @@ const edge: fc.Arbitrary<EdgeAuditView | null> = fc.option(
       gateway: fc.option(text(600), { nil: null }),
     }),
     // Ids outside the audit's list: what a future rule, or a mistake, could produce.
-    findings: fc.array(fc.record({ id: text(80).map((id) => id as FindingId), severity: fc.constantFrom('info', 'warning', 'error'), text: text(700) }), { maxLength: 25 }),
+    findings: fc.array(
+      fc.record({
+        id: text(80).map((id) => id as FindingId),
+        severity: fc.constantFrom('info', 'warning', 'error'),
+        text: text(700),
+      }),
+      { maxLength: 25 },
+    ),
   }),
   { nil: null },
 );
 
-const context = (e: EdgeAuditView | null, version: string): ReportedContext => ({ edge: e, moduleVersion: version, nextRunAt: '2026-11-28T09:10:00.000Z', runCount: 3 });
+const context = (e: EdgeAuditView | null, version: string): ReportedContext => ({
+  edge: e,
+  moduleVersion: version,
+  nextRunAt: '2026-11-28T09:10:00.000Z',
+  runCount: 3,
+});
 
 describe('reported sections from any run', () => {
   it('are twin-safe', () => {
@@ -119,7 +150,10 @@ describe('reported sections from any run', () => {
       fc.property(run, run, edge, edge, (r1, r2, e1, e2) => {
         const first = reportedSections(r1, context(e1, '0.1.0'));
         const ack = { value: 5000, ac: 200, av: 2, ad: 'applied' };
-        const twin = applyPatch({ timeoutMs: ack }, viaJson(reportedPatch(undefined, first))) as Record<string, unknown>;
+        const twin = applyPatch({ timeoutMs: ack }, viaJson(reportedPatch(undefined, first))) as Record<
+          string,
+          unknown
+        >;
         const second = reportedSections(r2, { ...context(e2, '0.1.0'), previous: twin });
         const patch = reportedPatch(twin, second);
         expect(twinSafetyViolation(patch)).toBeUndefined();

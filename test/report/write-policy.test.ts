@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { reportedSections, type ReportedContext, type ReportedSections } from '../../src/report/reported.js';
-import { fingerprint, messageDetail, resultKey, shouldSendTelemetry, shouldWriteReported } from '../../src/report/write-policy.js';
+import {
+  fingerprint,
+  messageDetail,
+  resultKey,
+  shouldSendTelemetry,
+  shouldWriteReported,
+} from '../../src/report/write-policy.js';
 import type { RunResult, TargetResult } from '../../src/probe/types.js';
 import { edgeAudit, healthyTarget, publicBlobTarget, runOf } from './factory.js';
 
 function sections(run: RunResult, over: Partial<ReportedContext> = {}): ReportedSections {
-  return reportedSections(run, { edge: edgeAudit(), moduleVersion: '0.1.0', nextRunAt: '2026-11-28T09:05:00.000Z', runCount: 1, ...over });
+  return reportedSections(run, {
+    edge: edgeAudit(),
+    moduleVersion: '0.1.0',
+    nextRunAt: '2026-11-28T09:05:00.000Z',
+    runCount: 1,
+    ...over,
+  });
 }
 
 const slowHub = (ms: number): TargetResult => ({
@@ -24,7 +36,11 @@ function sameButLater(target: TargetResult, shift: number): TargetResult {
     ports: target.ports.map((p) => ({
       ...p,
       tcp: p.tcp.map((t) => ({ ...t, ms: t.ms + shift })),
-      tls: p.tls && { ...p.tls, ms: p.tls.ms + shift, cert: p.tls.cert && { ...p.tls.cert, daysLeft: p.tls.cert.daysLeft - 1 } },
+      tls: p.tls && {
+        ...p.tls,
+        ms: p.tls.ms + shift,
+        cert: p.tls.cert && { ...p.tls.cert, daysLeft: p.tls.cert.daysLeft - 1 },
+      },
     })),
   };
 }
@@ -32,8 +48,11 @@ function sameButLater(target: TargetResult, shift: number): TargetResult {
 describe('fingerprint', () => {
   const first = sections(runOf([slowHub(1800), publicBlobTarget('blob')]));
 
-  it('ignores the run\'s time, duration, count, next time, every measured duration, days left and the numbers in reasons', () => {
-    const later = runOf([sameButLater(slowHub(2400), 7), sameButLater(publicBlobTarget('blob'), 3)], { startedAt: '2026-11-28T09:05:00.000Z', durationMs: 99 });
+  it("ignores the run's time, duration, count, next time, every measured duration, days left and the numbers in reasons", () => {
+    const later = runOf([sameButLater(slowHub(2400), 7), sameButLater(publicBlobTarget('blob'), 3)], {
+      startedAt: '2026-11-28T09:05:00.000Z',
+      durationMs: 99,
+    });
     const second = sections(later, { runCount: 2, nextRunAt: '2026-11-28T09:10:00.000Z', previous: first });
     expect(second.status.lastRunAt).not.toBe(first.status.lastRunAt);
     expect(second.results.hub!.ports['8883']!.tlsMs).not.toBe(first.results.hub!.ports['8883']!.tlsMs);
@@ -50,7 +69,9 @@ describe('fingerprint', () => {
     const variants = [
       sections(runOf([healthyTarget('hub'), publicBlobTarget('blob')])),
       sections(runOf([slowHub(1800), { ...publicBlobTarget('blob'), code: 'DNS_NXDOMAIN' }])),
-      sections(runOf([{ ...moved, status: 'degraded', code: 'SLOW', reason: slowHub(1800).reason }, publicBlobTarget('blob')])),
+      sections(
+        runOf([{ ...moved, status: 'degraded', code: 'SLOW', reason: slowHub(1800).reason }, publicBlobTarget('blob')]),
+      ),
       sections(runOf([slowHub(1800), publicBlobTarget('blob')]), { edge: edgeAudit({ findings: [] }) }),
       sections(runOf([slowHub(1800), publicBlobTarget('blob')]), { moduleVersion: '0.2.0' }),
     ];
@@ -68,7 +89,9 @@ describe('shouldWriteReported', () => {
   });
 
   it('does not rewrite an unchanged twin until the 12th run since the last write (the heartbeat)', () => {
-    const decisions = Array.from({ length: 12 }, (_, i) => shouldWriteReported({ prevWritten: 'a', next: 'a', runsSinceWrite: i + 1 }));
+    const decisions = Array.from({ length: 12 }, (_, i) =>
+      shouldWriteReported({ prevWritten: 'a', next: 'a', runsSinceWrite: i + 1 }),
+    );
     expect(decisions).toEqual([...Array(11).fill(false), true]);
   });
 
@@ -87,7 +110,9 @@ describe('shouldSendTelemetry', () => {
   });
 
   it('with onChangeOnly and nothing changed, sends only the heartbeat on the 24th run since the last message', () => {
-    const decisions = Array.from({ length: 24 }, (_, i) => shouldSendTelemetry({ onChangeOnly: true, changed: false, runsSinceSend: i + 1 }));
+    const decisions = Array.from({ length: 24 }, (_, i) =>
+      shouldSendTelemetry({ onChangeOnly: true, changed: false, runsSinceSend: i + 1 }),
+    );
     expect(decisions).toEqual([...Array(23).fill(false), true]);
   });
 
@@ -103,7 +128,10 @@ describe('full detail or a summary', () => {
     expect(messageDetail(quiet)).toBe('summary');
     expect(messageDetail({ ...quiet, changed: true })).toBe('full');
     expect(messageDetail({ ...quiet, requested: true })).toBe('full');
-    expect(Array.from({ length: 12 }, (_, i) => messageDetail({ ...quiet, runsSinceFull: i + 1 }))).toEqual([...Array(11).fill('summary'), 'full']);
+    expect(Array.from({ length: 12 }, (_, i) => messageDetail({ ...quiet, runsSinceFull: i + 1 }))).toEqual([
+      ...Array(11).fill('summary'),
+      'full',
+    ]);
     expect(messageDetail({ ...quiet, runsSinceFull: Infinity })).toBe('full');
     expect(messageDetail({ ...quiet, mode: 'full' })).toBe('full');
   });
@@ -115,7 +143,11 @@ describe('full detail or a summary', () => {
     const later = healthyTarget('hub', undefined, { ms: 999, startedAt: '2026-11-28T09:05:00.000Z' });
     later.dns = { ...later.dns, ms: 777 };
     expect(resultKey(runOf([later, publicBlobTarget('blob')]))).toBe(key);
-    expect(resultKey(runOf([healthyTarget('hub', undefined, { status: 'degraded', code: 'SLOW' }), publicBlobTarget('blob')]))).not.toBe(key);
+    expect(
+      resultKey(
+        runOf([healthyTarget('hub', undefined, { status: 'degraded', code: 'SLOW' }), publicBlobTarget('blob')]),
+      ),
+    ).not.toBe(key);
     const moved = healthyTarget('hub');
     moved.dns = { ...moved.dns, addresses: [{ ...moved.dns.addresses[0]!, address: '10.1.1.9' }] };
     expect(resultKey(runOf([moved, publicBlobTarget('blob')]))).not.toBe(key);

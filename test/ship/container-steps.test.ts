@@ -46,11 +46,17 @@ beforeAll(async () => {
 
   // Runtime stage: its COPY instructions and nothing else.
   for (const copy of copies(runtime)) {
-    if (copy.from !== buildStage.name) throw new Error(`the runtime stage copies from '${copy.from ?? 'the build context'}': only COPY --from=${buildStage.name} is replayed here`);
+    if (copy.from !== buildStage.name)
+      throw new Error(
+        `the runtime stage copies from '${copy.from ?? 'the build context'}': only COPY --from=${buildStage.name} is replayed here`,
+      );
     for (const source of copy.sources) {
       const relative = path.posix.relative(step.outdir, source);
-      if (relative.startsWith('..')) throw new Error(`COPY ${source} is outside the bundle step's output ${step.outdir}`);
-      const target = copy.destination.endsWith('/') ? path.posix.join(copy.destination, path.posix.basename(source)) : copy.destination;
+      if (relative.startsWith('..'))
+        throw new Error(`COPY ${source} is outside the bundle step's output ${step.outdir}`);
+      const target = copy.destination.endsWith('/')
+        ? path.posix.join(copy.destination, path.posix.basename(source))
+        : copy.destination;
       await mkdir(path.dirname(inRootfs(target)), { recursive: true });
       await copyFile(path.join(buildOut, relative), inRootfs(target));
     }
@@ -61,7 +67,9 @@ beforeAll(async () => {
   caFile = path.join(work, 'ca.pem');
   await writeFile(caFile, land.ca.certPem, { mode: 0o444 });
   if (!isRoot) {
-    console.warn(`container steps: not root, so the entry runs as uid ${process.getuid?.()} instead of the image's user '${last(runtime, 'USER')}' (uid ${user.uid}); CI runs as root and switches`);
+    console.warn(
+      `container steps: not root, so the entry runs as uid ${process.getuid?.()} instead of the image's user '${last(runtime, 'USER')}' (uid ${user.uid}); CI runs as root and switches`,
+    );
   }
 }, 120_000);
 
@@ -139,10 +147,14 @@ describe('the runtime stage', () => {
   });
 
   it('keeps demo-only code out of the bundle', () => {
-    const meta = JSON.parse(readFileSync(path.join(work, 'build', 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
+    const meta = JSON.parse(readFileSync(path.join(work, 'build', 'meta.json'), 'utf8')) as {
+      inputs: Record<string, unknown>;
+    };
     const inputs = Object.keys(meta.inputs);
     expect(inputs.some((i) => i.startsWith('src/'))).toBe(true);
-    expect(inputs.filter((i) => /^(test|demo|bench)\//.test(i) || /node_modules\/(aedes|@peculiar\/x509)\//.test(i))).toEqual([]);
+    expect(
+      inputs.filter((i) => /^(test|demo|bench)\//.test(i) || /node_modules\/(aedes|@peculiar\/x509)\//.test(i)),
+    ).toEqual([]);
   });
 });
 
@@ -157,18 +169,28 @@ describe('the entry point, as the image runs it', () => {
     await land.add({ name: 'hub', host: HUB_HOST, address: HUB_ADDRESS, fixedPorts: [8883] });
     const { code, stdout, stderr } = await startEntry([
       'check',
-      '--target', `hub=${HUB_HOST}:8883`,
-      '--dns-server', land.dns.endpoint,
+      '--target',
+      `hub=${HUB_HOST}:8883`,
+      '--dns-server',
+      land.dns.endpoint,
       '--no-system-dns',
-      '--private-range', '127.0.0.0/8',
-      '--ca-file', caFile,
-      '--known-root', land.ca.name,
-      '--timeout', '5000',
+      '--private-range',
+      '127.0.0.0/8',
+      '--ca-file',
+      caFile,
+      '--known-root',
+      land.ca.name,
+      '--timeout',
+      '5000',
       '--json',
     ]).exited;
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const body = JSON.parse(stdout) as { overall: string; targets: Array<{ name: string; status: string; code: string }>; ports: Array<{ target: string; port: number; ok: boolean }> };
+    const body = JSON.parse(stdout) as {
+      overall: string;
+      targets: Array<{ name: string; status: string; code: string }>;
+      ports: Array<{ target: string; port: number; ok: boolean }>;
+    };
     expect(body.overall).toBe('healthy');
     expect(body.targets).toMatchObject([{ name: 'hub', status: 'healthy', code: 'OK' }]);
     expect(body.ports).toMatchObject([{ target: 'hub', port: 8883, ok: true }]);
@@ -177,7 +199,16 @@ describe('the entry point, as the image runs it', () => {
   it.skipIf(!isRoot)(`runs as the image's user (uid ${user.uid}), who cannot write the working tree`, async () => {
     // A check that waits on a DNS server that never answers keeps the process alive long enough to look at.
     land.dns.setBehaviour(MUTE_HOST, 'silent');
-    const run = startEntry(['check', '--hub', MUTE_HOST, '--dns-server', land.dns.endpoint, '--no-system-dns', '--timeout', '2000']);
+    const run = startEntry([
+      'check',
+      '--hub',
+      MUTE_HOST,
+      '--dns-server',
+      land.dns.endpoint,
+      '--no-system-dns',
+      '--timeout',
+      '2000',
+    ]);
     await run.spawned;
     // What the kernel says about the running process, not what we asked for.
     const status = readFileSync(`/proc/${run.child.pid}/status`, 'utf8');
@@ -202,11 +233,20 @@ describe('the entry point, as the image runs it', () => {
       METRICS_PORT: '0',
     });
     try {
-      const exitedEarly = run.exited.then(({ code }) => new Error(`the module exited (${code}) before sending probeResults:\n${run.output()}`));
-      const results = await Promise.race([emu.waitFor(() => emu.messages.find((m) => m.output === 'probeResults'), 30_000, 'a probeResults message'), exitedEarly]);
+      const exitedEarly = run.exited.then(
+        ({ code }) => new Error(`the module exited (${code}) before sending probeResults:\n${run.output()}`),
+      );
+      const results = await Promise.race([
+        emu.waitFor(() => emu.messages.find((m) => m.output === 'probeResults'), 30_000, 'a probeResults message'),
+        exitedEarly,
+      ]);
       if (results instanceof Error) throw results;
       expect(results.body).toMatchObject({ moduleId: emu.identity.moduleId });
-      const reported = await emu.waitFor(() => (emu.twin.reported as { status?: { moduleVersion?: string } }).status?.moduleVersion, 10_000, 'status.moduleVersion');
+      const reported = await emu.waitFor(
+        () => (emu.twin.reported as { status?: { moduleVersion?: string } }).status?.moduleVersion,
+        10_000,
+        'status.moduleVersion',
+      );
       expect(reported).toBe(version);
       run.child.kill('SIGTERM');
       expect((await run.exited).code, run.output()).toBe(0);

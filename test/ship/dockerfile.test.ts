@@ -4,7 +4,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleStep, copies, environment, execForm, IMAGE_USERS, instructions, last, readDockerfile, ROOT } from './dockerfile.js';
+import {
+  bundleStep,
+  copies,
+  environment,
+  execForm,
+  IMAGE_USERS,
+  instructions,
+  last,
+  readDockerfile,
+  ROOT,
+} from './dockerfile.js';
 
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
@@ -71,13 +81,20 @@ describe('runtime stage', () => {
   it('copies the one file the bundle script writes, from the bundle step, and installs nothing', () => {
     const bundle = bundleStep(build!);
     const file = scriptConstant(/const BUNDLE_FILE = '([^']+)'/, 'BUNDLE_FILE');
-    expect(copies(runtime)).toEqual([{ from: 'build', sources: [path.posix.join(bundle.outdir, file)], destination: `/app/${file}` }]);
+    expect(copies(runtime)).toEqual([
+      { from: 'build', sources: [path.posix.join(bundle.outdir, file)], destination: `/app/${file}` },
+    ]);
     expect(instructions(runtime, 'RUN')).toEqual([]);
   });
 
   it('runs the copied bundle with node, in exec form so SIGTERM reaches node, from /app', () => {
     expect(last(runtime, 'WORKDIR')).toBe('/app');
-    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual(['node', '--max-semi-space-size=1', '--disable-warning=DEP0169', copies(runtime)[0]!.destination]);
+    expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual([
+      'node',
+      '--max-semi-space-size=1',
+      '--disable-warning=DEP0169',
+      copies(runtime)[0]!.destination,
+    ]);
   });
 
   it('runs the module by default: CMD is the run command', () => {
@@ -106,7 +123,12 @@ describe('.dockerignore', () => {
       const body = p
         .replace(/^\//, '')
         .split('**')
-        .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+        .map((part) =>
+          part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]'),
+        )
         .join('.*');
       return new RegExp(`^${body}(/.*)?$`).test(file);
     });
@@ -116,18 +138,34 @@ describe('.dockerignore', () => {
   });
 
   it('keeps registry credentials and generated manifests out of the build context', () => {
-    for (const secret of ['.env', '.env.local', 'config/deployment.amd64.json']) expect(excluded(secret), secret).toBe(true);
+    for (const secret of ['.env', '.env.local', 'config/deployment.amd64.json'])
+      expect(excluded(secret), secret).toBe(true);
   });
 
   it('keeps dependencies and build output out, so COPY . . cannot overwrite what npm ci installed', () => {
-    for (const generated of ['node_modules/pino/package.json', 'dist/src/cli.js', '.git/HEAD', 'bench/results/run.json']) {
+    for (const generated of [
+      'node_modules/pino/package.json',
+      'dist/src/cli.js',
+      '.git/HEAD',
+      'bench/results/run.json',
+    ]) {
       expect(excluded(generated), generated).toBe(true);
     }
   });
 
   it('sends everything the build stage needs', () => {
-    const buildConfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
-    const needed = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/bundle.mjs', 'src/cli.ts', 'src/config/validate.ts'];
+    const buildConfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const needed = [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'scripts/bundle.mjs',
+      'src/cli.ts',
+      'src/config/validate.ts',
+    ];
     for (const dir of buildConfig.include) needed.push(`${dir}/any.ts`);
     expect(needed.filter(excluded)).toEqual([]);
   });

@@ -45,7 +45,13 @@ export function parseDockerfile(text: string): Dockerfile {
       const from = /^(?:--platform=(\S+)\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(rest);
       if (!from) throw new Error(`cannot read FROM ${rest}`);
       const [, platform, image, name] = from;
-      stages.push({ image: image!, from: expand(image!, args), ...(platform ? { platform } : {}), ...(name ? { name } : {}), instructions: [] });
+      stages.push({
+        image: image!,
+        from: expand(image!, args),
+        ...(platform ? { platform } : {}),
+        ...(name ? { name } : {}),
+        instructions: [],
+      });
     } else if (stages.length === 0) {
       if (keyword !== 'ARG') throw new Error(`${keyword} before the first FROM`);
       const arg = /^([A-Za-z_][A-Za-z0-9_]*)(?:=(.*))?$/.exec(rest);
@@ -77,11 +83,14 @@ function logicalLines(text: string): string[] {
 }
 
 function expand(text: string, args: Record<string, string | undefined>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, braced?: string, bare?: string) => {
-    const value = args[(braced ?? bare)!];
-    if (value === undefined) throw new Error(`${whole} has no default`);
-    return value;
-  });
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (whole, braced?: string, bare?: string) => {
+      const value = args[(braced ?? bare)!];
+      if (value === undefined) throw new Error(`${whole} has no default`);
+      return value;
+    },
+  );
 }
 
 /** The instructions of a stage with this keyword. */
@@ -136,7 +145,10 @@ export function bundleStep(stage: Stage): { script: string; outdir: string } {
     const m = /^node (scripts\/bundle\.mjs) --outdir (\/\S+)$/.exec(run);
     return m ? [{ script: m[1]!, outdir: m[2]! }] : [];
   });
-  if (steps.length !== 1) throw new Error(`expected one 'RUN node scripts/bundle.mjs --outdir /DIR' in stage ${stage.name}, found ${steps.length}`);
+  if (steps.length !== 1)
+    throw new Error(
+      `expected one 'RUN node scripts/bundle.mjs --outdir /DIR' in stage ${stage.name}, found ${steps.length}`,
+    );
   return steps[0]!;
 }
 

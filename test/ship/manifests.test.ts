@@ -24,7 +24,13 @@ const bind = read('deployment.config-toml-bind.json');
 
 const MODULE = 'PrivateLinkProbe';
 /** What the tools (iotedgedev, VS Code) fill in from .env, and what they resolve from module.json. */
-const PLACEHOLDERS = ['CONTAINER_REGISTRY_SERVER', 'CONTAINER_REGISTRY_USERNAME', 'CONTAINER_REGISTRY_PASSWORD', 'EDGE_RUNTIME_VERSION', 'MODULEDIR<.>'];
+const PLACEHOLDERS = [
+  'CONTAINER_REGISTRY_SERVER',
+  'CONTAINER_REGISTRY_USERNAME',
+  'CONTAINER_REGISTRY_PASSWORD',
+  'EDGE_RUNTIME_VERSION',
+  'MODULEDIR<.>',
+];
 const READ_ONLY_CONFIG_TOML = `/etc/aziot/config.toml:${DEFAULT_CONFIG_TOML_PATH}:ro`;
 // Twin string values were limited to 512 bytes: the tools split createOptions into 512-character chunks,
 // createOptions, createOptions01, ... and refuse more than 8 of them (4 KB).
@@ -52,20 +58,37 @@ function generate(t: Json): Json {
   for (const module of [...Object.values(agent.systemModules), ...Object.values(agent.modules)] as Json[]) {
     const options = JSON.stringify(module.settings.createOptions);
     delete module.settings.createOptions;
-    for (let i = 0; i * CHUNK < options.length; i++) module.settings[i === 0 ? 'createOptions' : `createOptions${String(i).padStart(2, '0')}`] = options.slice(i * CHUNK, (i + 1) * CHUNK);
+    for (let i = 0; i * CHUNK < options.length; i++)
+      module.settings[i === 0 ? 'createOptions' : `createOptions${String(i).padStart(2, '0')}`] = options.slice(
+        i * CHUNK,
+        (i + 1) * CHUNK,
+      );
   }
   return manifest;
 }
 
 // What edgeAgent's deployment schema 1.1 requires of a module entry (the az CLI validates against it).
-const MODULE_KEYS = ['version', 'type', 'status', 'restartPolicy', 'env', 'settings', 'imagePullPolicy', 'startupOrder'];
+const MODULE_KEYS = [
+  'version',
+  'type',
+  'status',
+  'restartPolicy',
+  'env',
+  'settings',
+  'imagePullPolicy',
+  'startupOrder',
+];
 function expectValidModule(name: string, m: Json, required = ['type', 'status', 'restartPolicy', 'settings']): void {
   expect(name).toMatch(/^[a-zA-Z0-9_-]+$/);
-  expect(Object.keys(m).filter((k) => !MODULE_KEYS.includes(k)), `${name}: unknown keys`).toEqual([]);
+  expect(
+    Object.keys(m).filter((k) => !MODULE_KEYS.includes(k)),
+    `${name}: unknown keys`,
+  ).toEqual([]);
   for (const key of required) expect(m[key], `${name}.${key}`).toBeDefined();
   expect(m.type).toBe('docker');
   if (m.status !== undefined) expect(['running', 'stopped']).toContain(m.status);
-  if (m.restartPolicy !== undefined) expect(['never', 'on-failure', 'on-unhealthy', 'always']).toContain(m.restartPolicy);
+  if (m.restartPolicy !== undefined)
+    expect(['never', 'on-failure', 'on-unhealthy', 'always']).toContain(m.restartPolicy);
   expect(typeof m.settings.image).toBe('string');
   for (const [key, value] of Object.entries(m.settings as Json)) {
     if (key === 'image') continue;
@@ -73,7 +96,9 @@ function expectValidModule(name: string, m: Json, required = ['type', 'status', 
     expect(typeof value, `${name}.settings.${key} must be a JSON string`).toBe('string');
     expect((value as string).length).toBeLessThanOrEqual(CHUNK);
   }
-  const chunks = Object.keys(m.settings as Json).filter((k) => k.startsWith('createOptions')).sort();
+  const chunks = Object.keys(m.settings as Json)
+    .filter((k) => k.startsWith('createOptions'))
+    .sort();
   expect(chunks.length).toBeLessThanOrEqual(MAX_CHUNKS);
   if (chunks.length > 0) JSON.parse(chunks.map((k) => m.settings[k] as string).join(''));
   for (const [key, variable] of Object.entries((m.env ?? {}) as Json)) {
@@ -129,7 +154,11 @@ describe('deployment.template.json', () => {
     expect(system.edgeAgent.settings.image).toBe('mcr.microsoft.com/azureiotedge-agent:${EDGE_RUNTIME_VERSION}');
     expect(system.edgeHub.settings.image).toBe('mcr.microsoft.com/azureiotedge-hub:${EDGE_RUNTIME_VERSION}');
     expect(Object.values(agentOf(template).runtime.settings.registryCredentials)).toEqual([
-      { address: '${CONTAINER_REGISTRY_SERVER}', username: '${CONTAINER_REGISTRY_USERNAME}', password: '${CONTAINER_REGISTRY_PASSWORD}' },
+      {
+        address: '${CONTAINER_REGISTRY_SERVER}',
+        username: '${CONTAINER_REGISTRY_USERNAME}',
+        password: '${CONTAINER_REGISTRY_PASSWORD}',
+      },
     ]);
   });
 
@@ -160,7 +189,11 @@ describe('deployment.template.json', () => {
 
   it('runs the module always, with its metrics port set and no host port published', () => {
     const module = agentOf(template).modules[MODULE];
-    expect(module).toMatchObject({ status: 'running', restartPolicy: 'always', env: { METRICS_PORT: { value: '9600' } } });
+    expect(module).toMatchObject({
+      status: 'running',
+      restartPolicy: 'always',
+      env: { METRICS_PORT: { value: '9600' } },
+    });
     const options = module.settings.createOptions;
     expect(options.HostConfig.PortBindings).toBeUndefined();
     expect(options.HostConfig.PublishAllPorts).toBeUndefined();
@@ -172,14 +205,20 @@ describe('deployment.template.json', () => {
 
   it('publishes the usual edgeHub ports', () => {
     const bindings = agentOf(template).systemModules.edgeHub.settings.createOptions.HostConfig.PortBindings;
-    expect(bindings).toEqual({ '5671/tcp': [{ HostPort: '5671' }], '8883/tcp': [{ HostPort: '8883' }], '443/tcp': [{ HostPort: '443' }] });
+    expect(bindings).toEqual({
+      '5671/tcp': [{ HostPort: '5671' }],
+      '8883/tcp': [{ HostPort: '8883' }],
+      '443/tcp': [{ HostPort: '443' }],
+    });
   });
 
   it("routes exactly the module's outputs to $upstream, kept 2 hours while offline", () => {
     const hub = hubOf(template);
     const sources = Object.values(hub.routes as Record<string, string>).map(routeSource);
     expect(sources.every((s) => s.module === MODULE)).toBe(true);
-    expect(sources.map((s) => s.output).sort()).toEqual(outputsFor(template.modulesContent[MODULE]['properties.desired']));
+    expect(sources.map((s) => s.output).sort()).toEqual(
+      outputsFor(template.modulesContent[MODULE]['properties.desired']),
+    );
     for (const name of Object.keys(hub.routes as Json)) expect(name).toMatch(/^[^.$# ]+$/);
     expect(hub.storeAndForwardConfiguration).toEqual({ timeToLiveSecs: 7200 });
   });
@@ -211,16 +250,23 @@ describe('deployment.layered.json', () => {
     const module = layeredModule(layered);
     expectValidModule(MODULE, module);
     const { settings, ...rest } = agentOf(template).modules[MODULE];
-    expect(module).toEqual({ ...rest, settings: { image: module.settings.image, createOptions: JSON.stringify(settings.createOptions) } });
+    expect(module).toEqual({
+      ...rest,
+      settings: { image: module.settings.image, createOptions: JSON.stringify(settings.createOptions) },
+    });
   });
 
   it("pulls the registry's multi-platform image of package.json's version", () => {
-    expect(layeredModule(layered).settings.image).toBe(`\${CONTAINER_REGISTRY_SERVER}/privatelink-probe:${pkg.version}`);
+    expect(layeredModule(layered).settings.image).toBe(
+      `\${CONTAINER_REGISTRY_SERVER}/privatelink-probe:${pkg.version}`,
+    );
   });
 
   it('has the routes and the desired properties of the template', () => {
     const content = layeredContent(layered);
-    const routes = Object.fromEntries(Object.entries(content.$edgeHub as Json).map(([k, v]) => [k.slice('properties.desired.routes.'.length), v]));
+    const routes = Object.fromEntries(
+      Object.entries(content.$edgeHub as Json).map(([k, v]) => [k.slice('properties.desired.routes.'.length), v]),
+    );
     expect(routes).toEqual(hubOf(template).routes);
     expect(content[MODULE]).toEqual(template.modulesContent[MODULE]);
   });
@@ -231,7 +277,14 @@ describe('deployment.layered.json fleet counts (metrics.queries)', () => {
   /** The module twin of a device whose module has written its sections after a run with these targets. */
   const reportedAfter = (targets: Parameters<typeof runOf>[0]): ModuleTwin => ({
     moduleId: MODULE,
-    reported: { ...reportedSections(runOf(targets), { edge: null, moduleVersion: pkg.version, nextRunAt: '2026-11-28T09:05:00.000Z', runCount: 1 }) },
+    reported: {
+      ...reportedSections(runOf(targets), {
+        edge: null,
+        moduleVersion: pkg.version,
+        nextRunAt: '2026-11-28T09:05:00.000Z',
+        runCount: 1,
+      }),
+    },
   });
   const twins: Record<string, ModuleTwin> = {
     healthy: reportedAfter([healthyTarget()]),
@@ -245,7 +298,7 @@ describe('deployment.layered.json fleet counts (metrics.queries)', () => {
     expect(Object.keys(queries)).toEqual(['healthy', 'degraded', 'unhealthy', 'noReportYet']);
   });
 
-  it("puts each device in exactly one count, read from the status section the module writes", () => {
+  it('puts each device in exactly one count, read from the status section the module writes', () => {
     const selects = Object.fromEntries(Object.entries(queries).map(([name, query]) => [name, moduleQuery(query)]));
     for (const [expected, twin] of Object.entries(twins)) {
       const matched = Object.keys(selects).filter((name) => selects[name]!(twin));
@@ -263,7 +316,7 @@ describe('deployment.config-toml-bind.json (the opt-in)', () => {
     expect(Object.keys(layeredContent(bind).$edgeAgent)).toEqual([`properties.desired.modules.${MODULE}`]);
   });
 
-  it("is the layered module plus exactly one read-only bind of config.toml where the module reads it", () => {
+  it('is the layered module plus exactly one read-only bind of config.toml where the module reads it', () => {
     const module = layeredModule(bind);
     expectValidModule(MODULE, module);
     const options = JSON.parse(module.settings.createOptions as string) as Json;
@@ -271,6 +324,9 @@ describe('deployment.config-toml-bind.json (the opt-in)', () => {
     delete options.HostConfig.Binds;
     const base = layeredModule(layered);
     expect(options).toEqual(JSON.parse(base.settings.createOptions as string));
-    expect({ ...module, settings: { ...module.settings, createOptions: undefined } }).toEqual({ ...base, settings: { ...base.settings, createOptions: undefined } });
+    expect({ ...module, settings: { ...module.settings, createOptions: undefined } }).toEqual({
+      ...base,
+      settings: { ...base.settings, createOptions: undefined },
+    });
   });
 });

@@ -37,7 +37,10 @@ const multiPlatformTag = `${repository}:${version}`;
 /** Every instruction of every stage, with FROM lines as written: what two Dockerfiles must share. */
 function steps(dockerfile: Dockerfile): string[] {
   const line = (i: Instruction) => `${i.keyword} ${i.args}`;
-  return dockerfile.stages.flatMap((s) => [`FROM ${s.image}${s.name ? ` AS ${s.name}` : ''}`, ...s.instructions.map(line)]);
+  return dockerfile.stages.flatMap((s) => [
+    `FROM ${s.image}${s.name ? ` AS ${s.name}` : ''}`,
+    ...s.instructions.map(line),
+  ]);
 }
 
 /** The steps of the multi-platform build (docker buildx); a per-platform build differs in its FROM platforms only. */
@@ -45,7 +48,12 @@ const buildxSteps = () => steps(readDockerfile('Dockerfile'));
 
 describe('module.json', () => {
   it('names Dockerfile.<platform> for amd64, arm64v8 and arm32v7 and a .debug variant of each, all present', () => {
-    const expected = Object.fromEntries(platforms.flatMap((p) => [[p, `./Dockerfile.${p}`], [`${p}.debug`, `./Dockerfile.${p}.debug`]]));
+    const expected = Object.fromEntries(
+      platforms.flatMap((p) => [
+        [p, `./Dockerfile.${p}`],
+        [`${p}.debug`, `./Dockerfile.${p}.debug`],
+      ]),
+    );
     expect(moduleJson.image.tag.platforms).toEqual(expected);
     for (const file of Object.values(expected)) expect(existsSync(path.join(ROOT, file)), file).toBe(true);
   });
@@ -56,13 +64,19 @@ describe.each(platforms)('Dockerfile.%s', (platform) => {
   const debug = readDockerfile(`Dockerfile.${platform}.debug`);
   const { oci, node } = PLATFORMS[platform];
 
-  it.each([['release', release], ['debug', debug]] as const)(`%s: runtime base is ${node} for ${oci}, whatever machine builds it`, (_, dockerfile) => {
+  it.each([
+    ['release', release],
+    ['debug', debug],
+  ] as const)(`%s: runtime base is ${node} for ${oci}, whatever machine builds it`, (_, dockerfile) => {
     expect(dockerfile.args.NODE_IMAGE).toBe(node);
     expect(dockerfile.stages.at(-1)).toMatchObject({ image: '${NODE_IMAGE}', platform: oci });
   });
 
-  it.each([['release', release], ['debug', debug]] as const)(
-    '%s: builds on the build machine, without $BUILDPLATFORM (Docker\'s legacy builder, which iotedgedev drives, cannot expand it)',
+  it.each([
+    ['release', release],
+    ['debug', debug],
+  ] as const)(
+    "%s: builds on the build machine, without $BUILDPLATFORM (Docker's legacy builder, which iotedgedev drives, cannot expand it)",
     (_, dockerfile) => {
       expect(dockerfile.stages[0]).toMatchObject({ name: 'build', image: '${NODE_IMAGE}' });
       expect(dockerfile.stages[0]!.platform).toBeUndefined();
@@ -97,10 +111,11 @@ describe('image tags', () => {
     expect(fromTools![2]!.split(' ').map((t) => t.toLowerCase())).toEqual(platforms.map(toolTag));
   });
 
-  it('the README shows debug createOptions: the template\'s plus the inspector port, exposed and published', () => {
+  it("the README shows debug createOptions: the template's plus the inspector port, exposed and published", () => {
     const block = /### Debug[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
     expect(block, 'a json block under ### Debug').not.toBeNull();
-    const options = template.modulesContent.$edgeAgent['properties.desired'].modules.PrivateLinkProbe.settings.createOptions;
+    const options =
+      template.modulesContent.$edgeAgent['properties.desired'].modules.PrivateLinkProbe.settings.createOptions;
     expect(JSON.parse(block![1]!)).toEqual({
       ...options,
       ExposedPorts: { ...options.ExposedPorts, '9229/tcp': {} },

@@ -16,7 +16,8 @@ const UNDEFINED = /^NOT IS_DEFINED\(properties\.reported\.([A-Za-z0-9_.]+)\)$/;
 /** A predicate over module twins that says whether the query selects the twin's device. */
 export function moduleQuery(query: string): (twin: ModuleTwin) => boolean {
   const [, moduleId, condition] = QUERY.exec(query) ?? [];
-  if (moduleId === undefined || condition === undefined) throw new Error(`not a module query this test reads: ${query}`);
+  if (moduleId === undefined || condition === undefined)
+    throw new Error(`not a module query this test reads: ${query}`);
   const equals = EQUALS.exec(condition);
   const undefinedAt = UNDEFINED.exec(condition);
   if (!equals && !undefinedAt) throw new Error(`not a condition this test reads: ${condition}`);
@@ -28,5 +29,10 @@ export function moduleQuery(query: string): (twin: ModuleTwin) => boolean {
 }
 
 function at(doc: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), doc);
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined),
+      doc,
+    );
 }

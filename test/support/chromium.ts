@@ -38,7 +38,9 @@ const run = promisify(execFile);
  */
 export function browserChecksRun(what: string): boolean {
   if (browser || inCI) return true;
-  console.warn(`${what} SKIPPED: no chromium at ${CANDIDATES.join(', ')} (set CHROMIUM_BIN, or apt-get install chromium); CI never skips it`);
+  console.warn(
+    `${what} SKIPPED: no chromium at ${CANDIDATES.join(', ')} (set CHROMIUM_BIN, or apt-get install chromium); CI never skips it`,
+  );
   return false;
 }
 
@@ -62,7 +64,10 @@ export async function headlessChromium(): Promise<HeadlessChromium> {
   if (!browser) throw new Error('CI=true but no chromium found: .ci/run must apt-get install -y chromium');
   const profile = await mkdtemp(path.join(tmpdir(), 'plp-chromium-'));
   const chromium = (...args: string[]) =>
-    run(browser, [...QUIET_FLAGS, `--user-data-dir=${profile}`, ...args], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+    run(browser, [...QUIET_FLAGS, `--user-data-dir=${profile}`, ...args], {
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   return {
     async dumpDom(url) {
       return (await chromium('--dump-dom', url)).stdout;

@@ -6,8 +6,16 @@ import { randomBytes } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import type { Answer, Packet, Question } from 'dns-packet';
 
-export type HostileBehaviour = 'short-a-record' | 'pointer-loop' | 'header-only' | 'wrong-question' | 'wrong-id' | 'garbage';
-export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = ['short-a-record', 'pointer-loop', 'header-only', 'wrong-question', 'wrong-id', 'garbage'];
+export type HostileBehaviour =
+  'short-a-record' | 'pointer-loop' | 'header-only' | 'wrong-question' | 'wrong-id' | 'garbage';
+export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = [
+  'short-a-record',
+  'pointer-loop',
+  'header-only',
+  'wrong-question',
+  'wrong-id',
+  'garbage',
+];
 
 const HEADER_BYTES = 12;
 /** The first two bits of a length byte that mark a compression pointer (RFC 1035 §4.1.4). */
@@ -35,7 +43,11 @@ export function hostileResponse(behaviour: HostileBehaviour, response: Packet): 
       // The header still announces its question and records.
       return encoded.subarray(0, HEADER_BYTES);
     case 'wrong-question':
-      return dnsPacket.encode({ ...response, questions: [{ ...question, name: `other.${question.name}` }], answers: [decoy(question)] });
+      return dnsPacket.encode({
+        ...response,
+        questions: [{ ...question, name: `other.${question.name}` }],
+        answers: [decoy(question)],
+      });
     case 'wrong-id':
       return dnsPacket.encode({ ...response, id: ((response.id ?? 0) + 1) & 0xffff, answers: [decoy(question)] });
     case 'garbage': {

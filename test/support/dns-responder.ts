@@ -9,7 +9,9 @@ export interface ScriptedResponder {
   close(): Promise<void>;
 }
 
-export async function startResponder(script: (query: Packet, send: (packet: Packet | Buffer) => void) => void): Promise<ScriptedResponder> {
+export async function startResponder(
+  script: (query: Packet, send: (packet: Packet | Buffer) => void) => void,
+): Promise<ScriptedResponder> {
   const socket = dgram.createSocket('udp4');
   socket.on('message', (message, peer) => {
     const send = (packet: Packet | Buffer) =>

@@ -85,7 +85,7 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
   function lookUp(qname: string, qtype: string): { rcode: number; answers: Answer[] } {
     const answers: Answer[] = [];
     const visited = new Set<string>();
-    for (let name = qname; ; ) {
+    for (let name = qname; ;) {
       visited.add(name);
       const records = zone.get(name) ?? [];
       const matches = records.filter((r) => r.type === qtype);
@@ -109,7 +109,11 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
       id: query.id ?? 0,
       // Recursion available only when it chases, as a recursive resolver does; an authoritative-only server
       // (chase: false) leaves the rest of the chain to the client.
-      flags: ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | (chase ? dnsPacket.RECURSION_AVAILABLE : 0) | extra | rcode,
+      flags:
+        ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) |
+        (chase ? dnsPacket.RECURSION_AVAILABLE : 0) |
+        extra |
+        rcode,
       questions: [question],
     });
     const truncated = () => dnsPacket.encode(header(RCODE.NOERROR, dnsPacket.TRUNCATED_RESPONSE));
@@ -210,7 +214,10 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Te
 }
 
 /** UDP first, then TCP on the same port; with port 0 a port whose TCP side is taken is given up and retried. */
-async function bindUdpAndTcp(host: string, wanted: number): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+async function bindUdpAndTcp(
+  host: string,
+  wanted: number,
+): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
   for (let attempt = 1; ; attempt++) {
     const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {

@@ -27,10 +27,16 @@ let cached: Model | undefined;
 /** The model as the files in model/ hold it. */
 export function loadModel(): Model {
   if (cached) return cached;
-  const interfaces = new Map(jsonFiles(MODEL_DIR).map((file) => JSON.parse(readFileSync(file, 'utf8')) as Interface).map((i) => [i['@id'], i]));
+  const interfaces = new Map(
+    jsonFiles(MODEL_DIR)
+      .map((file) => JSON.parse(readFileSync(file, 'utf8')) as Interface)
+      .map((i) => [i['@id'], i]),
+  );
   const root = interfaces.get(MODEL_ID);
   if (!root) throw new Error(`model/ has no interface ${MODEL_ID}`);
-  const components = new Map(root.contents.filter((c) => c['@type'] === 'Component').map((c) => [c.name, interfaces.get(c.schema as string)!]));
+  const components = new Map(
+    root.contents.filter((c) => c['@type'] === 'Component').map((c) => [c.name, interfaces.get(c.schema as string)!]),
+  );
   cached = { root, components };
   return cached;
 }
@@ -64,7 +70,8 @@ export function commandResponseProblems(model: Model, name: string, status: numb
   const response = content?.response as { schema: Schema } | undefined;
   if (!response) return [`${name}: no command with a response in ${model.root['@id']}`];
   const found = problems(response.schema, payload, `${name}(${status})`);
-  if (status !== 200 && isObject(payload) && Object.keys(payload).join() !== 'message') found.push(`${name}(${status}): a refusal carries { message } alone`);
+  if (status !== 200 && isObject(payload) && Object.keys(payload).join() !== 'message')
+    found.push(`${name}(${status}): a refusal carries { message } alone`);
   return found;
 }
 
@@ -74,7 +81,11 @@ function acknowledgementProblems(schema: Schema | undefined, ack: unknown, at: s
   const found = Object.keys(ack)
     .filter((key) => !['value', 'ac', 'av', 'ad'].includes(key))
     .map((key) => `${at}.${key}: not part of an acknowledgement`);
-  found.push(...problems('integer', ack.ac, `${at}.ac`), ...problems('integer', ack.av, `${at}.av`), ...problems('string', ack.ad, `${at}.ad`));
+  found.push(
+    ...problems('integer', ack.ac, `${at}.ac`),
+    ...problems('integer', ack.av, `${at}.av`),
+    ...problems('string', ack.ad, `${at}.ad`),
+  );
   if (schema === undefined) {
     if (ack.ac !== 400) found.push(`${at}: no property of the model, acknowledged with ac ${String(ack.ac)}, not 400`);
   } else if (ack.value !== undefined && ack.value !== null) {
@@ -109,17 +120,25 @@ function problems(schema: Schema, value: unknown, at: string, rules: Rules = {})
   }
   switch (schema['@type']) {
     case 'Enum':
-      return schema.enumValues.some((v) => v.enumValue === value) ? [] : [`${at}: ${JSON.stringify(value)?.slice(0, 80)} is none of the enum's values`];
+      return schema.enumValues.some((v) => v.enumValue === value)
+        ? []
+        : [`${at}: ${JSON.stringify(value)?.slice(0, 80)} is none of the enum's values`];
     case 'Array':
-      return Array.isArray(value) ? value.flatMap((item, i) => problems(schema.elementSchema, item, `${at}[${i}]`, rules)) : [`${at}: not an array`];
+      return Array.isArray(value)
+        ? value.flatMap((item, i) => problems(schema.elementSchema, item, `${at}[${i}]`, rules))
+        : [`${at}: not an array`];
     case 'Map':
-      return isObject(value) ? Object.entries(value).flatMap(([key, v]) => problems(schema.mapValue.schema, v, `${at}.${key}`, rules)) : [`${at}: not an object (a map)`];
+      return isObject(value)
+        ? Object.entries(value).flatMap(([key, v]) => problems(schema.mapValue.schema, v, `${at}.${key}`, rules))
+        : [`${at}: not an object (a map)`];
     case 'Object': {
       if (!isObject(value)) return [`${at}: not an object`];
       const fields = new Map(schema.fields.map((f) => [f.name, f.schema]));
       return Object.entries(value).flatMap(([key, v]) => {
         const field = fields.get(key);
-        return field === undefined ? [`${at}.${key}: no field of the object's schema`] : problems(field, v, `${at}.${key}`, rules);
+        return field === undefined
+          ? [`${at}.${key}: no field of the object's schema`]
+          : problems(field, v, `${at}.${key}`, rules);
       });
     }
   }
@@ -135,6 +154,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function jsonFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? jsonFiles(path.join(dir, entry.name)) : entry.name.endsWith('.json') ? [path.join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? jsonFiles(path.join(dir, entry.name))
+      : entry.name.endsWith('.json')
+        ? [path.join(dir, entry.name)]
+        : [],
   );
 }

@@ -15,7 +15,11 @@ import type { ModuleProcess } from './module-process.js';
  */
 export const LOG_FORMAT_UNSET = { LOG_FORMAT: undefined };
 
-export function edgeModuleEnv(emu: Emulator, landscapeEnv: Record<string, string>, over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function edgeModuleEnv(
+  emu: Emulator,
+  landscapeEnv: Record<string, string>,
+  over: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     ...emu.moduleEnv(),
     ...landscapeEnv,

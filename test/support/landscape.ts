@@ -60,7 +60,10 @@ export interface Landscape {
 export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?: number } = {}): Promise<Landscape> {
   const ca = await createCa('privatelink-probe landscape CA');
   const rogue = await createCa('Unknown Inspection CA');
-  const dns = await startDnsServer({ ...(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {}), ...(options.dnsPort ? { port: options.dnsPort } : {}) });
+  const dns = await startDnsServer({
+    ...(options.dnsLatencyMs ? { latencyMs: options.dnsLatencyMs } : {}),
+    ...(options.dnsPort ? { port: options.dnsPort } : {}),
+  });
   const endpoints: TlsEndpoint[] = [];
   const records: ZoneRecord[] = [];
   let caDir: string | undefined;
@@ -90,7 +93,8 @@ export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?:
     async add(spec) {
       const ports: number[] = [];
       const cert = spec.silent ? undefined : await certificate(spec);
-      const wanted: Array<number | undefined> = spec.fixedPorts ?? Array.from({ length: spec.ports ?? 1 }, () => undefined);
+      const wanted: Array<number | undefined> =
+        spec.fixedPorts ?? Array.from({ length: spec.ports ?? 1 }, () => undefined);
       for (const port of wanted) {
         const at = { host: spec.address, ...(port !== undefined ? { port } : {}) };
         const endpoint = cert
@@ -102,9 +106,15 @@ export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?:
       const name = describeName(spec.host);
       const answer = spec.dnsAnswer ?? spec.address;
       if (name.form === 'privatelink' && name.counterpart) {
-        records.push({ name: name.counterpart, type: 'CNAME', data: spec.host }, { name: spec.host, type: 'A', data: answer });
+        records.push(
+          { name: name.counterpart, type: 'CNAME', data: spec.host },
+          { name: spec.host, type: 'A', data: answer },
+        );
       } else if (name.form === 'public' && name.counterpart) {
-        records.push({ name: spec.host, type: 'CNAME', data: name.counterpart }, { name: name.counterpart, type: 'A', data: answer });
+        records.push(
+          { name: spec.host, type: 'CNAME', data: name.counterpart },
+          { name: name.counterpart, type: 'A', data: answer },
+        );
       } else {
         records.push({ name: spec.host, type: 'A', data: answer });
       }
@@ -126,7 +136,13 @@ export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?:
       caDir ??= await mkdtemp(path.join(os.tmpdir(), 'plp-landscape-'));
       const caFile = path.join(caDir, 'private-endpoints-ca.pem');
       await writeFile(caFile, ca.certPem);
-      return { CA_FILE: caFile, KNOWN_ROOTS: ca.name, DNS_SERVERS: dns.endpoint, DNS_SYSTEM: 'false', PRIVATE_RANGES: '127.0.0.0/8' };
+      return {
+        CA_FILE: caFile,
+        KNOWN_ROOTS: ca.name,
+        DNS_SERVERS: dns.endpoint,
+        DNS_SYSTEM: 'false',
+        PRIVATE_RANGES: '127.0.0.0/8',
+      };
     },
     async close() {
       await Promise.all([dns.close(), ...endpoints.map((e) => e.close())]);

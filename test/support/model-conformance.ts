@@ -8,8 +8,14 @@ import type { Emulator } from './emulator/index.js';
 export function trafficProblems(emu: Pick<Emulator, 'messages' | 'reportedPatches' | 'methodAnswers'>): string[] {
   const model = loadModel();
   return [
-    ...emu.messages.flatMap((m) => telemetryProblems(model, m.systemProperties['$.sub'], m.body).map((p) => `message on ${m.output}: ${p}`)),
-    ...emu.reportedPatches.flatMap(({ patch, version }) => reportedPatchProblems(model, patch).map((p) => `reported patch (version ${version}): ${p}`)),
-    ...emu.methodAnswers.flatMap((a) => commandResponseProblems(model, a.name, a.status, a.payload).map((p) => `answer to ${a.name}: ${p}`)),
+    ...emu.messages.flatMap((m) =>
+      telemetryProblems(model, m.systemProperties['$.sub'], m.body).map((p) => `message on ${m.output}: ${p}`),
+    ),
+    ...emu.reportedPatches.flatMap(({ patch, version }) =>
+      reportedPatchProblems(model, patch).map((p) => `reported patch (version ${version}): ${p}`),
+    ),
+    ...emu.methodAnswers.flatMap((a) =>
+      commandResponseProblems(model, a.name, a.status, a.payload).map((p) => `answer to ${a.name}: ${p}`),
+    ),
   ];
 }

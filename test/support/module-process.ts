@@ -13,7 +13,10 @@ function repositoryRoot(): string {
 }
 
 /** The entry point the container runs: the esbuild bundle (`npm test` builds it first). */
-export const CLI_ENTRY = path.resolve(repositoryRoot(), process.env.PLP_CLI_ENTRY ?? 'dist/bundle/privatelink-probe.mjs');
+export const CLI_ENTRY = path.resolve(
+  repositoryRoot(),
+  process.env.PLP_CLI_ENTRY ?? 'dist/bundle/privatelink-probe.mjs',
+);
 
 export interface ModuleProcess {
   child: ChildProcess;
@@ -32,7 +35,11 @@ export interface ModuleProcess {
  * `env` over a minimal base (JSON logs, no HTTP port); a variable given as undefined is left unset. `nodeArgs`
  * go to node before the entry point (e.g. `--expose-gc` and an `--import` of test instrumentation).
  */
-export function startModuleProcess(env: Record<string, string | undefined>, args: string[] = ['run'], nodeArgs: string[] = []): ModuleProcess {
+export function startModuleProcess(
+  env: Record<string, string | undefined>,
+  args: string[] = ['run'],
+  nodeArgs: string[] = [],
+): ModuleProcess {
   const child = spawn(process.execPath, [...nodeArgs, CLI_ENTRY, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,10 +57,12 @@ export function startModuleProcess(env: Record<string, string | undefined>, args
   const err = { rest: '' };
   child.stdout!.on('data', (c: Buffer) => collect(c, out));
   child.stderr!.on('data', (c: Buffer) => collect(c, err));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    for (const w of waiters) w();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      for (const w of waiters) w();
+      resolve(code);
+    }),
+  );
 
   return {
     child,
@@ -64,9 +73,22 @@ export function startModuleProcess(env: Record<string, string | undefined>, args
         const check = () => {
           const found = lines.slice(from).find((l) => pattern.test(l));
           if (found !== undefined) return finish(() => resolve(found));
-          if (child.exitCode !== null) finish(() => reject(new Error(`module exited (${child.exitCode}) before a line matched ${pattern}:\n${lines.slice(-20).join('\n')}`)));
+          if (child.exitCode !== null)
+            finish(() =>
+              reject(
+                new Error(
+                  `module exited (${child.exitCode}) before a line matched ${pattern}:\n${lines.slice(-20).join('\n')}`,
+                ),
+              ),
+            );
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no line matched ${pattern} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(new Error(`no line matched ${pattern} within ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)),
+            ),
+          timeoutMs,
+        );
         const finish = (f: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

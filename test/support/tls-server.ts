@@ -66,11 +66,7 @@ export async function closedPort(host = '127.0.0.1'): Promise<number> {
   return endpoint.port;
 }
 
-async function listen(
-  host = '127.0.0.1',
-  port = 0,
-  onSocket: (socket: net.Socket) => void,
-): Promise<TlsEndpoint> {
+async function listen(host = '127.0.0.1', port = 0, onSocket: (socket: net.Socket) => void): Promise<TlsEndpoint> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

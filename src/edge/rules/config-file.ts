@@ -36,8 +36,10 @@ export const configFileRules: Rule[] = [
       const file = ctx.configToml;
       const path = ctx.configTomlPath;
       if (file.state !== 'unreadable') return undefined;
-      if (file.cause === 'toml') return `config.toml at ${path}: ${file.reason}, so the runtime cannot apply it either: fix it and ${APPLY}`;
-      if (file.cause === 'encoding') return `config.toml at ${path} is ${file.reason}, which the runtime refuses: save it as UTF-8 and ${APPLY}`;
+      if (file.cause === 'toml')
+        return `config.toml at ${path}: ${file.reason}, so the runtime cannot apply it either: fix it and ${APPLY}`;
+      if (file.cause === 'encoding')
+        return `config.toml at ${path} is ${file.reason}, which the runtime refuses: save it as UTF-8 and ${APPLY}`;
       return undefined;
     },
   },

@@ -11,7 +11,11 @@ import { APPLY } from '../provisioning-advice.js';
 
 /** The hub names known, each once. */
 function hubNames({ ctx, config }: AuditInput): string[] {
-  return [...new Set([ctx.env.iothubHostname, config?.provisioning.iothubHostname].filter((n): n is string => n !== undefined))];
+  return [
+    ...new Set(
+      [ctx.env.iothubHostname, config?.provisioning.iothubHostname].filter((n): n is string => n !== undefined),
+    ),
+  ];
 }
 
 function byForm(input: AuditInput, form: NameForm): NameInfo[] {
@@ -43,7 +47,9 @@ function publicHubAdvice(hub: NameInfo, also: string, assignedByDps: boolean, ru
   const measured = measureSwitch(run, hub.host, hub.counterpart);
   const resolvePrivately = `make it resolve to the private endpoint (forward ${hub.publicZone} to the private resolver) and set hostnamePolicy to any`;
   if (measured?.outcome === 'not-covered') {
-    const subject = assignedByDps ? `the runtime uses IoT Hub name ${hub.host}${also}, the public name DPS assigns,` : `IoT Hub name ${hub.host}${also} is the public name`;
+    const subject = assignedByDps
+      ? `the runtime uses IoT Hub name ${hub.host}${also}, the public name DPS assigns,`
+      : `IoT Hub name ${hub.host}${also} is the public name`;
     return `${subject} while hostnamePolicy is privatelink, but ${notCoveredNote(measured, hub.host)}: keep ${hub.host}, ${resolvePrivately}`;
   }
   const verified = verifiedNote(measured);

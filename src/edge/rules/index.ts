@@ -7,4 +7,10 @@ import { hubNameRules } from './hub-names.js';
 import { resolverRules } from './resolver.js';
 import { runtimeRules } from './runtime.js';
 
-export const RULES: readonly Rule[] = [...configFileRules, ...hubNameRules, ...dpsRules, ...runtimeRules, ...resolverRules];
+export const RULES: readonly Rule[] = [
+  ...configFileRules,
+  ...hubNameRules,
+  ...dpsRules,
+  ...runtimeRules,
+  ...resolverRules,
+];

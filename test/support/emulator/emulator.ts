@@ -278,7 +278,10 @@ class LoopbackEdgeEmulator implements Emulator {
   }
 
   sendRawOnTwinTopic(payload: string, topic?: string): void {
-    this.broker.publish(topic ?? `$iothub/twin/PATCH/properties/desired/?$version=${this.twin.desiredVersion}`, payload);
+    this.broker.publish(
+      topic ?? `$iothub/twin/PATCH/properties/desired/?$version=${this.twin.desiredVersion}`,
+      payload,
+    );
   }
 
   close(): Promise<void> {
@@ -391,7 +394,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     deviceId: options.deviceId ?? 'edge-device-1',
     moduleId: options.moduleId ?? 'PrivateLinkProbe',
     // Shaped like IoT Edge's (18 digits, .NET ticks).
-    generationId: options.generationId ?? `63${(randomBytes(8).readBigUInt64BE() % 10n ** 16n).toString().padStart(16, '0')}`,
+    generationId:
+      options.generationId ?? `63${(randomBytes(8).readBigUInt64BE() % 10n ** 16n).toString().padStart(16, '0')}`,
   };
   const ca = await createCa('privatelink-probe emulator edge CA');
   // edgeHub's certificate, valid for every way a test may address the loopback broker.

@@ -86,7 +86,8 @@ export function checkModuleConnect(
   nowSeconds: number,
 ): ConnectVerdict {
   const clientId = `${identity.deviceId}/${identity.moduleId}`;
-  if (connect.clientId !== clientId) return { ok: false, reason: `clientId "${connect.clientId}" is not "${clientId}"` };
+  if (connect.clientId !== clientId)
+    return { ok: false, reason: `clientId "${connect.clientId}" is not "${clientId}"` };
   const username = connect.username ?? '';
   const split = username.indexOf('?');
   const path = (split < 0 ? username : username.slice(0, split)).replace(/\/$/, '');
