@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLandscape, type Landscape } from '../support/landscape.js';
 import { CLI_ENTRY } from '../support/module-process.js';
+import { resultBodyKeysWithout } from '../report/factory.js';
 
 const run = promisify(execFile);
 let land: Landscape;
@@ -45,19 +46,7 @@ beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'plp-cli-'));
   const caFile = path.join(dir, 'ca.pem');
   await writeFile(caFile, land.ca.certPem);
-  fixture = [
-    '--dns-server',
-    land.dns.endpoint,
-    '--no-system-dns',
-    '--private-range',
-    '127.0.0.0/8',
-    '--ca-file',
-    caFile,
-    '--known-root',
-    land.ca.name,
-    '--timeout',
-    '1000',
-  ];
+  fixture = [...land.checkArgs(caFile), '--timeout', '1000'];
 });
 afterAll(() => land.close());
 
@@ -115,17 +104,7 @@ describe('privatelink-probe check', () => {
     expect(r.code).toBe(1);
     const body = JSON.parse(r.stdout);
     // No device or module ids outside IoT Edge: left out, not null.
-    expect(Object.keys(body)).toEqual([
-      'schema',
-      'runId',
-      'startedAt',
-      'durationMs',
-      'overall',
-      'targets',
-      'answers',
-      'ports',
-      'edge',
-    ]);
+    expect(Object.keys(body)).toEqual(resultBodyKeysWithout('deviceId', 'moduleId'));
     expect(body).toMatchObject({ schema: 'privatelink-probe/result@2', overall: 'unhealthy' });
     const blob = body.targets.find((t: { name: string }) => t.name === 'blob');
     expect(blob).toMatchObject({ kind: 'blob', cloud: 'public', status: 'unhealthy', code: 'DNS_PUBLIC_ADDRESS' });

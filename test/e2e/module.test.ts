@@ -9,6 +9,7 @@ import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { startLandscape, type Landscape } from '../support/landscape.js';
 import { edgeModuleEnv, moduleCleanup } from '../support/edge-module-env.js';
 import { startModuleProcess } from '../support/module-process.js';
+import { RESULT_BODY_KEYS } from '../report/factory.js';
 
 // Addresses 127.0.0.41-49 belong to this file (see landscape.ts).
 const HUB = 'e2e-hub.privatelink.azure-devices.net';
@@ -70,19 +71,7 @@ describe.sequential('the module against the edgeHub emulator', () => {
     });
     // Telemetry of the model's messages component, named the Plug and Play way: IoT Hub stamps it as dt-subject.
     expect(message!.systemProperties['$.sub']).toBe('messages');
-    expect(Object.keys(message!.body as Json)).toEqual([
-      'schema',
-      'deviceId',
-      'moduleId',
-      'runId',
-      'startedAt',
-      'durationMs',
-      'overall',
-      'targets',
-      'answers',
-      'ports',
-      'edge',
-    ]);
+    expect(Object.keys(message!.body as Json)).toEqual(RESULT_BODY_KEYS);
     expect((message!.body as Json).targets[0]).toMatchObject({ name: 'iothub', host: HUB, status: 'healthy' });
     expect(emu.modelIds).toContain(MODEL_ID);
   });

@@ -4,14 +4,14 @@
 // bench/results/ for a human to look at (the README shows the phone one).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpServer, type HttpServer } from '../../src/http/server.js';
-import { createLogger } from '../../src/log.js';
+import type { HttpServer } from '../../src/http/server.js';
 import type { RunResult } from '../../src/probe/types.js';
 import { DEFAULT_FLAPPING, withFlapping } from '../../src/report/flapping.js';
 import { RunHistory } from '../../src/report/history.js';
 import { healthyTarget, runOf, STARTED_AT, VERDICT_SHAPES } from '../report/factory.js';
 import { browserChecksRun, headlessChromium, type HeadlessChromium } from '../support/chromium.js';
 import { snapshotOf } from './snapshot-factory.js';
+import { serveSnapshot } from './serve.js';
 
 const RUNS = 288;
 /** The hub: steady, then flapping (runs 100–130), then down (200–230), then healthy. The blob: three runs only. */
@@ -47,14 +47,10 @@ describe.skipIf(!browserChecksRun('status page history browser check'))(
       const { history, last } = day();
       const snapshot = snapshotOf({ lastRun: last, history, runCount: RUNS });
       const now = Date.parse(last.startedAt) + 60_000;
-      server = await startHttpServer({
-        port: 0,
-        host: '127.0.0.1',
-        snapshot: () => snapshot,
-        healthy: () => true,
-        log: createLogger({ level: 'silent' }),
-        now: () => now,
-      });
+      server = await serveSnapshot(
+        () => snapshot,
+        () => now,
+      );
       chromium = await headlessChromium();
     });
 

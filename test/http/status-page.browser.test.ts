@@ -7,11 +7,11 @@
 // test/support/chromium.ts).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpServer, type HttpServer } from '../../src/http/server.js';
-import { createLogger } from '../../src/log.js';
+import type { HttpServer } from '../../src/http/server.js';
 import { browserChecksRun, headlessChromium, type HeadlessChromium } from '../support/chromium.js';
 import { healthyTarget, runOf } from '../report/factory.js';
 import { NOW, snapshotOf, threeVerdictRun } from './snapshot-factory.js';
+import { serveSnapshot } from './serve.js';
 
 const SCREENSHOT = path.resolve('bench/results/status-page-phone.png');
 const PHONE = { width: 420, height: 900 };
@@ -30,14 +30,10 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
       reason: hostileReason,
     });
     const snapshot = snapshotOf({ lastRun: runOf([...threeVerdictRun().targets, hostile]) });
-    server = await startHttpServer({
-      port: 0,
-      host: '127.0.0.1',
-      snapshot: () => snapshot,
-      healthy: () => true,
-      log: createLogger({ level: 'silent' }),
-      now: () => NOW,
-    });
+    server = await serveSnapshot(
+      () => snapshot,
+      () => NOW,
+    );
     chromium = await headlessChromium();
   });
 

@@ -11,6 +11,7 @@ import { MESSAGES_COMPONENT, MESSAGES_INTERFACE_ID } from '../../src/model/ids.j
 import { modelInterfaces } from '../../src/model/interfaces.js';
 import { MODEL_ID } from '../../src/main.js';
 import { CODE_STATUS } from '../../src/probe/types.js';
+import { RESULT_BODY_KEYS } from '../report/factory.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const [root, messages] = modelInterfaces() as [Interface, Interface];
@@ -75,19 +76,7 @@ describe('the Plug and Play model in model/', () => {
     ).toEqual(['status', 'results', 'edge', 'unknownKeys']);
     expect(of(root, 'Telemetry')).toEqual([]);
     expect(of(messages, 'Telemetry').map((c) => c.name)).toEqual([
-      ...[
-        'schema',
-        'deviceId',
-        'moduleId',
-        'runId',
-        'startedAt',
-        'durationMs',
-        'overall',
-        'targets',
-        'answers',
-        'ports',
-        'edge',
-      ],
+      ...RESULT_BODY_KEYS,
       ...['target', 'host', 'from', 'to', 'code', 'reason', 'at'],
     ]);
     expect(of(root, 'Command').map((c) => [c.name, Boolean(c.request), Boolean(c.response)])).toEqual([

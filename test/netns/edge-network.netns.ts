@@ -123,6 +123,19 @@ describe.skipIf(skipped)(
     });
 
     /** `check --json` inside the edge namespace: system resolver only, the test CA trusted and known as a root. */
+    /** The module (the bundle's `run`) in the edge namespace, with the emulator's environment and `env` on top. */
+    function startModule(env: Record<string, string>) {
+      return topology.start('edge', [process.execPath, CLI_ENTRY, 'run'], {
+        env: {
+          ...nodeEnv(),
+          LOG_FORMAT: 'json',
+          METRICS_PORT: '0',
+          CONFIG_TOML_PATH: path.join(dir, 'no-config.toml'),
+          ...env,
+        },
+      });
+    }
+
     async function check(args: string[]): Promise<{
       exitCode: number | null;
       body: TelemetryBody;
@@ -300,15 +313,7 @@ describe.skipIf(skipped)(
             { hubHostname: HUB.name, initialDesired: { timeoutMs: 1000 } },
             20_000,
           );
-          const mod = topology.start('edge', [process.execPath, CLI_ENTRY, 'run'], {
-            env: {
-              ...nodeEnv(),
-              ...moduleEnv,
-              LOG_FORMAT: 'json',
-              METRICS_PORT: '0',
-              CONFIG_TOML_PATH: path.join(dir, 'no-config.toml'),
-            },
-          });
+          const mod = startModule(moduleEnv);
           await emulator.call('reported', { path: ['results', 'iothub'], timeoutMs: 30_000 }, 35_000);
           const signalled = performance.now();
           await mod.stop('SIGTERM');
@@ -354,17 +359,11 @@ describe.skipIf(skipped)(
         { hubHostname: HUB.name, initialDesired: { targets: { blob: { host: BLOB.name } } } },
         20_000,
       );
-      const mod = topology.start('edge', [process.execPath, CLI_ENTRY, 'run'], {
-        env: {
-          ...nodeEnv(),
-          ...moduleEnv,
-          LOG_FORMAT: 'json',
-          METRICS_PORT: '0',
-          CA_FILE: caFile,
-          KNOWN_ROOTS: CA_NAME,
-          CONFIG_TOML_PATH: path.join(dir, 'no-config.toml'),
-          UpstreamProtocol: 'Mqtt',
-        },
+      const mod = startModule({
+        ...moduleEnv,
+        CA_FILE: caFile,
+        KNOWN_ROOTS: CA_NAME,
+        UpstreamProtocol: 'Mqtt',
       });
       const reported = <T>(reportedPath: string[]) =>
         emulator.call<T>('reported', { path: reportedPath, timeoutMs: 30_000 }, 35_000).catch((error: Error) => {

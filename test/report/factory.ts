@@ -380,3 +380,22 @@ export function runsOf(verdicts: readonly number[]): RunResult[] {
     return runOf([healthyTarget('hub', undefined, { ...VERDICT_SHAPES[v]!, startedAt })], { startedAt });
   });
 }
+
+/** The results body's top-level keys, in order (result@2): the contract consumers read. */
+export const RESULT_BODY_KEYS = [
+  'schema',
+  'deviceId',
+  'moduleId',
+  'runId',
+  'startedAt',
+  'durationMs',
+  'overall',
+  'targets',
+  'answers',
+  'ports',
+  'edge',
+] as const;
+
+/** The same without the keys a body leaves out when unknown (DTDL has no null). */
+export const resultBodyKeysWithout = (...absent: string[]): string[] =>
+  RESULT_BODY_KEYS.filter((k) => !absent.includes(k));

@@ -2,10 +2,10 @@
 // sample line parsed, the IoT Edge labels on every series, values in base units, and series that follow
 // the configuration (a removed target is gone at the next scrape).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpServer, type HttpServer } from '../../src/http/server.js';
-import { createLogger } from '../../src/log.js';
+import type { HttpServer } from '../../src/http/server.js';
 import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { snapshotOf, startingSnapshot } from '../http/snapshot-factory.js';
+import { serveSnapshot } from '../http/serve.js';
 import { healthyTarget, runOf } from './factory.js';
 
 interface Sample {
@@ -56,13 +56,7 @@ describe('/metrics', () => {
   let server: HttpServer;
 
   beforeAll(async () => {
-    server = await startHttpServer({
-      port: 0,
-      host: '127.0.0.1',
-      snapshot: () => current,
-      healthy: () => true,
-      log: createLogger({ level: 'silent' }),
-    });
+    server = await serveSnapshot(() => current);
   });
   afterAll(() => server.close());
 

@@ -12,6 +12,8 @@ import {
   STARTED_AT,
   worstCaseRun,
   worstEdge,
+  RESULT_BODY_KEYS,
+  resultBodyKeysWithout,
 } from './factory.js';
 
 const ids = { deviceId: 'factory-gw-01', moduleId: 'PrivateLinkProbe' };
@@ -20,19 +22,7 @@ const mixedRun = (): RunResult => runOf([healthyTarget('hub'), publicBlobTarget(
 describe('telemetry body', () => {
   it("has exactly the contract's top-level keys and target keys", () => {
     const body = telemetryBody(mixedRun(), { ...ids, edge: edgeAudit() });
-    expect(Object.keys(body)).toEqual([
-      'schema',
-      'deviceId',
-      'moduleId',
-      'runId',
-      'startedAt',
-      'durationMs',
-      'overall',
-      'targets',
-      'answers',
-      'ports',
-      'edge',
-    ]);
+    expect(Object.keys(body)).toEqual(RESULT_BODY_KEYS);
     expect(body).toMatchObject({
       schema: 'privatelink-probe/result@2',
       ...ids,
@@ -65,16 +55,7 @@ describe('telemetry body', () => {
 
   it('is what check --json prints, without the unknown device and module ids and without an audit: never null', () => {
     const body = telemetryBody(mixedRun(), { deviceId: null, moduleId: null, edge: null });
-    expect(Object.keys(body)).toEqual([
-      'schema',
-      'runId',
-      'startedAt',
-      'durationMs',
-      'overall',
-      'targets',
-      'answers',
-      'ports',
-    ]);
+    expect(Object.keys(body)).toEqual(resultBodyKeysWithout('deviceId', 'moduleId', 'edge'));
     expect(JSON.stringify(body)).not.toContain('null');
   });
 

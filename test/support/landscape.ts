@@ -53,6 +53,8 @@ export interface Landscape {
    * resolver. The CA is written to a temporary file, removed by close().
    */
   moduleEnv(): Promise<Record<string, string>>;
+  /** The same as `check` flags, with the test CA written at `caFile` by the caller (readable by whoever runs it). */
+  checkArgs(caFile: string): string[];
   close(): Promise<void>;
 }
 
@@ -131,6 +133,19 @@ export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?:
         knownRoots: [...DEFAULT_SETTINGS.knownRoots, ca.name],
         ...over,
       };
+    },
+    checkArgs(caFile) {
+      return [
+        '--dns-server',
+        dns.endpoint,
+        '--no-system-dns',
+        '--private-range',
+        '127.0.0.0/8',
+        '--ca-file',
+        caFile,
+        '--known-root',
+        ca.name,
+      ];
     },
     async moduleEnv() {
       caDir ??= await mkdtemp(path.join(os.tmpdir(), 'plp-landscape-'));
