@@ -59,7 +59,7 @@ const dnsOutcome = enumOf(
   every<DnsOutcome>()(['ok', 'nxdomain', 'servfail', 'refused', 'timeout', 'no-answer', 'cname-loop', 'cname-too-long', 'malformed', 'error']),
 );
 const tcpOutcome = enumOf(every<TcpOutcome>()(['ok', 'refused', 'timeout', 'unreachable', 'reset', 'error']));
-const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'failed']));
+const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'stalled', 'failed']));
 const configToml = enumOf(every<EdgeAudit['configToml']>()(['found', 'not-mounted', 'unreadable']));
 const severity = enumOf(every<Severity>()(['info', 'warning', 'error']));
 const upstreamState = enumOf(every<UpstreamState>()(['connecting', 'connected', 'disconnected', 'closed']));

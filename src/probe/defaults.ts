@@ -30,4 +30,5 @@ export const DEFAULT_SETTINGS: Readonly<ProbeSettings> = {
   slowMs: 0,
   maxInFlight: 256,
   knownRoots: [...AZURE_ROOT_NAMES],
+  serviceCheck: true,
 };

@@ -7,11 +7,12 @@ import type { PortResult } from './types.js';
 export const PORT_STEPS = [
   { step: 'tcp', title: 'TCP', doing: 'TCP connect to port' },
   { step: 'tls', title: 'TLS', doing: 'TLS handshake on port' },
+  { step: 'service', title: 'Service', doing: 'service exchange on port' },
 ] as const;
 
 export type PortStepName = (typeof PORT_STEPS)[number]['step'];
 
-/** Where a step's time goes in the twin and the history: `tcpMs`, `tlsMs`. */
+/** Where a step's time goes in the twin and the history: `tcpMs`, `tlsMs`, `serviceMs`. */
 export type StepTimeKey = `${PortStepName}Ms`;
 export const stepTimeKey = (step: PortStepName): StepTimeKey => `${step}Ms`;
 
@@ -25,9 +26,12 @@ export interface PortStep {
 }
 
 /** Every step the port went through, on every address, in order. */
-export function portSteps(p: Pick<PortResult, 'tcp' | 'tls'>): PortStep[] {
+export function portSteps(p: Pick<PortResult, 'tcp' | 'tls' | 'service'>): PortStep[] {
   const steps: PortStep[] = p.tcp.map((t) => ({ step: 'tcp', outcome: t.outcome, ms: t.ms, address: t.address }));
   if (p.tls) steps.push({ step: 'tls', outcome: p.tls.outcome, ms: p.tls.ms, address: p.tls.address });
+  // A skipped exchange never ran: it has no time to show.
+  if (p.tls && p.service && p.service.outcome !== 'skipped')
+    steps.push({ step: 'service', outcome: p.service.outcome, ms: p.service.ms, address: p.tls.address });
   return steps;
 }
 

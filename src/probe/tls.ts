@@ -89,12 +89,35 @@ export async function probeTls(
   trust: TlsTrust,
   opts: TlsStepOptions,
 ): Promise<TlsResult> {
-  const result = await handshake(address, port, servername, trust, opts);
-  if (result.outcome !== 'hostname-mismatch' || !opts.counterpart) return result;
-  const other = await handshake(address, port, opts.counterpart, trust, { ...opts, socket: undefined });
+  const { result, socket } = await openTls(address, port, servername, trust, opts);
+  socket?.end(() => socket.destroy());
+  return result;
+}
+
+/**
+ * `probeTls` that, when the handshake verified (`ok`), hands over the open TLS connection: the service
+ * exchange then runs on the very connection this step measured. The caller must end or destroy it.
+ */
+export async function openTls(
+  address: string,
+  port: number,
+  servername: string,
+  trust: TlsTrust,
+  opts: TlsStepOptions,
+): Promise<{ result: TlsResult; socket?: tls.TLSSocket }> {
+  const { result, socket } = await handshake(address, port, servername, trust, opts, true);
+  if (result.outcome !== 'hostname-mismatch' || !opts.counterpart) return { result, socket };
+  const { result: other } = await handshake(
+    address,
+    port,
+    opts.counterpart,
+    trust,
+    { ...opts, socket: undefined },
+    false,
+  );
   result.counterpart = { servername: opts.counterpart, outcome: other.outcome, ms: other.ms };
   if (other.error !== undefined) result.counterpart.error = other.error;
-  return result;
+  return { result };
 }
 
 type Outcome = Omit<TlsResult, 'address' | 'port' | 'servername' | 'ms'>;
@@ -105,11 +128,13 @@ async function handshake(
   servername: string,
   trust: TlsTrust,
   opts: TlsStepOptions,
-): Promise<TlsResult> {
+  keepVerified: boolean,
+): Promise<{ result: TlsResult; socket?: tls.TLSSocket }> {
   let socket: tls.TLSSocket | undefined;
   let tcpConnected = opts.socket !== undefined;
   let peer: tls.DetailedPeerCertificate | undefined;
   let handshakeDone = false;
+  let kept = false;
   const { ended, ms } = await boundedStep<Outcome>(opts, (settle) => {
     const s = (socket = tls.connect({
       ...(opts.socket ? { socket: opts.socket } : { host: address, port }),
@@ -135,6 +160,7 @@ async function handshake(
           opts.knownRoots ?? AZURE_ROOT_NAMES,
         );
         handshakeDone = true;
+        kept = keepVerified && outcome.outcome === 'ok';
         settle({ kind: 'done', value: outcome });
       } catch (error) {
         settle({ kind: 'failed', error });
@@ -145,7 +171,11 @@ async function handshake(
     s.once('close', () => settle({ kind: 'failed', error: new Error('connection closed during the TLS handshake') }));
     // After a handshake, close politely: destroying at once would discard our last handshake flight and the
     // endpoint would log every probe as a failed handshake. Otherwise there is nothing to save.
-    return () => (handshakeDone ? s.end(() => s.destroy()) : s.destroy());
+    return () => {
+      if (kept) return;
+      if (handshakeDone) s.end(() => s.destroy());
+      else s.destroy();
+    };
   });
   // Never started (aborted before, or tls.connect threw): the connection handed over is ours to close.
   if (!socket) opts.socket?.destroy();
@@ -166,7 +196,8 @@ async function handshake(
         };
     }
   })();
-  return { address, port, servername, ...outcome, ms };
+  const result: TlsResult = { address, port, servername, ...outcome, ms };
+  return kept ? { result, socket } : { result };
 }
 
 function verify(

@@ -45,10 +45,16 @@ export const CODE_STATUS = {
   TLS_EXPIRED: 'unhealthy',
   TLS_NOT_YET_VALID: 'unhealthy',
   TLS_TIMEOUT: 'unhealthy',
+  /** The handshake timed out after the server's first bytes arrived: the rest of its flight is cut in transit (MTU). */
+  TLS_STALLED: 'unhealthy',
   TLS_FAILED: 'unhealthy',
+  /** TLS completed, but the service's protocol got no answer, or the connection was closed right after the request. */
+  APP_BLOCKED: 'unhealthy',
   DNS_RESOLVER_MISMATCH: 'degraded',
   TLS_EXPIRING: 'degraded',
   TLS_INSPECTED: 'degraded',
+  /** Something answered after TLS that is not the service: a block page, or bytes that are not MQTT or AMQP. */
+  APP_FOREIGN: 'degraded',
   HOSTNAME_POLICY: 'degraded',
   SLOW: 'degraded',
   /** Added: the verdict keeps changing (report/flapping.ts); the measured verdict is in `flapping.measured`. */
@@ -101,6 +107,8 @@ export interface ProbeSettings {
   maxInFlight: number;
   /** Common names of the roots a genuine Azure chain ends in; any other root on an Azure kind is `TLS_INSPECTED`. */
   knownRoots: string[];
+  /** After a verified handshake, one credential-free exchange of the port's protocol (desired `serviceCheck`). */
+  serviceCheck: boolean;
 }
 
 // ---- DNS --------------------------------------------------------------------------------------
@@ -184,7 +192,15 @@ export interface TcpResult {
   error?: string;
 }
 
-export type TlsOutcome = 'ok' | 'hostname-mismatch' | 'untrusted' | 'expired' | 'not-yet-valid' | 'timeout' | 'failed';
+export type TlsOutcome =
+  | 'ok'
+  | 'hostname-mismatch'
+  | 'untrusted'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'timeout'
+  | 'stalled'
+  | 'failed';
 
 export interface CertificateInfo {
   subject: string;
@@ -213,8 +229,60 @@ export interface TlsResult {
   azureRoot?: boolean;
   /** OpenSSL / Node error code or message for anything but `ok`. */
   error?: string;
+  /** On a timeout: the bytes the server had sent when it came (`stalled` when more than zero). */
+  bytesReceived?: number;
   /** On a hostname mismatch: the handshake with the counterpart name on the same address. */
   counterpart?: { servername: string; outcome: TlsOutcome; ms: number; error?: string };
+}
+
+// ---- Service ----------------------------------------------------------------------------------
+
+/** The protocol spoken after TLS, by port: 8883 MQTT, 5671 AMQP, 443 HTTPS. */
+export type ServiceProtocol = 'mqtt' | 'amqp' | 'https';
+
+/**
+ * `blocked`: no answer within the timeout, or the connection closed or reset right after the request.
+ * `foreign`: an answer that is not the service's. `skipped`: TLS did not verify, or the port has no known exchange.
+ */
+export type ServiceOutcome = 'ok' | 'blocked' | 'foreign' | 'skipped';
+
+/** One credential-free exchange on the verified TLS connection. */
+export interface ServiceResult {
+  /** Absent when skipped on a port without a known exchange. */
+  protocol?: ServiceProtocol;
+  outcome: ServiceOutcome;
+  ms: number;
+  /** What answered, e.g. `CONNACK 5`, `AMQP header`, `HTTP 401 x-ms-request-id`, or why it is blocked or skipped. */
+  detail: string;
+  /**
+   * HTTPS only, when the answer carried a `Date`: server time − local time in seconds, corrected by half the
+   * round trip (the header's own resolution is one second).
+   */
+  clockOffsetSeconds?: number;
+}
+
+/** The device's clock against the servers' (`CLOCK_SKEW` above 300 s either way). */
+export interface ClockReading {
+  offsetSeconds: number;
+  /** The target whose HTTPS answer gave it. */
+  source: string;
+}
+
+// ---- Proxy ------------------------------------------------------------------------------------
+
+/** `bypassed`: NO_PROXY exempts the name. The others are the CONNECT's outcome (PROXY_* codes). */
+export type ProxyOutcome = 'ok' | 'unreachable' | 'auth-required' | 'denied' | 'upstream-failed' | 'bypassed';
+
+/** The `CONNECT host:port` through the HTTP proxy the runtime uses for 443. */
+export interface ProxyResult {
+  /** The proxy's URL without user information: credentials never leave the settings. */
+  url: string;
+  outcome: ProxyOutcome;
+  /** The proxy's HTTP status to CONNECT, when it answered one. */
+  status?: number;
+  ms: number;
+  /** Detail for anything but `ok` and `bypassed` (errno, status line). */
+  error?: string;
 }
 
 export interface PortResult {
@@ -228,6 +296,8 @@ export interface PortResult {
   tcp: TcpResult[];
   /** The handshake on the first address that connected, for TLS ports. */
   tls?: TlsResult;
+  /** The exchange after a verified handshake, when the service check is on. */
+  service?: ServiceResult;
 }
 
 export interface TargetResult {
@@ -256,4 +326,6 @@ export interface RunResult {
   durationMs: number;
   overall: Overall;
   targets: TargetResult[];
+  /** From the verified HTTPS answer with the shortest round trip that carried a `Date`. */
+  clock?: ClockReading;
 }

@@ -67,6 +67,7 @@ const TLS_CODES: Record<Exclude<TlsOutcome, 'ok'>, Code> = {
   expired: 'TLS_EXPIRED',
   'not-yet-valid': 'TLS_NOT_YET_VALID',
   timeout: 'TLS_TIMEOUT',
+  stalled: 'TLS_STALLED',
   failed: 'TLS_FAILED',
 };
 

@@ -6,6 +6,7 @@ import type {
   ClassifiedAddress,
   DnsAnswer,
   PortResult,
+  ServiceResult,
   RunResult,
   TargetResult,
   TlsResult,
@@ -50,8 +51,16 @@ export function okPort(address: string, port: number, host: string): PortResult 
     reason: `port ${port}: TLS TLSv1.3 verified for ${host}`,
     tcp: [{ address, port, outcome: 'ok', ms: 3 }],
     tls: tls(address, port, host),
+    service: OK_SERVICE[port] ?? { outcome: 'skipped', ms: 0, detail: `no exchange known for port ${port}` },
   };
 }
+
+/** What Azure's endpoints answer to the service check's credential-free exchanges. */
+const OK_SERVICE: Record<number, ServiceResult> = {
+  8883: { protocol: 'mqtt', outcome: 'ok', ms: 4, detail: 'CONNACK 5' },
+  5671: { protocol: 'amqp', outcome: 'ok', ms: 4, detail: 'AMQP header' },
+  443: { protocol: 'https', outcome: 'ok', ms: 6, detail: 'HTTP 401 iothub-errorcode', clockOffsetSeconds: 0.2 },
+};
 
 function systemAnswer(name: string, addresses: string[]): DnsAnswer {
   return { resolver: 'system', name, outcome: 'ok', addresses, cname: [], ms: 2 };
