@@ -19,8 +19,8 @@ export class UsageError extends Error {}
 
 export const CHECK_USAGE = `Usage: privatelink-probe check [options]
 
-Probes each target once — DNS (system resolver and explicit servers), TCP and TLS on every port — and
-prints one row per target and port. Exit code 0 when all are healthy, 1 otherwise, 2 on bad usage or a
+Probes each target once — DNS (system resolver and explicit servers), TCP, TLS and the service's own
+protocol on every port — and prints one row per target and port. Exit code 0 when all are healthy, 1 otherwise, 2 on bad usage or a
 file that cannot be read, 130 / 143 when stopped by SIGINT / SIGTERM before the run completed.
 
 Targets (each repeatable):
@@ -42,7 +42,8 @@ Resolution and trust:
   --connect-all              connect to every resolved address, not only the first
 
 Behaviour and output:
-  --timeout MS               per step (DNS, TCP connect, TLS handshake); default ${DEFAULT_SETTINGS.timeoutMs}
+  --timeout MS               per step (DNS, TCP connect, TLS handshake, service exchange); default ${DEFAULT_SETTINGS.timeoutMs}
+  --no-service-check         stop after the TLS handshake: no MQTT CONNECT, AMQP header or HTTPS GET
   --policy privatelink|public|any   the name form targets must use; default privatelink
   --json                     print the result as JSON (the telemetry body)
   --help                     this text
@@ -86,6 +87,7 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
         'ca-file': { type: 'string' },
         'known-root': { type: 'string', multiple: true },
         'connect-all': { type: 'boolean' },
+        'no-service-check': { type: 'boolean' },
         timeout: { type: 'string' },
         policy: { type: 'string' },
         json: { type: 'boolean' },
@@ -139,6 +141,7 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
   const roots = capped('--known-root', values['known-root'], LIST_LIMITS.knownRoots);
   if (roots.length > 0) flags.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...roots];
   if (values['connect-all']) flags.connectTo = 'all';
+  if (values['no-service-check']) flags.serviceCheck = false;
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout);
     const { min, max } = TIMEOUT_MS_LIMITS;

@@ -65,5 +65,6 @@ export const DESIRED_KEYS = [
   'autoTargets',
   'telemetry',
   'flapping',
+  'serviceCheck',
 ] as const;
 export type DesiredKey = (typeof DESIRED_KEYS)[number];

@@ -33,6 +33,8 @@ export function reportedValue(key: DesiredKey, config: ModuleConfig): unknown {
       };
     case 'flapping':
       return { ...config.flapping };
+    case 'serviceCheck':
+      return settings.serviceCheck;
   }
 }
 

@@ -71,6 +71,9 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
   const autoTargets = readField(doc, [], 'autoTargets', true, (v, path) => readBoolean(v, path, faults));
   const telemetry = readTelemetry(own(doc, 'telemetry') ?? {}, faults);
   const flapping = readFlapping(own(doc, 'flapping') ?? {}, faults);
+  const serviceCheck = readField(doc, [], 'serviceCheck', DEFAULT_SETTINGS.serviceCheck, (v, path) =>
+    readBoolean(v, path, faults),
+  );
   if (
     faults.errors.length > 0 ||
     intervalSeconds === undefined ||
@@ -80,11 +83,12 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
     targets === undefined ||
     autoTargets === undefined ||
     telemetry === undefined ||
-    flapping === undefined
+    flapping === undefined ||
+    serviceCheck === undefined
   ) {
     return { ok: false, errors: faults.errors };
   }
-  const explicit = desiredLayer(doc, { timeoutMs, hostnamePolicy, ...dns });
+  const explicit = desiredLayer(doc, { timeoutMs, hostnamePolicy, serviceCheck, ...dns });
   return {
     ok: true,
     config: { intervalSeconds, settings: layerSettings(explicit), explicit, targets, autoTargets, telemetry, flapping },
@@ -94,13 +98,17 @@ export function validateDesired(doc: DesiredDoc): ValidationResult {
 /** The settings the document itself sets, as read: the desired layer of the settings pipeline (settings.ts). */
 function desiredLayer(
   doc: DesiredDoc,
-  read: Pick<ProbeSettings, 'timeoutMs' | 'hostnamePolicy' | 'dnsServers' | 'systemDns' | 'privateRanges'>,
+  read: Pick<
+    ProbeSettings,
+    'timeoutMs' | 'hostnamePolicy' | 'serviceCheck' | 'dnsServers' | 'systemDns' | 'privateRanges'
+  >,
 ): SettingsLayer {
   const dns = own(doc, 'dns');
   const sets = (object: unknown, key: string) => isPlainObject(object) && !isAbsent(own(object, key));
   return {
     ...(sets(doc, 'timeoutMs') ? { timeoutMs: read.timeoutMs } : {}),
     ...(sets(doc, 'hostnamePolicy') ? { hostnamePolicy: read.hostnamePolicy } : {}),
+    ...(sets(doc, 'serviceCheck') ? { serviceCheck: read.serviceCheck } : {}),
     ...(sets(dns, 'servers') ? { dnsServers: read.dnsServers } : {}),
     ...(sets(dns, 'system') ? { systemDns: read.systemDns } : {}),
     ...(sets(dns, 'privateRanges') ? { privateRanges: read.privateRanges } : {}),

@@ -33,6 +33,8 @@
 // | HOSTS_PINNED                   | warning  | /etc/hosts answers a target name or its counterpart: masks DNS    |
 // | NO_RESOLVER                    | error    | resolv.conf lists no nameserver                                   |
 // | DOCKER_EMBEDDED_DNS            | info     | nameserver 127.0.0.11: test from a container, not from the host   |
+// | CLOCK_SKEW                     | error    | the clock is more than 300 s off the Date of Azure's HTTPS        |
+// |                                |          | answers: SAS tokens are rejected (makes overall unhealthy)        |
 //
 // Each id appears at most once (the twin keys findings by id). Each finding is a rule (finding.ts) in the file of
 // its subject under rules/, listed in rules/index.ts; the automatic targets are in auto-targets.ts.

@@ -28,6 +28,7 @@ export const FINDING_IDS = [
   'HOSTS_PINNED',
   'NO_RESOLVER',
   'DOCKER_EMBEDDED_DNS',
+  'CLOCK_SKEW',
 ] as const;
 export type FindingId = (typeof FINDING_IDS)[number];
 

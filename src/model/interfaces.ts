@@ -188,7 +188,11 @@ function messagesInterface(): Interface {
 
 const writable: Record<DesiredKey, Described> = {
   intervalSeconds: { schema: 'integer', description: 'Seconds between runs, 10-86400 (default 300).' },
-  timeoutMs: { schema: 'integer', description: 'Per step (DNS, TCP connect, TLS handshake), 100-60000 (default 5000).' },
+  timeoutMs: { schema: 'integer', description: 'Per step (DNS, TCP connect, TLS handshake, service exchange), 100-60000 (default 5000).' },
+  serviceCheck: {
+    schema: 'boolean',
+    description: 'After a verified TLS handshake, one credential-free exchange of the port\'s protocol (MQTT CONNECT, the AMQP header, an HTTPS GET) on the same connection (default true).',
+  },
   hostnamePolicy: { schema: enumOf(HOSTNAME_POLICIES), description: 'Which name form the runtime and targets must use.' },
   dns: object<{ servers: string; system: boolean; privateRanges: string }>({
     servers: { schema: 'string', description: 'Explicit resolvers, ip or ip:port, comma-separated (a JSON array is read too).' },

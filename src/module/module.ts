@@ -184,7 +184,7 @@ export class ProbeModule {
     return { status: 200, payload: this.lastBody };
   }
 
-  /** The per-step timeout in effect (the watchdog allows for four of them per run). */
+  /** The per-step timeout in effect (the watchdog allows for SEQUENTIAL_STEPS of them per run: runBoundMs). */
   timeoutMs(): number {
     return this.settings().timeoutMs;
   }

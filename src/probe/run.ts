@@ -1,6 +1,6 @@
-// One probe run: every target concurrently, each through at most four sequential steps (DNS, TCP, TLS,
-// counterpart TLS), each bounded by `timeoutMs`, so a run ends within 4 × timeoutMs whatever the number of
-// targets. Sockets and lookups share one in-flight bound, and each step gets a signal of its own that aborts
+// One probe run: every target concurrently, each through at most five sequential steps (DNS, TCP, TLS,
+// counterpart TLS or the service exchange, and the proxy's CONNECT on the proxy path), each bounded by
+// `timeoutMs`, so a run ends within 5 × timeoutMs whatever the number of targets. Sockets and lookups share one in-flight bound, and each step gets a signal of its own that aborts
 // with the run's (step-signals.ts). Everything outside comes in through `deps`.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
@@ -12,7 +12,9 @@ import { createLimiter, type Limiter } from './limit.js';
 import { StepSignals } from './step-signals.js';
 import { roundMs, type StepOptions } from './step.js';
 import { openTcp, probeTcp } from './tcp.js';
-import { probeTls, sharedTrust, type TlsTrust } from './tls.js';
+import { openTls, sharedTrust, type TlsTrust } from './tls.js';
+import { clockReading, clockSkewed } from './clock.js';
+import { probeService, serviceProtocol } from './service.js';
 import type {
   ClassifiedAddress,
   DnsAnswer,
@@ -23,13 +25,19 @@ import type {
   TargetDns,
   TargetResult,
   TargetSpec,
+  ClockReading,
+  ServiceResult,
   TcpResult,
   TlsResult,
 } from './types.js';
 import { dnsVerdict, portVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
 
-/** Steps a target goes through one after another: DNS, TCP, TLS, and the counterpart-name handshake. */
-export const SEQUENTIAL_STEPS = 4;
+/**
+ * Steps a target goes through one after another: DNS, TCP, TLS, then either the counterpart-name handshake
+ * (after a mismatch) or the service exchange (after a verified handshake) — four — and one more for the
+ * proxy's CONNECT before TLS on the proxy path. Five bounds them all.
+ */
+export const SEQUENTIAL_STEPS = 5;
 
 /** The longest a run can take, whatever the number of targets: each sequential step bounded by timeoutMs. */
 export function runBoundMs(timeoutMs: number): number {
@@ -68,19 +76,24 @@ export async function runProbe(
   const startedAt = new Date(deps.now()).toISOString();
   const t0 = deps.elapsed();
   const results = await Promise.all(targets.map((t) => probeTarget(t, ctx))).finally(() => ctx.steps.close());
+  const clock = clockReading(results);
   return {
     runId: options.runId ?? randomUUID(),
     startedAt,
     durationMs: Math.round(deps.elapsed() - t0),
-    overall: overallOf(results),
+    overall: overallOf(results, clock),
     targets: results,
+    ...(clock ? { clock } : {}),
   };
 }
 
-/** Worst status wins; a run without targets says nothing about the link. */
-export function overallOf(targets: ReadonlyArray<Pick<TargetResult, 'status'>>): Overall {
+/**
+ * Worst status wins; a run without targets says nothing about the link. A skewed clock is unhealthy whatever
+ * the targets say: every SAS token the runtime makes is rejected (CLOCK_SKEW, the audit's finding, says why).
+ */
+export function overallOf(targets: ReadonlyArray<Pick<TargetResult, 'status'>>, clock?: ClockReading): Overall {
   if (targets.length === 0) return 'unknown';
-  if (targets.some((t) => t.status === 'unhealthy')) return 'unhealthy';
+  if (clockSkewed(clock) || targets.some((t) => t.status === 'unhealthy')) return 'unhealthy';
   if (targets.some((t) => t.status === 'degraded')) return 'degraded';
   return 'healthy';
 }
@@ -250,14 +263,14 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
     return { port, ok: false, code: v.code, reason: v.reason, tcp: [] };
   }
   const [first, ...others] = targets as [string, ...string[]];
-  const [{ tcp: firstTcp, tls }, ...otherTcp] = await Promise.all([
+  const [{ tcp: firstTcp, tls, service }, ...otherTcp] = await Promise.all([
     step(ctx, (opts) => connectAndShake(first, port, speaksTls, input, ctx, opts)),
     ...others.map((address) =>
-      step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts), tls: undefined })),
+      step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts) })),
     ),
   ]);
   const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
-  const verdict = portVerdict(input, { port, tcp, tls });
+  const verdict = portVerdict(input, { port, tcp, tls, service });
   return {
     port,
     ok: verdict.status !== 'unhealthy',
@@ -265,7 +278,14 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
     reason: verdict.reason,
     tcp,
     ...(tls ? { tls } : {}),
+    ...(service ? { service } : {}),
   };
+}
+
+interface Connection {
+  tcp: TcpResult;
+  tls?: TlsResult;
+  service?: ServiceResult;
 }
 
 async function connectAndShake(
@@ -275,19 +295,31 @@ async function connectAndShake(
   input: VerdictInput,
   ctx: RunContext,
   opts: StepOptions,
-): Promise<{ tcp: TcpResult; tls: TlsResult | undefined }> {
+): Promise<Connection> {
   const { result: tcp, socket } = await openTcp(address, port, ctx.deps.connect, opts);
-  if (!socket) return { tcp, tls: undefined };
+  if (!socket) return { tcp };
   if (!speaksTls) {
     socket.destroy();
-    return { tcp, tls: undefined };
+    return { tcp };
   }
-  const tls = await probeTls(address, port, input.host, ctx.trust, {
+  const { result: tls, socket: verified } = await openTls(address, port, input.host, ctx.trust, {
     ...opts,
     socket,
     now: ctx.deps.now,
     knownRoots: ctx.settings.knownRoots,
     ...(input.name.counterpart && net.isIP(input.host) === 0 ? { counterpart: input.name.counterpart } : {}),
   });
-  return { tcp, tls };
+  if (!ctx.settings.serviceCheck) {
+    verified?.end(() => verified.destroy());
+    return { tcp, tls };
+  }
+  if (!verified) return { tcp, tls, service: notTried(port, `TLS ${tls.outcome}`) };
+  const service = await probeService(verified, input.host, input.kind, port, { ...opts, now: ctx.deps.now });
+  return { tcp, tls, service };
+}
+
+/** The exchange that was not made: the handshake did not verify, so whatever answers is not known to be Azure. */
+function notTried(port: number, why: string): ServiceResult {
+  const protocol = serviceProtocol(port);
+  return { ...(protocol ? { protocol } : {}), outcome: 'skipped', ms: 0, detail: `not tried: ${why}` };
 }

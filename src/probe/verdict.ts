@@ -1,6 +1,6 @@
 // Verdict rules: from what the steps measured to one status, one stable code and one line that names the fix.
 // Read top to bottom: DNS decides first (nothing else matters when the name goes to the wrong place), then
-// each port's TCP and TLS, then the degraded conditions. The first rule that fires wins.
+// each port's TCP, TLS and service exchange, then the degraded conditions. The first rule that fires wins.
 import { sameAddress } from './address.js';
 import type { NameInfo } from './catalogue.js';
 import { PORT_STEPS, portSteps } from './steps.js';
@@ -13,6 +13,8 @@ import type {
   Kind,
   PortResult,
   ProbeSettings,
+  ServiceProtocol,
+  ServiceResult,
   Status,
   TargetDns,
   TcpOutcome,
@@ -259,16 +261,44 @@ function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict 
   }
 }
 
-/** One port: the first TCP failure (any address), then TLS, then the degraded TLS conditions. */
+const PROTOCOL_NAMES: Record<ServiceProtocol, string> = { mqtt: 'MQTT', amqp: 'AMQP', https: 'HTTPS' };
+
+/**
+ * The service exchange after a verified handshake: no answer is a filter above TLS (unhealthy: the runtime's
+ * own protocol is stopped the same way); an answer that is not Azure's is something standing in its place.
+ */
+function serviceVerdict(host: string, address: string, port: number, service: ServiceResult): Verdict | undefined {
+  const name = service.protocol ? PROTOCOL_NAMES[service.protocol] : 'the service';
+  const at = `${address}:${port}`;
+  if (service.outcome === 'blocked') {
+    return verdictOf(
+      'APP_BLOCKED',
+      `${name} on ${at} (${host}): TLS completed, but ${service.detail}: a firewall between this device and the private endpoint ` +
+        `filters by application (next-generation firewall, IPS); allow ${name} to the endpoint, not only TCP ${port}`,
+    );
+  }
+  if (service.outcome === 'foreign') {
+    return verdictOf(
+      'APP_FOREIGN',
+      `${name} on ${at} (${host}) was answered by something that is not Azure (${service.detail}): a proxy, a firewall's block page ` +
+        `or another service answers in the endpoint's place; exempt ${host} from the proxy or firewall policy, or check where the address leads`,
+    );
+  }
+  return undefined;
+}
+
+/** One port: the first TCP failure (any address), then TLS, then the service, then the degraded TLS conditions. */
 export function portVerdict(
   input: Pick<VerdictInput, 'host' | 'kind' | 'settings'>,
-  port: Pick<PortResult, 'port' | 'tcp' | 'tls'>,
+  port: Pick<PortResult, 'port' | 'tcp' | 'tls' | 'service'>,
 ): Verdict {
   const failedTcp = port.tcp.find((t) => t.outcome !== 'ok');
   if (failedTcp) return tcpVerdict(input.host, port.port, failedTcp);
   const tls = port.tls;
   if (!tls) return verdictOf('OK', `port ${port.port} accepts connections`);
   if (tls.outcome !== 'ok') return tlsFailureVerdict(input.host, port.port, tls);
+  const service = port.service && serviceVerdict(input.host, tls.address, port.port, port.service);
+  if (service) return service;
   const cert = tls.cert;
   if (cert && cert.daysLeft <= input.settings.expiringDays) {
     return verdictOf(
@@ -283,7 +313,11 @@ export function portVerdict(
       `TLS on ${tls.address}:${port.port} (${input.host}) chains to ${cert?.chainTop ?? 'an unknown root'}, not a root Azure uses: a TLS-inspecting proxy is re-signing traffic; exempt this host from inspection`,
     );
   }
-  return verdictOf('OK', `port ${port.port}: TLS ${tls.protocol ?? ''} verified for ${input.host}`.replace('  ', ' '));
+  const answered = port.service?.outcome === 'ok' ? `, ${PROTOCOL_NAMES[port.service.protocol!]} answered` : '';
+  return verdictOf(
+    'OK',
+    `port ${port.port}: TLS ${tls.protocol ?? ''} verified for ${input.host}${answered}`.replace('  ', ' '),
+  );
 }
 
 function policyVerdict(host: string, name: NameInfo, policy: HostnamePolicy): Verdict | undefined {

@@ -49,5 +49,5 @@ export function withFlapping(
       flapping: { changes: flag.changes, window: rule.window, measured },
     };
   });
-  return { ...run, targets, overall: overallOf(targets) };
+  return { ...run, targets, overall: overallOf(targets, run.clock) };
 }

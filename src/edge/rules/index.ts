@@ -1,6 +1,7 @@
 // Every rule of the runtime audit, in the order findings are listed. A new finding: its id in finding.ts's
 // FINDING_IDS, its rule in the file of its subject, a row in audit.ts's table and the README.
 import type { Rule } from '../finding.js';
+import { clockRules } from './clock.js';
 import { configFileRules } from './config-file.js';
 import { dpsRules } from './dps.js';
 import { hubNameRules } from './hub-names.js';
@@ -13,4 +14,5 @@ export const RULES: readonly Rule[] = [
   ...dpsRules,
   ...runtimeRules,
   ...resolverRules,
+  ...clockRules,
 ];
