@@ -29,7 +29,9 @@
 // | AGENT_REGISTRY_NO_CREDENTIALS  | info     | edgeAgent's image from an ACR, no credentials in                  |
 // |                                |          | [agent.config.auth] (absent or empty)                             |
 // | UPSTREAM_PROTOCOL_UNRECOGNISED | warning  | UpstreamProtocol is not Amqp, AmqpWs, Mqtt or MqttWs              |
-// | PROXY_CONFIGURED               | info     | https_proxy set for edgeAgent or the module: probes go direct     |
+// | PROXY_CONFIGURED               | info     | https_proxy set for edgeAgent or the module: its DNS decides; 443 |
+// |                                |          | is probed through the module's proxy                              |
+// | PROXY_WITHOUT_WEBSOCKETS       | warning  | a proxy is set but UpstreamProtocol is not AmqpWs or MqttWs       |
 // | HOSTS_PINNED                   | warning  | /etc/hosts answers a target name or its counterpart: masks DNS    |
 // | NO_RESOLVER                    | error    | resolv.conf lists no nameserver                                   |
 // | DOCKER_EMBEDDED_DNS            | info     | nameserver 127.0.0.11: test from a container, not from the host   |

@@ -2,8 +2,9 @@
 // protocol and a proxy.
 import { describeName } from '../../probe/catalogue.js';
 import { parentPorts } from '../auto-targets.js';
-import type { Rule } from '../finding.js';
+import type { AuditInput, Rule } from '../finding.js';
 import { APPLY } from '../provisioning-advice.js';
+import type { ProxySetting } from '../redact.js';
 import { UNRECOGNISED } from '../upstream-protocol.js';
 
 const PUBLIC_REGISTRIES = new Set(['mcr.microsoft.com', 'docker.io']);
@@ -57,14 +58,31 @@ export const runtimeRules: Rule[] = [
   {
     id: 'PROXY_CONFIGURED',
     severity: 'info',
-    check: ({ ctx, config }) => {
-      const proxies = [
-        config?.proxy === undefined ? undefined : { where: 'config.toml [agent.env]', proxy: config.proxy },
-        ctx.env.proxy === undefined ? undefined : { where: "the module's environment", proxy: ctx.env.proxy },
-      ].filter((p) => p !== undefined);
+    check: (input) => {
+      const proxies = configuredProxies(input);
       if (proxies.length === 0) return undefined;
       const urls = [...new Set(proxies.map((p) => p.proxy.url ?? '(not a URL, value not shown)'))].join(', ');
-      return `https_proxy ${urls} is set in ${proxies.map((p) => p.where).join(' and ')}: the runtime reaches the cloud through it, but this module's probes connect directly, not via the proxy; a direct-path failure does not prove the runtime's path is broken, so read the results as the direct path`;
+      return `https_proxy ${urls} is set in ${proxies.map((p) => p.where).join(' and ')}: the runtime reaches the cloud on 443 through it and the proxy resolves the names, so its DNS, not this device's, decides whether a private endpoint is used; the probe goes through the proxy on 443 (with the module's https_proxy) and direct on 8883 and 5671`;
+    },
+  },
+  {
+    id: 'PROXY_WITHOUT_WEBSOCKETS',
+    severity: 'warning',
+    check: (input) => {
+      if (configuredProxies(input).length === 0) return undefined;
+      const protocol = input.ctx.env.upstreamProtocol ?? input.config?.upstreamProtocol;
+      if (protocol === 'AmqpWs' || protocol === 'MqttWs') return undefined;
+      const set =
+        protocol === undefined ? 'is not set' : protocol === UNRECOGNISED ? 'is not recognised' : `is ${protocol}`;
+      return `a proxy is configured but UpstreamProtocol ${set}: only WebSocket traffic on 443 goes through the proxy, so edgeHub's upstream goes direct on 5671 or 8883 and bypasses it; set UpstreamProtocol to AmqpWs or MqttWs for edgeHub and edgeAgent`;
     },
   },
 ];
+
+/** Where a proxy is set for the runtime or for this module. */
+function configuredProxies({ ctx, config }: AuditInput): Array<{ where: string; proxy: ProxySetting }> {
+  return [
+    config?.proxy === undefined ? undefined : { where: 'config.toml [agent.env]', proxy: config.proxy },
+    ctx.env.proxy === undefined ? undefined : { where: "the module's environment", proxy: ctx.env.proxy },
+  ].filter((p) => p !== undefined);
+}
