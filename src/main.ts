@@ -17,6 +17,7 @@ import { usesConnectionString } from './hub/sdk.js';
 import { createLogger } from './log.js';
 import { ProbeModule } from './module/module.js';
 import { realDeps } from './probe/deps.js';
+import { proxyFromEnvironment } from './probe/proxy-settings.js';
 import { runBoundMs } from './probe/run.js';
 import { DEFAULT_SETTINGS } from './probe/defaults.js';
 import { startHttpServer } from './http/server.js';
@@ -48,12 +49,17 @@ function identity(env: NodeJS.ProcessEnv) {
 }
 
 /**
- * The deployment's layer of the settings: trust and known roots (CA_FILE, KNOWN_ROOTS), and DNS_SERVERS,
- * DNS_SYSTEM, PRIVATE_RANGES read as the desired `dns.*` are, by the same readers and limits. Rejects when
- * CA_FILE cannot be read; invalid DNS variables are logged and left out.
+ * The deployment's layer of the settings: trust and known roots (CA_FILE, KNOWN_ROOTS), the proxy the runtime
+ * uses (https_proxy, no_proxy: given to this module as to edgeAgent and edgeHub), and DNS_SERVERS, DNS_SYSTEM,
+ * PRIVATE_RANGES read as the desired `dns.*` are, by the same readers and limits. Rejects when CA_FILE cannot
+ * be read; invalid variables are logged (never their value: a proxy URL may hold a password) and left out.
  */
 async function environmentLayer(env: NodeJS.ProcessEnv, log: Logger): Promise<SettingsLayer> {
   const layer: SettingsLayer = {};
+  const proxy = proxyFromEnvironment({ env });
+  if (proxy.settings) layer.proxy = proxy.settings;
+  if (proxy.error) log.error({ reason: proxy.error }, 'https_proxy ignored: every port is probed directly');
+  if (proxy.notes.length > 0) log.warn({ notes: proxy.notes }, 'no_proxy: entries ignored');
   if (env.CA_FILE) layer.caPem = await readCaFile(env.CA_FILE);
   if (env.KNOWN_ROOTS !== undefined) {
     const faults = new Faults();

@@ -7,6 +7,7 @@ import { DEFAULT_SETTINGS } from '../probe/defaults.js';
 import { LIST_LIMITS, parsePorts } from '../config/lists.js';
 import { layerSettings, TIMEOUT_MS_LIMITS, type SettingsLayer } from '../config/settings.js';
 import { isValidHost, parseServerEndpoint } from '../probe/hostname.js';
+import { proxyFromEnvironment } from '../probe/proxy-settings.js';
 import {
   HOSTNAME_POLICIES,
   type HostnamePolicy,
@@ -40,6 +41,9 @@ Resolution and trust:
   --ca-file FILE             extra trusted CA certificates (PEM); env CA_FILE
   --known-root CN            a root CA common name that is not TLS inspection (repeatable)
   --connect-all              connect to every resolved address, not only the first
+  --proxy URL                the HTTP proxy the runtime uses, http://[user:password@]host:port; port 443
+                             is then probed through it too (env https_proxy / HTTPS_PROXY, no_proxy)
+  --no-proxy                 probe every port directly, whatever the environment says
 
 Behaviour and output:
   --timeout MS               per step (DNS, TCP connect, TLS handshake, service exchange); default ${DEFAULT_SETTINGS.timeoutMs}
@@ -88,6 +92,8 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
         'known-root': { type: 'string', multiple: true },
         'connect-all': { type: 'boolean' },
         'no-service-check': { type: 'boolean' },
+        proxy: { type: 'string' },
+        'no-proxy': { type: 'boolean' },
         timeout: { type: 'string' },
         policy: { type: 'string' },
         json: { type: 'boolean' },
@@ -142,6 +148,11 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv = {}): Che
   if (roots.length > 0) flags.knownRoots = [...DEFAULT_SETTINGS.knownRoots, ...roots];
   if (values['connect-all']) flags.connectTo = 'all';
   if (values['no-service-check']) flags.serviceCheck = false;
+  if (values.proxy !== undefined && values['no-proxy'])
+    throw new UsageError('--proxy and --no-proxy exclude each other');
+  const proxy = proxyFromEnvironment({ env, proxy: values.proxy, direct: values['no-proxy'] ?? false });
+  if (proxy.error) throw new UsageError(`${values.proxy !== undefined ? '--proxy' : 'https_proxy'}: ${proxy.error}`);
+  if (proxy.settings) flags.proxy = proxy.settings;
   if (values.timeout !== undefined) {
     const ms = Number(values.timeout);
     const { min, max } = TIMEOUT_MS_LIMITS;

@@ -15,6 +15,8 @@ import { openTcp, probeTcp } from './tcp.js';
 import { openTls, sharedTrust, type TlsTrust } from './tls.js';
 import { clockReading, clockSkewed } from './clock.js';
 import { probeService, serviceProtocol } from './service.js';
+import { openTunnel } from './proxy.js';
+import { proxyApplies } from './proxy-settings.js';
 import type {
   ClassifiedAddress,
   DnsAnswer,
@@ -26,11 +28,12 @@ import type {
   TargetResult,
   TargetSpec,
   ClockReading,
+  ProxyResult,
   ServiceResult,
   TcpResult,
   TlsResult,
 } from './types.js';
-import { dnsVerdict, portVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
+import { dnsVerdict, portVerdict, proxyPathVerdict, targetVerdict, verdictOf, type VerdictInput } from './verdict.js';
 
 /**
  * Steps a target goes through one after another: DNS, TCP, TLS, then either the counterpart-name handshake
@@ -263,14 +266,17 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
     return { port, ok: false, code: v.code, reason: v.reason, tcp: [] };
   }
   const [first, ...others] = targets as [string, ...string[]];
-  const [{ tcp: firstTcp, tls, service }, ...otherTcp] = await Promise.all([
+  const [proxy, { tcp: firstTcp, tls, service }, ...otherTcp] = await Promise.all([
+    proxyPath(port, input, ctx),
     step(ctx, (opts) => connectAndShake(first, port, speaksTls, input, ctx, opts)),
     ...others.map((address) =>
       step(ctx, async (opts) => ({ tcp: await probeTcp(address, port, ctx.deps.connect, opts) })),
     ),
   ]);
   const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
-  const verdict = portVerdict(input, { port, tcp, tls, service });
+  const direct = portVerdict(input, { port, tcp, tls, service });
+  // Behind a proxy the runtime's 443 goes through it: that path decides, the direct one is kept beside it.
+  const verdict = proxy && proxy.outcome !== 'bypassed' ? proxyPathVerdict(input, port, proxy) : direct;
   return {
     port,
     ok: verdict.status !== 'unhealthy',
@@ -279,8 +285,32 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
     tcp,
     ...(tls ? { tls } : {}),
     ...(service ? { service } : {}),
+    ...(proxy ? { proxy } : {}),
+    ...(verdict === direct
+      ? {}
+      : { direct: { ok: direct.status !== 'unhealthy', code: direct.code, reason: direct.reason } }),
   };
 }
+
+/**
+ * The runtime sends only its WebSocket upstream (and image pulls) on 443 through `https_proxy`; 8883 and 5671
+ * always go direct. Undefined when no proxy concerns this port; `bypassed` when NO_PROXY exempts the name.
+ */
+async function proxyPath(port: number, input: VerdictInput, ctx: RunContext): Promise<ProxyResult | undefined> {
+  const proxy = ctx.settings.proxy;
+  if (!proxy || port !== PROXIED_PORT) return undefined;
+  if (!proxyApplies(proxy, input.host, port)) return { url: proxy.url, outcome: 'bypassed', ms: 0 };
+  return step(ctx, async (opts) => {
+    const { result, socket } = await openTunnel(proxy, input.host, port, ctx.deps.connect, opts);
+    if (!socket) return result;
+    // Through the tunnel the proxy chose the address: the handshake is labelled with the name, and there is no
+    // counterpart handshake (it would open a direct connection).
+    const { tls, service } = await shakeAndExchange(socket, input.host, port, input, ctx, opts, false);
+    return { ...result, tls, ...(service ? { service } : {}) };
+  });
+}
+
+const PROXIED_PORT = 443;
 
 interface Connection {
   tcp: TcpResult;
@@ -302,20 +332,33 @@ async function connectAndShake(
     socket.destroy();
     return { tcp };
   }
+  return { tcp, ...(await shakeAndExchange(socket, address, port, input, ctx, opts, true)) };
+}
+
+/** The handshake on a connection the caller opened, then the service exchange on it when the check is on. */
+async function shakeAndExchange(
+  socket: net.Socket,
+  address: string,
+  port: number,
+  input: VerdictInput,
+  ctx: RunContext,
+  opts: StepOptions,
+  withCounterpart: boolean,
+): Promise<{ tls: TlsResult; service?: ServiceResult }> {
+  const counterpart = withCounterpart && input.name.counterpart && net.isIP(input.host) === 0;
   const { result: tls, socket: verified } = await openTls(address, port, input.host, ctx.trust, {
     ...opts,
     socket,
     now: ctx.deps.now,
     knownRoots: ctx.settings.knownRoots,
-    ...(input.name.counterpart && net.isIP(input.host) === 0 ? { counterpart: input.name.counterpart } : {}),
+    ...(counterpart ? { counterpart: input.name.counterpart } : {}),
   });
   if (!ctx.settings.serviceCheck) {
     verified?.end(() => verified.destroy());
-    return { tcp, tls };
+    return { tls };
   }
-  if (!verified) return { tcp, tls, service: notTried(port, `TLS ${tls.outcome}`) };
-  const service = await probeService(verified, input.host, input.kind, port, { ...opts, now: ctx.deps.now });
-  return { tcp, tls, service };
+  if (!verified) return { tls, service: notTried(port, `TLS ${tls.outcome}`) };
+  return { tls, service: await probeService(verified, input.host, input.kind, port, { ...opts, now: ctx.deps.now }) };
 }
 
 /** The exchange that was not made: the handshake did not verify, so whatever answers is not known to be Azure. */

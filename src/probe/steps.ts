@@ -8,11 +8,12 @@ export const PORT_STEPS = [
   { step: 'tcp', title: 'TCP', doing: 'TCP connect to port' },
   { step: 'tls', title: 'TLS', doing: 'TLS handshake on port' },
   { step: 'service', title: 'Service', doing: 'service exchange on port' },
+  { step: 'proxy', title: 'Proxy', doing: "proxy's CONNECT for port" },
 ] as const;
 
 export type PortStepName = (typeof PORT_STEPS)[number]['step'];
 
-/** Where a step's time goes in the twin and the history: `tcpMs`, `tlsMs`, `serviceMs`. */
+/** Where a step's time goes in the twin and the history: `tcpMs`, `tlsMs`, `serviceMs`, `proxyMs`. */
 export type StepTimeKey = `${PortStepName}Ms`;
 export const stepTimeKey = (step: PortStepName): StepTimeKey => `${step}Ms`;
 
@@ -26,12 +27,15 @@ export interface PortStep {
 }
 
 /** Every step the port went through, on every address, in order. */
-export function portSteps(p: Pick<PortResult, 'tcp' | 'tls' | 'service'>): PortStep[] {
+export function portSteps(p: Pick<PortResult, 'tcp' | 'tls' | 'service' | 'proxy'>): PortStep[] {
   const steps: PortStep[] = p.tcp.map((t) => ({ step: 'tcp', outcome: t.outcome, ms: t.ms, address: t.address }));
   if (p.tls) steps.push({ step: 'tls', outcome: p.tls.outcome, ms: p.tls.ms, address: p.tls.address });
   // A skipped exchange never ran: it has no time to show.
   if (p.tls && p.service && p.service.outcome !== 'skipped')
     steps.push({ step: 'service', outcome: p.service.outcome, ms: p.service.ms, address: p.tls.address });
+  // The tunnel's own handshake and exchange are the proxy path's evidence, not steps of the direct path.
+  if (p.proxy && p.proxy.outcome !== 'bypassed')
+    steps.push({ step: 'proxy', outcome: p.proxy.outcome, ms: p.proxy.ms, address: p.proxy.url });
   return steps;
 }
 

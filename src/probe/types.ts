@@ -2,6 +2,8 @@
 // Every other folder (config, report, hub, http, cli) speaks in these types, so they change rarely
 // and only by adding. Names that reach the twin or telemetry are part of the contract (the README's verdict table and twin reference).
 
+import type { ProxySettings } from './proxy-settings.js';
+
 /** What a hostname is, worked out from its suffix (catalogue.ts) or configured. */
 export type Kind = 'iothub' | 'dps' | 'acr' | 'acrData' | 'blob' | 'eventhub' | 'custom';
 export const KINDS: readonly Kind[] = ['iothub', 'dps', 'acr', 'acrData', 'blob', 'eventhub', 'custom'];
@@ -48,6 +50,14 @@ export const CODE_STATUS = {
   /** The handshake timed out after the server's first bytes arrived: the rest of its flight is cut in transit (MTU). */
   TLS_STALLED: 'unhealthy',
   TLS_FAILED: 'unhealthy',
+  /** The proxy 443 goes through cannot be reached (refused, timeout, unreachable, not an HTTP proxy). */
+  PROXY_UNREACHABLE: 'unhealthy',
+  /** The proxy answered CONNECT with 407: it wants credentials, or refuses the ones given. */
+  PROXY_AUTH_REQUIRED: 'unhealthy',
+  /** The proxy answered CONNECT with 403 or another 4xx: its policy refuses the name or the port. */
+  PROXY_DENIED: 'unhealthy',
+  /** The proxy answered CONNECT with a 5xx: it could not resolve or reach the name (its DNS decides, not ours). */
+  PROXY_UPSTREAM_FAILED: 'unhealthy',
   /** TLS completed, but the service's protocol got no answer, or the connection was closed right after the request. */
   APP_BLOCKED: 'unhealthy',
   DNS_RESOLVER_MISMATCH: 'degraded',
@@ -109,6 +119,8 @@ export interface ProbeSettings {
   knownRoots: string[];
   /** After a verified handshake, one credential-free exchange of the port's protocol (desired `serviceCheck`). */
   serviceCheck: boolean;
+  /** The HTTP proxy 443 goes through, as the runtime's does (`https_proxy`, `no_proxy`); none: every port direct. */
+  proxy?: ProxySettings;
 }
 
 // ---- DNS --------------------------------------------------------------------------------------
@@ -193,14 +205,7 @@ export interface TcpResult {
 }
 
 export type TlsOutcome =
-  | 'ok'
-  | 'hostname-mismatch'
-  | 'untrusted'
-  | 'expired'
-  | 'not-yet-valid'
-  | 'timeout'
-  | 'stalled'
-  | 'failed';
+  'ok' | 'hostname-mismatch' | 'untrusted' | 'expired' | 'not-yet-valid' | 'timeout' | 'stalled' | 'failed';
 
 export interface CertificateInfo {
   subject: string;
@@ -283,6 +288,10 @@ export interface ProxyResult {
   ms: number;
   /** Detail for anything but `ok` and `bypassed` (errno, status line). */
   error?: string;
+  /** Through the tunnel, when CONNECT succeeded: the handshake (no counterpart: the proxy resolves names). */
+  tls?: TlsResult;
+  /** Through the tunnel, after a verified handshake, when the service check is on. */
+  service?: ServiceResult;
 }
 
 export interface PortResult {
@@ -298,6 +307,13 @@ export interface PortResult {
   tls?: TlsResult;
   /** The exchange after a verified handshake, when the service check is on. */
   service?: ServiceResult;
+  /**
+   * On 443 when a proxy is set: the path through it. `code`, `reason` and `ok` are then that path's (the one
+   * the runtime uses), and `direct` keeps the direct path's verdict beside it; `tcp`, `tls` and `service`
+   * stay the direct path's measurements.
+   */
+  proxy?: ProxyResult;
+  direct?: { ok: boolean; code: Code; reason: string };
 }
 
 export interface TargetResult {

@@ -13,6 +13,7 @@ import type {
   Kind,
   PortResult,
   ProbeSettings,
+  ProxyResult,
   ServiceProtocol,
   ServiceResult,
   Status,
@@ -318,6 +319,50 @@ export function portVerdict(
     'OK',
     `port ${port.port}: TLS ${tls.protocol ?? ''} verified for ${input.host}${answered}`.replace('  ', ' '),
   );
+}
+
+/**
+ * The port as the runtime goes on 443 behind a proxy: the CONNECT first, then TLS and the service through the
+ * tunnel, judged as the direct path is. The proxy resolves the name, so a 5xx to CONNECT is where a proxy
+ * whose DNS does not see the private zone shows.
+ */
+export function proxyPathVerdict(
+  input: Pick<VerdictInput, 'host' | 'kind' | 'name' | 'settings'>,
+  port: number,
+  proxy: ProxyResult,
+): Verdict {
+  const via = `through the proxy ${proxy.url}`;
+  const answer = proxy.error ? ` (${proxy.error})` : proxy.status ? ` (${proxy.status})` : '';
+  const target = `${input.host}:${port}`;
+  switch (proxy.outcome) {
+    case 'ok':
+    case 'bypassed': {
+      const v = portVerdict(input, { port, tcp: [], tls: proxy.tls, service: proxy.service });
+      return { ...v, reason: `${via}: ${v.reason}` };
+    }
+    case 'unreachable':
+      return verdictOf(
+        'PROXY_UNREACHABLE',
+        `the proxy ${proxy.url} cannot be reached${answer}: the runtime's traffic on 443 goes through it; check https_proxy and that the proxy is up and reachable from this network`,
+      );
+    case 'auth-required':
+      return verdictOf(
+        'PROXY_AUTH_REQUIRED',
+        `the proxy ${proxy.url} asks for credentials${answer} to CONNECT to ${target}: give them in https_proxy as http://user:password@host:port for the runtime and this module, or check the ones given`,
+      );
+    case 'denied':
+      return verdictOf(
+        'PROXY_DENIED',
+        `the proxy ${proxy.url} refuses CONNECT to ${target}${answer}: allow ${input.host} on port ${port} in the proxy's policy`,
+      );
+    case 'upstream-failed': {
+      const fix =
+        input.name.form === 'privatelink' && input.name.privateZone
+          ? `the proxy resolves the name itself and its DNS does not see the private zone ${input.name.privateZone}: make the proxy's resolver forward ${input.name.publicZone ?? 'the zone'} to the Azure DNS Private Resolver, or exempt ${input.host} with NO_PROXY`
+          : `the proxy cannot resolve or reach it: check the proxy's DNS and its route to the endpoint, or exempt ${input.host} with NO_PROXY`;
+      return verdictOf('PROXY_UPSTREAM_FAILED', `the proxy ${proxy.url} could not reach ${target}${answer}: ${fix}`);
+    }
+  }
 }
 
 function policyVerdict(host: string, name: NameInfo, policy: HostnamePolicy): Verdict | undefined {
