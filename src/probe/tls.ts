@@ -131,13 +131,23 @@ async function handshake(
   keepVerified: boolean,
 ): Promise<{ result: TlsResult; socket?: tls.TLSSocket }> {
   let socket: tls.TLSSocket | undefined;
+  // The TCP connection under the handshake, opened here when none was handed over. Its `bytesRead` counts
+  // what the kernel delivered, TLS records included: a TLSSocket's own `bytesRead` counts only decrypted
+  // application data (0 throughout a handshake), and tls.connect({ host, port }) would keep its TCP handle
+  // where no public API reads it. Measured on Node 20 and 24, for a connection handed over before and
+  // after it connected. What it had read before (a proxy's answer to CONNECT) is not the server's.
+  let tcp: net.Socket | undefined;
+  let readBefore = 0;
   let tcpConnected = opts.socket !== undefined;
   let peer: tls.DetailedPeerCertificate | undefined;
   let handshakeDone = false;
   let kept = false;
   const { ended, ms } = await boundedStep<Outcome>(opts, (settle) => {
+    const raw = (tcp = opts.socket ?? net.connect({ host: address, port }));
+    readBefore = raw.bytesRead;
     const s = (socket = tls.connect({
-      ...(opts.socket ? { socket: opts.socket } : { host: address, port }),
+      // tls.connect listens for the TCP socket's errors (ECONNREFUSED, ...) and emits them on `s`.
+      socket: raw,
       // SNI carries names only (RFC 6066); for an IP the certificate is still checked against that IP.
       servername: net.isIP(servername) === 0 ? servername : undefined,
       secureContext: trust.context,
@@ -149,7 +159,7 @@ async function handshake(
         return undefined;
       },
     }));
-    s.once('connect', () => (tcpConnected = true));
+    raw.once('connect', () => (tcpConnected = true));
     s.once('secureConnect', () => {
       try {
         const outcome = verify(
@@ -177,8 +187,8 @@ async function handshake(
       else s.destroy();
     };
   });
-  // Never started (aborted before, or tls.connect threw): the connection handed over is ours to close.
-  if (!socket) opts.socket?.destroy();
+  // Never started (aborted before, or tls.connect threw): the TCP connection is ours to close.
+  if (!socket) (tcp ?? opts.socket)?.destroy();
   const outcome = ((): Outcome => {
     switch (ended.kind) {
       case 'done':
@@ -188,16 +198,28 @@ async function handshake(
       case 'aborted':
         return { outcome: 'failed', error: 'aborted' };
       case 'timeout':
-        return {
-          outcome: 'timeout',
-          error: tcpConnected
-            ? `TCP connected, but no TLS handshake within ${opts.timeoutMs} ms`
-            : `no TCP connection within ${opts.timeoutMs} ms`,
-        };
+        return timedOut(tcpConnected, (tcp?.bytesRead ?? 0) - readBefore, opts.timeoutMs);
     }
   })();
   const result: TlsResult = { address, port, servername, ...outcome, ms };
   return kept ? { result, socket } : { result };
+}
+
+/**
+ * A handshake cut off by the timeout. Bytes from the server mean the path carries its small packets but not
+ * the rest of its first flight (the certificate chain, in full-size segments): `stalled`. None means either
+ * a listener that never answers TLS or a path whose drop began with the flight's first, full-size segment.
+ */
+function timedOut(tcpConnected: boolean, bytesReceived: number, timeoutMs: number): Outcome {
+  if (!tcpConnected) return { outcome: 'timeout', error: `no TCP connection within ${timeoutMs} ms`, bytesReceived };
+  if (bytesReceived === 0) {
+    return { outcome: 'timeout', error: `TCP connected, but no TLS handshake within ${timeoutMs} ms`, bytesReceived };
+  }
+  return {
+    outcome: 'stalled',
+    error: `TCP connected and the server sent ${bytesReceived} bytes, then nothing more within ${timeoutMs} ms`,
+    bytesReceived,
+  };
 }
 
 function verify(

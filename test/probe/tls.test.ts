@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTcp } from '../../src/probe/tcp.js';
 import { createTrust, probeTls, type TlsStepOptions, type TlsTrust } from '../../src/probe/tls.js';
 import type { TlsResult } from '../../src/probe/types.js';
+import { portVerdict } from '../../src/probe/verdict.js';
+import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 import { createCa, TEST_ORGANIZATION, type IssueOptions, type TestCa } from '../support/pki.js';
 import { closedPort, startSilentEndpoint, startTlsEndpoint, type TlsEndpoint } from '../support/tls-server.js';
+import { startTruncatingRelay } from '../support/truncating-relay.js';
 
 const PRIVATE_NAME = 'myhub.privatelink.azure-devices.net';
 const PUBLIC_NAME = 'myhub.azure-devices.net';
@@ -260,7 +263,7 @@ describe('probeTls when the handshake cannot happen', () => {
     endpoints.push(silent);
     const started = performance.now();
     const result = await probeTls(silent.host, silent.port, PRIVATE_NAME, trust, opts({ timeoutMs: 300 }));
-    expect(result.outcome).toBe('timeout');
+    expect(result).toMatchObject({ outcome: 'timeout', bytesReceived: 0 });
     expect(result.error).toBe('TCP connected, but no TLS handshake within 300 ms');
     expect(performance.now() - started).toBeLessThan(300 + 2000);
   });
@@ -360,5 +363,71 @@ describe('probeTls on the connection the TCP step opened', () => {
     expect(result).toMatchObject({ outcome: 'timeout' });
     expect(result.error).toContain('TCP connected, but no TLS handshake within 300 ms');
     expect(socket!.destroyed).toBe(true);
+  });
+});
+
+describe("probeTls on a path that delivers the server's first bytes and nothing after them", () => {
+  /** The verdict an operator reads for this handshake on port 443 of a hub. */
+  const verdictOf = (result: TlsResult) =>
+    portVerdict(
+      { host: PRIVATE_NAME, kind: 'iothub', settings: DEFAULT_SETTINGS },
+      { port: 443, tcp: [{ address: result.address, port: 443, outcome: 'ok', ms: 1 }], tls: result },
+    );
+
+  let relay: Awaited<ReturnType<typeof startTruncatingRelay>>;
+  beforeAll(async () => {
+    const ep = await endpoint('127.0.5.1', { dnsNames: [PRIVATE_NAME] });
+    relay = await startTruncatingRelay({ host: '127.0.5.2', target: ep, forwardBytes: 100 });
+  });
+  afterAll(() => relay.close());
+
+  it('is stalled, with the bytes that came, on a connection of its own: TLS_STALLED names the MSS and the MTU', async () => {
+    const result = await probeTls(relay.host, relay.port, PRIVATE_NAME, trust, opts({ timeoutMs: 300 }));
+    expect(result).toMatchObject({ outcome: 'stalled', bytesReceived: 100 });
+    expect(result.error).toBe('TCP connected and the server sent 100 bytes, then nothing more within 300 ms');
+    const verdict = verdictOf(result);
+    expect(verdict).toMatchObject({ code: 'TLS_STALLED', status: 'unhealthy' });
+    expect(verdict.reason).toContain("stalled after the server's first 100 bytes");
+    expect(verdict.reason).toContain('clamp the TCP MSS on the tunnel or lower its MTU');
+  });
+
+  it('counts the same bytes on the connection the TCP step handed over', async () => {
+    const { socket } = await openTcp(relay.host, relay.port, (o) => net.connect(o), {
+      timeoutMs: 1000,
+      elapsed: () => performance.now(),
+    });
+    const result = await probeTls(relay.host, relay.port, PRIVATE_NAME, trust, opts({ socket, timeoutMs: 300 }));
+    expect(result).toMatchObject({ outcome: 'stalled', bytesReceived: 100 });
+    expect(socket!.destroyed).toBe(true);
+  });
+
+  it("does not count what the connection read before the handshake (a proxy's answer to CONNECT)", async () => {
+    const answered = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.resume();
+      socket.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    });
+    await new Promise<void>((resolve) => answered.listen(0, '127.0.5.3', resolve));
+    try {
+      const { port } = answered.address() as net.AddressInfo;
+      const socket = net.connect({ host: '127.0.5.3', port });
+      await new Promise((resolve) => socket.once('data', resolve));
+      socket.pause();
+      const result = await probeTls('127.0.5.3', port, PRIVATE_NAME, trust, opts({ socket, timeoutMs: 300 }));
+      expect(result).toMatchObject({ outcome: 'timeout', bytesReceived: 0 });
+    } finally {
+      await new Promise((resolve) => answered.close(resolve));
+    }
+  });
+
+  it('is a timeout with 0 bytes when nothing came back: TLS_TIMEOUT names both a silent listener and large packets', async () => {
+    const silent = await startSilentEndpoint({ host: '127.0.5.4' });
+    endpoints.push(silent);
+    const result = await probeTls(silent.host, silent.port, PRIVATE_NAME, trust, opts({ timeoutMs: 300 }));
+    expect(result).toMatchObject({ outcome: 'timeout', bytesReceived: 0 });
+    const verdict = verdictOf(result);
+    expect(verdict).toMatchObject({ code: 'TLS_TIMEOUT', status: 'unhealthy' });
+    expect(verdict.reason).toContain('does not speak TLS');
+    expect(verdict.reason).toContain('the path drops large packets');
   });
 });

@@ -160,6 +160,25 @@ describe('verdict table', () => {
     expect(v).toMatchObject({ code, status: 'unhealthy' });
   });
 
+  it('a handshake that stalled after the first bytes is TLS_STALLED with the MTU fix; none at all is TLS_TIMEOUT with both causes', () => {
+    const at = (outcome: 'stalled' | 'timeout', bytesReceived: number) =>
+      portVerdict(input(), { port: 8883, tcp: okTcp(8883), tls: { ...GOOD_TLS, outcome, bytesReceived } });
+    const stalled = at('stalled', 517);
+    expect(stalled).toMatchObject({ code: 'TLS_STALLED', status: 'unhealthy' });
+    expect(stalled.reason).toBe(
+      `TLS on 10.1.2.4:8883 (${HOST}): the handshake stalled after the server's first 517 bytes: the rest of its first flight ` +
+        "(the certificate chain) is cut in transit, typically packets above a tunnel's path MTU are dropped (IPsec/VPN without " +
+        'TCP MSS clamping) or a middlebox drops the certificate; clamp the TCP MSS on the tunnel or lower its MTU',
+    );
+    const timeout = at('timeout', 0);
+    expect(timeout).toMatchObject({ code: 'TLS_TIMEOUT', status: 'unhealthy' });
+    expect(timeout.reason).toBe(
+      `TLS on 10.1.2.4:8883 (${HOST}): TCP connected, but no byte of a TLS handshake came back within the timeout: ` +
+        'something accepts TCP on port 8883 but does not speak TLS, or the path drops large packets (a tunnel without TCP ' +
+        "MSS clamping loses the server's full-size first segment); check what listens there, or clamp the TCP MSS on the tunnel",
+    );
+  });
+
   it('a hostname mismatch whose counterpart verifies tells to use the counterpart name', () => {
     const tls: TlsResult = {
       ...GOOD_TLS,
