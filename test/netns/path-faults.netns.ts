@@ -1,0 +1,134 @@
+// Faults of the path that TCP survives, made for real in the tier's namespaces: the probe in the edge
+// namespace, the endpoints on 10.x addresses in the "azure" one, and nftables in the edge namespace breaking
+// the "VPN" link between them the way a misconfigured tunnel does.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TelemetryBody } from '../../src/report/telemetry.js';
+import { CLI_ENTRY } from '../support/module-process.js';
+import { createCa, type TestCa } from '../support/pki.js';
+import { tierUnavailable } from './availability.js';
+import { buildFixtureScripts, ENDPOINT_HOST } from './fixture-scripts.js';
+import type { EndpointPlan } from './fixtures/endpoint-host.js';
+import { runInNamespace } from './namespace-process.js';
+import { ip, nft } from './shell.js';
+import { createTopology, sweepStale, type Topology } from './topology.js';
+
+/** Answers every ClientHello with a HelloRetryRequest first: a small packet, then the flight with its certificate. */
+const RETRYING = '10.1.2.8';
+/** Sends its whole first flight, certificate included, in one write: its first segment is a full-size one. */
+const PLAIN = '10.1.2.9';
+const TIMEOUT_MS = 1000;
+
+const unavailable = tierUnavailable();
+const skipped = unavailable !== undefined && !(process.env.CI === 'true' || process.env.CI === '1');
+
+const nodeEnv = (): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+});
+
+/**
+ * A certificate for `address` whose chain makes a first flight of several kB, as Azure's do (their leaves
+ * list dozens of names, and an intermediate follows): here 120 extra names.
+ */
+function largeCertificate(ca: TestCa, address: string) {
+  const names = Array.from({ length: 120 }, (_, i) => `name-${i}.endpoint.privatelink.example.test`);
+  return ca.issue({ ipAddresses: [address], dnsNames: names, commonName: address });
+}
+
+describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftables in the edge namespace)', () => {
+  let topology: Topology;
+  let dir: string;
+  let caFile: string;
+
+  beforeAll(async () => {
+    if (unavailable) throw new Error(`the netns tier cannot run, and CI never skips it: ${unavailable}`);
+    await buildFixtureScripts();
+    await sweepStale();
+    topology = await createTopology();
+    const ca = await createCa('privatelink-probe netns path CA');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'plp-netns-path-'));
+    caFile = path.join(dir, 'ca.pem');
+    await writeFile(caFile, ca.certPem);
+    for (const address of [RETRYING, PLAIN]) await topology.addAzureAddress(address);
+    // veth hands TCP's super-packets (TSO/GSO) to its peer whole: the rule below would see one ~2.7 kB packet
+    // per write of the endpoint instead of its 1500-byte segments (measured with the rule's counter). One
+    // segment per packet, as on a physical link: the segments are real.
+    await ip('-n', topology.ns.azure, 'link', 'set', 'vpn0', 'gso_max_segs', '1');
+    const host = (plan: EndpointPlan) =>
+      topology
+        .start('azure', [process.execPath, ENDPOINT_HOST], { env: nodeEnv(), ipc: true })
+        .call('start', plan, 20_000);
+    // P-384 only: Node's ClientHello carries a key share for X25519 (and on Node 24 X25519MLKEM768) alone.
+    await host({
+      ecdhCurve: 'P-384',
+      endpoints: [{ addresses: [RETRYING], ports: [443], cert: await largeCertificate(ca, RETRYING) }],
+    });
+    await host({ endpoints: [{ addresses: [PLAIN], ports: [443], cert: await largeCertificate(ca, PLAIN) }] });
+  });
+
+  afterAll(async () => {
+    await topology?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `check --json` in the edge namespace against both endpoints by address, TLS only. */
+  async function check(): Promise<TelemetryBody['ports']> {
+    const command = [
+      process.execPath,
+      CLI_ENTRY,
+      'check',
+      '--json',
+      '--ca-file',
+      caFile,
+      '--policy',
+      'any',
+      '--no-service-check',
+      '--timeout',
+      String(TIMEOUT_MS),
+      '--target',
+      `retrying=${RETRYING}:443`,
+      '--target',
+      `plain=${PLAIN}:443`,
+    ];
+    const result = await runInNamespace(topology.ns.edge, command, { ...nodeEnv(), NO_COLOR: '1' }, 30_000);
+    if (!result.stdout.trimStart().startsWith('{'))
+      throw new Error(`check exited ${result.code} without JSON:\n${result.stderr}`);
+    return (JSON.parse(result.stdout) as TelemetryBody).ports;
+  }
+
+  it('a tunnel that drops packets over 1000 bytes: a handshake whose first bytes came is TLS_STALLED, one whose first segment was dropped TLS_TIMEOUT', async () => {
+    const healthy = await check();
+    expect(healthy.map((p) => [p.target, p.code, p.tls?.outcome])).toEqual([
+      ['retrying', 'OK', 'ok'],
+      ['plain', 'OK', 'ok'],
+    ]);
+
+    // Silent drops (no ICMP "fragmentation needed"): the path MTU black hole of a tunnel without MSS clamping.
+    await nft(
+      topology.ns.edge,
+      'table inet plp_mtu {\n chain input {\n  type filter hook input priority 0; policy accept;\n  iifname "vpn0" ip length > 1000 counter drop\n }\n}\n',
+    );
+    try {
+      const [retrying, plain] = await check();
+      expect(retrying).toMatchObject({ target: 'retrying', code: 'TLS_STALLED', tls: { outcome: 'stalled' } });
+      // The HelloRetryRequest (and a ChangeCipherSpec): about a hundred bytes, well under the limit.
+      expect(retrying!.tls!.bytesReceived).toBeGreaterThan(0);
+      expect(retrying!.tls!.bytesReceived).toBeLessThan(1000);
+      expect(retrying!.reason).toContain(
+        `the handshake stalled after the server's first ${retrying!.tls!.bytesReceived} bytes`,
+      );
+      expect(retrying!.reason).toContain('clamp the TCP MSS on the tunnel or lower its MTU');
+
+      expect(plain).toMatchObject({
+        target: 'plain',
+        code: 'TLS_TIMEOUT',
+        tls: { outcome: 'timeout', bytesReceived: 0 },
+      });
+      expect(plain!.reason).toContain('the path drops large packets');
+    } finally {
+      await nft(topology.ns.edge, 'delete table inet plp_mtu\n');
+    }
+  });
+});
