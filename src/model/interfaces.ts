@@ -19,10 +19,13 @@ import {
   KINDS,
   type AddressClass,
   type ClassifiedAddress,
+  type ClockReading,
   type Cloud,
   type DnsOutcome,
   type NameForm,
   type Overall,
+  type ServiceOutcome,
+  type ServiceProtocol,
   type Status,
   type TcpOutcome,
   type TlsOutcome,
@@ -39,6 +42,7 @@ import {
   type TelemetryDns,
   type TelemetryEdge,
   type TelemetryPort,
+  type TelemetryService,
   type TelemetryTarget,
   type TelemetryTls,
 } from '../report/telemetry.js';
@@ -60,6 +64,8 @@ const dnsOutcome = enumOf(
 );
 const tcpOutcome = enumOf(every<TcpOutcome>()(['ok', 'refused', 'timeout', 'unreachable', 'reset', 'error']));
 const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'stalled', 'failed']));
+const serviceProtocol = enumOf(every<ServiceProtocol>()(['mqtt', 'amqp', 'https']));
+const serviceOutcome = enumOf(every<ServiceOutcome>()(['ok', 'blocked', 'foreign', 'skipped']));
 const configToml = enumOf(every<EdgeAudit['configToml']>()(['found', 'not-mounted', 'unreadable']));
 const severity = enumOf(every<Severity>()(['info', 'warning', 'error']));
 const upstreamState = enumOf(every<UpstreamState>()(['connecting', 'connected', 'disconnected', 'closed']));
@@ -126,6 +132,7 @@ const port = object<TelemetryPort>({
     cipher: 'string',
     azureRoot: { schema: 'boolean', description: 'The chain ends in a root Azure uses (else TLS inspection is suspected).' },
     error: 'string',
+    bytesReceived: { schema: 'integer', description: "On a TLS timeout or stall: the bytes the server had sent (more than zero: stalled, its flight cut in transit)." },
     cert: object<TelemetryCert>({
       notAfter: 'dateTime',
       daysLeft: 'integer',
@@ -139,6 +146,20 @@ const port = object<TelemetryPort>({
     sameCertAs: { schema: 'integer', description: "Instead of cert: the port of this target that showed the same certificate." },
     counterpart: { schema: object<NonNullable<TelemetryTls['counterpart']>>({ outcome: tlsOutcome, ms: 'double', error: 'string' }), description: 'On a hostname mismatch, the handshake with the counterpart name.' },
   }),
+  service: {
+    schema: object<TelemetryService>({
+      protocol: serviceProtocol,
+      outcome: { schema: serviceOutcome, description: 'blocked: no answer, or closed after the request; foreign: something that is not the service answered.' },
+      ms: 'double',
+      detail: { schema: 'string', description: 'What answered, e.g. CONNACK 5, or why it is blocked or skipped.' },
+    }),
+    description: "The credential-free exchange of the port's protocol after a verified handshake (MQTT CONNECT, the AMQP header, an HTTPS GET).",
+  },
+});
+
+const clock = object<ClockReading>({
+  offsetSeconds: { schema: 'double', description: 'Server time minus device time, from the Date of a verified HTTPS answer; more than 300 either way is CLOCK_SKEW.' },
+  source: { schema: 'string', description: 'The target whose answer gave it.' },
 });
 
 const edge = object<TelemetryEdge>({
@@ -146,6 +167,7 @@ const edge = object<TelemetryEdge>({
   provisioning: 'string',
   upstream: object<TelemetryEdge['upstream']>({ hostname: 'string', form: upstreamForm, policyOk: 'boolean', gateway: 'string' }),
   findings: array(object<EdgeFinding>({ id: enumOf(FINDING_IDS), severity, text: 'string' })),
+  clock: { schema: clock, description: "The device's clock against the servers' (also when the audit could not run)." },
 });
 
 /** The results body's keys; the summary's are among them, each with a subset of the fields. */
@@ -159,8 +181,8 @@ const result = (schemas: readonly string[]): { [K in keyof TelemetryBody]-?: Des
   overall,
   targets: { schema: array(target), description: 'Per target: the verdict, the addresses in use, how the name resolved.' },
   answers: { schema: array(answer), description: "Every resolver's answer for each target's name and its counterpart." },
-  ports: { schema: array(port), description: 'Per target and port: TCP per address, the TLS handshake and certificate.' },
-  edge: { schema: edge, description: "The audit of the IoT Edge runtime's configuration." },
+  ports: { schema: array(port), description: 'Per target and port: TCP per address, the TLS handshake and certificate, the service exchange.' },
+  edge: { schema: edge, description: "The audit of the IoT Edge runtime's configuration, and the device's clock." },
 });
 
 /** The alert body's keys besides those it shares with the results body (schema, deviceId, moduleId). */
@@ -246,12 +268,30 @@ const reportedTarget = object<ReportedTarget>({
   kind,
   changedAt: { schema: 'dateTime', description: 'When status or code last changed.' },
   dns: object<ReportedDns>({ addresses: 'string', private: 'boolean', cname: 'string', ms: 'integer', resolver: 'string', mismatch: 'boolean' }),
-  ports: map('port', 'result', object<ReportedPort>({ ok: 'boolean', code, ...stepTimeFields(), tls: 'string', certDaysLeft: 'integer' })),
+  ports: map(
+    'port',
+    'result',
+    object<ReportedPort>({
+      ok: 'boolean',
+      code,
+      ...stepTimeFields(),
+      tls: 'string',
+      tlsBytesReceived: { schema: 'integer', description: 'On a TLS timeout or stall: the bytes the server had sent.' },
+      certDaysLeft: 'integer',
+      service: { schema: serviceOutcome, description: 'The exchange after TLS (left out when skipped).' },
+      serviceDetail: { schema: 'string', description: 'What answered the exchange, e.g. CONNACK 5.' },
+    }),
+  ),
   history: { schema: historySummary, description: 'Over the runs the module keeps in memory.' },
   measured: { schema: code, description: 'While the code is FLAPPING: what the last run measured.' },
 });
 
-const reportedEdge = object<ReportedEdge>({ configToml, provisioning: 'string', findings: map('finding', 'text', 'string') });
+const reportedEdge = object<ReportedEdge>({
+  configToml,
+  provisioning: 'string',
+  findings: map('finding', 'text', 'string'),
+  clock: { schema: clock, description: "The device's clock against the servers' (also when the audit could not run)." },
+});
 
 const unknownKeys = object<AckEntry>({ value: 'string', ac: 'integer', av: 'integer', ad: 'string' });
 
@@ -279,7 +319,7 @@ function rootInterface(): Interface {
       ...DESIRED_KEYS.map((key) => property(key, writable[key], true)),
       property('status', { schema: reportedStatus, description: 'The last run: overall verdict, one-line summary, times, the upstream connection.' }),
       property('results', { schema: map('target', 'result', reportedTarget), description: "Each target's verdict, addresses, ports and history." }),
-      property('edge', { schema: reportedEdge, description: "The audit of the IoT Edge runtime's configuration." }),
+      property('edge', { schema: reportedEdge, description: "The audit of the IoT Edge runtime's configuration, and the device's clock." }),
       property('unknownKeys', { schema: unknownKeys, description: 'Desired keys the module does not know, beyond the few acknowledged one by one: value names them.' }),
       component(MESSAGES_COMPONENT, MESSAGES_INTERFACE_ID, 'The output messages (probeResults, alerts).'),
       command('runNow', 'Run now (or join the run in progress) and return its result.', { response: ['result', object<typeof body & typeof refusal>({ ...body, ...refusal })] }),

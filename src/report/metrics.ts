@@ -4,7 +4,8 @@
 // configuration disappears with the next scrape instead of lingering at its last value.
 //
 // Names: prefixed with the module (`privatelink_probe_`, IoT Edge's custom-metrics advice), in base units
-// (seconds, unix timestamps). Labels: `target` (the twin-safe target name), `kind`, `port`; and on every
+// (seconds, unix timestamps). Labels: `target` (the twin-safe target name), `kind`, `port`, `protocol` (the
+// service exchange's: mqtt, amqp, https), `source` (the target whose answer set the clock); and on every
 // series the labels IoT Edge's own metrics carry, so dashboards join them: `iothub` (the hub hostname),
 // `edge_device` (the device id) and `instance_number` — like edgeHub and edgeAgent, a GUID made at process
 // start, so a restart (which resets counters) is visible. Unknown ids are empty strings.
@@ -18,10 +19,12 @@
 // | privatelink_probe_dns_private                        | target kind            | 1 all addresses in use private, 0 not; absent without an answer |
 // | privatelink_probe_port_ok                            | target kind port       | 1 reachable and verified, 0 not          |
 // | privatelink_probe_tcp_connect_seconds                | target kind port       | the first successful connect; absent if none |
-// | privatelink_probe_tls_handshake_seconds              | target kind port       | the handshake; absent on a TLS timeout or a plain port |
+// | privatelink_probe_tls_handshake_seconds              | target kind port       | the handshake; absent on a TLS timeout or stall, or a plain port |
 // | privatelink_probe_step_seconds                       | target kind port step  | each port step's time (tcp, tls, …) on the port's first address that ran it |
+// | privatelink_probe_service_up                         | target kind port protocol | 1 the service answered the exchange after TLS, 0 blocked or foreign; absent when skipped |
 // | privatelink_probe_tls_cert_expiry_timestamp_seconds  | target kind port       | the certificate's notAfter               |
 // | privatelink_probe_overall_status                     | status                 | 1 for the current overall, 0 for the others (incl. unknown) |
+// | privatelink_probe_clock_offset_seconds               | source                 | server time − device time from an HTTPS `Date`; absent when none was read |
 // | privatelink_probe_run_duration_seconds               |                        | the last run; absent before the first    |
 // | privatelink_probe_last_run_timestamp_seconds         |                        | when it completed                        |
 // | privatelink_probe_runs_total                         |                        | runs completed since start (counter)     |
@@ -34,7 +37,7 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ModuleSnapshot } from './snapshot.js';
 import { PORT_STEPS, portSteps, stepTimes } from '../probe/steps.js';
-import type { Overall, PortResult, Status, TargetResult } from '../probe/types.js';
+import type { Overall, PortResult, Status, TargetResult, TlsOutcome } from '../probe/types.js';
 
 export const METRIC_PREFIX = 'privatelink_probe_';
 
@@ -66,6 +69,7 @@ interface Definition {
 }
 
 const STATUSES: readonly Status[] = ['healthy', 'degraded', 'unhealthy'];
+const TLS_CUT_SHORT: ReadonlySet<TlsOutcome> = new Set(['timeout', 'stalled']);
 const OVERALLS: readonly Overall[] = [...STATUSES, 'unknown'];
 const TARGET = ['target', 'kind'] as const;
 const PORT = ['target', 'kind', 'port'] as const;
@@ -157,10 +161,11 @@ const DEFINITIONS: readonly Definition[] = [
   },
   {
     name: 'tls_handshake_seconds',
-    help: 'Duration of the TLS handshake on the port in the last run (absent when it timed out).',
+    help: 'Duration of the TLS handshake on the port in the last run (absent when it timed out or stalled).',
     type: 'gauge',
     labelNames: PORT,
-    samples: (s) => perPort(s, (p) => (p.tls && p.tls.outcome !== 'timeout' ? seconds(p.tls.ms) : undefined)),
+    // A timed-out or stalled handshake's time is the timeout, not the path's.
+    samples: (s) => perPort(s, (p) => (p.tls && !TLS_CUT_SHORT.has(p.tls.outcome) ? seconds(p.tls.ms) : undefined)),
   },
   {
     name: 'step_seconds',
@@ -181,6 +186,21 @@ const DEFINITIONS: readonly Definition[] = [
       ),
   },
   {
+    name: 'service_up',
+    help: "1 when the port's service answered the credential-free exchange after TLS in the last run, 0 when it was blocked or something else answered (absent when skipped).",
+    type: 'gauge',
+    labelNames: [...PORT, 'protocol'],
+    samples: (s) =>
+      targets(s).flatMap((t) =>
+        t.ports.flatMap((p) => {
+          const service = p.service;
+          if (!service?.protocol || service.outcome === 'skipped') return [];
+          const labels = { target: t.name, kind: t.kind, port: String(p.port), protocol: service.protocol };
+          return [[labels, flag(service.outcome === 'ok')] as const];
+        }),
+      ),
+  },
+  {
     name: 'tls_cert_expiry_timestamp_seconds',
     help: 'notAfter of the certificate the port presented in the last run, as a unix timestamp.',
     type: 'gauge',
@@ -193,6 +213,16 @@ const DEFINITIONS: readonly Definition[] = [
     type: 'gauge',
     labelNames: ['status'],
     samples: (s) => OVERALLS.map((status) => [{ status }, flag((s.lastRun?.overall ?? 'unknown') === status)] as const),
+  },
+  {
+    name: 'clock_offset_seconds',
+    help: "Server time minus this device's clock, from the Date of a verified HTTPS answer in the last run (the target it came from as source); more than 300 either way is CLOCK_SKEW.",
+    type: 'gauge',
+    labelNames: ['source'],
+    samples: (s) => {
+      const clock = s.lastRun?.clock;
+      return clock ? [[{ source: clock.source }, clock.offsetSeconds]] : [];
+    },
   },
   {
     name: 'run_duration_seconds',

@@ -11,12 +11,22 @@
 // the richest detail level that fits `budgetBytes` (TWIN_LEVELS, richest first; the last is the floor).
 // The level is one for the whole document, so the shape of one target depends on how much everything
 // weighs together, not on its neighbours' individual strings. Measured (test/report/size.test.ts), 32
-// targets × 3 ports all failing, worst strings: the floor is ≈ 17 KB, so with the acknowledgements of 32
-// targets the whole document stays ≤ 24 KB for hostnames up to ≈ 100 characters (Azure's longest real
-// names) and ≈ 28 KB, under IoT Hub's 32 KB, for 253-character ones.
+// targets × 3 ports all failing, worst strings, every audit finding and a clock reading: the floor is ≈ 18 KB,
+// so with the acknowledgements of 32 targets the whole document stays ≤ 24 KB for hostnames up to ≈ 100
+// characters (Azure's longest real names) and ≈ 29 KB, under IoT Hub's 32 KB, for 253-character ones.
 import { fitString, TWIN_MAX_STRING_BYTES } from '../config/twin-safe.js';
 import { PORT_STEPS, portSteps, stepTimeKey, stepTimes, type StepTimeKey } from '../probe/steps.js';
-import type { Code, Kind, Overall, PortResult, RunResult, Status, TargetResult } from '../probe/types.js';
+import type {
+  ClockReading,
+  Code,
+  Kind,
+  Overall,
+  PortResult,
+  RunResult,
+  ServiceOutcome,
+  Status,
+  TargetResult,
+} from '../probe/types.js';
 import { firstThatFits, withoutEmpty } from './budget.js';
 import type { EdgeAuditView } from './edge-view.js';
 import type { HistorySummary } from './history.js';
@@ -36,7 +46,15 @@ export type ReportedPort = {
 } & Partial<Record<StepTimeKey, number>> & {
     /** Negotiated TLS protocol, e.g. `TLSv1.3`. */
     tls?: string;
+    /** On a TLS timeout or stall: the bytes the server had sent (more than zero: its flight is cut in transit). */
+    tlsBytesReceived?: number;
     certDaysLeft?: number;
+    /**
+     * The service exchange after TLS, and what answered (left out when skipped: the code says why). Flat
+     * rather than an object: one more level under the port would exceed the twin's nesting limit.
+     */
+    service?: ServiceOutcome;
+    serviceDetail?: string;
   };
 
 export type ReportedDns = {
@@ -77,16 +95,22 @@ export type ReportedStatus = {
   upstream?: { hostname?: string; form: EdgeAuditView['upstream']['form']; policyOk: boolean; gateway?: string };
 };
 
+/**
+ * The runtime audit and the device's clock. The audit's three keys are there whenever it ran; when it could
+ * not run, the clock is still reported (a skewed clock makes `overall` unhealthy and must show why).
+ */
 export type ReportedEdge = {
-  configToml: EdgeAuditView['configToml'];
-  provisioning: string;
-  findings: Record<string, string>;
+  configToml?: EdgeAuditView['configToml'];
+  provisioning?: string;
+  findings?: Record<string, string>;
+  /** Server time − device time (s) from the `Date` of a verified HTTPS answer; absent when none carried one. */
+  clock?: ClockReading;
 };
 
 export type ReportedSections = {
   status: ReportedStatus;
   results: Record<string, ReportedTarget>;
-  /** null when no audit ran (the patch then deletes an old `edge` section). */
+  /** null when no audit ran and no clock was read (the patch then deletes an old `edge` section). */
   edge: ReportedEdge | null;
 };
 
@@ -115,7 +139,10 @@ interface TwinDetail {
   text: number;
   addresses: number;
   host: number;
-  /** dns.ms and per port each step's time (`tcpMs`, `tlsMs`), tls and certDaysLeft: what was measured, beside the verdict. */
+  /**
+   * dns.ms and per port each step's time (`tcpMs`, `tlsMs`, …), tls, tlsBytesReceived, certDaysLeft, service and
+   * serviceDetail (cut to `text`): what was measured, beside the verdict.
+   */
   measurements: boolean;
   /** dns.cname and dns.resolver: how the name was resolved, beside what it resolved to. */
   answerPath: boolean;
@@ -136,7 +163,7 @@ const TWIN_LEVELS: readonly [TwinDetail, ...TwinDetail[]] = [
   { reason: 80, text: 80, addresses: 1, host: 128, measurements: true, answerPath: true },
   { reason: 64, text: 64, addresses: 1, host: 64, measurements: false, answerPath: true },
   // The floor: the verdict, where the name leads and since when; nothing an operator could not get from telemetry.
-  { reason: 0, text: 48, addresses: 1, host: 64, measurements: false, answerPath: false },
+  { reason: 0, text: 40, addresses: 1, host: 64, measurements: false, answerPath: false },
 ];
 
 /** Versions, times, resolver endpoints, protocol names: short by nature, cut in case they are not. */
@@ -153,7 +180,7 @@ export function reportedSections(run: RunResult, ctx: ReportedContext): Reported
       results: Object.fromEntries(
         run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail, ctx.history?.(t.name))]),
       ),
-      edge: ctx.edge ? edgeSection(ctx.edge, detail) : null,
+      edge: edgeSection(ctx.edge, run.clock, detail),
     }),
     ctx.budgetBytes ?? SECTIONS_BUDGET_BYTES,
   );
@@ -228,17 +255,32 @@ function portEntry(p: PortResult, detail: TwinDetail): ReportedPort {
     code: p.code,
     ...Object.fromEntries(PORT_STEPS.map(({ step }) => [stepTimeKey(step), whole(times[step])])),
     tls: p.tls?.protocol === undefined ? undefined : fitString(p.tls.protocol, IDENTIFIER_BYTES),
+    tlsBytesReceived: whole(p.tls?.bytesReceived),
     certDaysLeft: whole(p.tls?.cert?.daysLeft),
+    ...serviceFields(p, detail),
   });
 }
 
-function edgeSection(edge: EdgeAuditView, detail: TwinDetail): ReportedEdge {
+function serviceFields(p: PortResult, detail: TwinDetail): Pick<ReportedPort, 'service' | 'serviceDetail'> {
+  const service = p.service;
+  if (!service || service.outcome === 'skipped') return {};
+  return { service: service.outcome, serviceDetail: fitString(service.detail, detail.text) };
+}
+
+function edgeSection(
+  edge: EdgeAuditView | null,
+  clock: ClockReading | undefined,
+  detail: TwinDetail,
+): ReportedEdge | null {
+  const clockEntry = clock && { offsetSeconds: clock.offsetSeconds, source: fitString(clock.source, IDENTIFIER_BYTES) };
+  if (!edge) return clockEntry ? { clock: clockEntry } : null;
   const keys = twinKeys(edge.findings.map((f) => f.id));
-  return {
+  return withoutEmpty({
     configToml: edge.configToml,
     provisioning: fitString(edge.provisioning, detail.text),
     findings: Object.fromEntries(edge.findings.map((f, i) => [keys[i]!, fitString(f.text, detail.text)])),
-  };
+    clock: clockEntry,
+  });
 }
 
 /** `a,b,c +2 more`: the first `max` items, then how many were left out. */

@@ -2,7 +2,8 @@
 // (the README's telemetry reference). Top-level keys and the keys of their items are the contract: `targets`
 // (each target's verdict, the classified addresses in use and how its name resolved), `answers` (every
 // resolver's answer for each target's name and its counterpart), `ports` (per target and port, the TCP result
-// per address and the TLS handshake with the certificate and the counterpart-name handshake).
+// per address, the TLS handshake with the certificate and the counterpart-name handshake, and the service
+// exchange after it), `edge` (the runtime audit and the device's clock).
 //
 // Shape: each top-level key is a telemetry of the Plug and Play model's `messages` component, whose schemas
 // nest at most 5 levels (DTDL), and a command's response, which carries the same body, adds one: so no key
@@ -24,6 +25,7 @@ import { fitString } from '../config/twin-safe.js';
 import type {
   CertificateInfo,
   ClassifiedAddress,
+  ClockReading,
   Cloud,
   Code,
   DnsAnswer,
@@ -33,6 +35,9 @@ import type {
   Overall,
   PortResult,
   RunResult,
+  ServiceOutcome,
+  ServiceProtocol,
+  ServiceResult,
   Status,
   TargetResult,
   TcpOutcome,
@@ -63,7 +68,7 @@ export interface TelemetryBody {
   answers: TelemetryAnswer[];
   /** The targets' ports, target by target. */
   ports: TelemetryPort[];
-  /** Left out when no audit ran. */
+  /** Left out when no audit ran and no clock was read. */
   edge?: TelemetryEdge;
 }
 
@@ -127,6 +132,20 @@ export interface TelemetryPort {
   tcpTotal?: number;
   /** The handshake with SNI = the target's host. */
   tls?: TelemetryTls;
+  /** The exchange of the port's protocol after a verified handshake (absent when the service check is off). */
+  service?: TelemetryService;
+}
+
+/**
+ * `detail` is cut like the other texts, and left out with the ports' reasons at the tighter levels (the target's
+ * reason still quotes the deciding port's); there a skipped exchange is left out whole: it never ran, and the
+ * port's code says why.
+ */
+export interface TelemetryService {
+  protocol?: ServiceProtocol;
+  outcome: ServiceOutcome;
+  ms: number;
+  detail?: string;
 }
 
 export interface TelemetryCert {
@@ -151,6 +170,8 @@ export interface TelemetryTls {
   cipher?: string;
   azureRoot?: boolean;
   error?: string;
+  /** On a TLS timeout or stall: the bytes the server had sent (more than zero: `stalled`). */
+  bytesReceived?: number;
   cert?: TelemetryCert;
   /** Instead of `cert`: the same certificate as on this earlier port of the target. */
   sameCertAs?: number;
@@ -158,12 +179,18 @@ export interface TelemetryTls {
   counterpart?: { outcome: TlsOutcome; ms: number; error?: string };
 }
 
+/**
+ * The runtime audit and the device's clock. The audit's keys are there whenever it ran; when it could not run,
+ * the clock is still carried (a skewed clock makes `overall` unhealthy and must show why).
+ */
 export interface TelemetryEdge {
-  configToml: EdgeAuditView['configToml'];
-  provisioning: string;
+  configToml?: EdgeAuditView['configToml'];
+  provisioning?: string;
   /** The audit's, with unknown values left out. */
-  upstream: { hostname?: string; form: EdgeAuditView['upstream']['form']; policyOk: boolean; gateway?: string };
-  findings: EdgeFinding[];
+  upstream?: { hostname?: string; form: EdgeAuditView['upstream']['form']; policyOk: boolean; gateway?: string };
+  findings?: EdgeFinding[];
+  /** Server time − device time (s) from the `Date` of a verified HTTPS answer; absent when none carried one. */
+  clock?: ClockReading;
 }
 
 export interface TelemetryContext {
@@ -192,7 +219,7 @@ interface TelemetryDetail {
    * time, protocol and the certificate's validity.
    */
   tlsDetail: boolean;
-  /** Each port's own reason (the target's reason is the deciding port's). */
+  /** Each port's own reason (the target's reason is the deciding port's), and its service exchange's detail. */
   portReason: boolean;
 }
 
@@ -241,7 +268,7 @@ export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryB
         ports: run.targets.flatMap((t) =>
           t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail)),
         ),
-        edge: ctx.edge ? telemetryEdge(ctx.edge, detail) : undefined,
+        edge: telemetryEdge(ctx.edge, run.clock, detail),
       }),
     ctx.budgetBytes ?? TELEMETRY_BUDGET_BYTES,
   );
@@ -252,8 +279,9 @@ export function telemetryMessage(body: TelemetryBody | SummaryBody): OutboundMes
 }
 
 /**
- * A quiet run's message: the verdicts, the addresses in use and the step times, without the evidence (answers,
- * chains, certificates, reasons) that the last full message already carried. IoT Hub meters device-to-cloud
+ * A quiet run's message: the verdicts, the addresses in use, the step times and the device's clock, without the
+ * evidence (answers, chains, certificates, reasons, what answered the service exchange) that the last full message
+ * already carried. IoT Hub meters device-to-cloud
  * messages in 4 KB units: this body keeps a run of 5 targets × 3 ports in one unit, where the full one takes
  * several. Each target and port is a subset of the full one's fields, under the same names.
  */
@@ -261,7 +289,12 @@ export interface SummaryBody extends Omit<TelemetryBody, 'schema' | 'targets' | 
   schema: typeof SUMMARY_SCHEMA;
   targets: SummaryTarget[];
   ports: SummaryPort[];
-  edge?: { configToml: EdgeAuditView['configToml']; findings: Array<Pick<EdgeFinding, 'id' | 'severity'>> };
+  /** The audit's part when it ran; the clock whenever it was read. */
+  edge?: {
+    configToml?: EdgeAuditView['configToml'];
+    findings?: Array<Pick<EdgeFinding, 'id' | 'severity'>>;
+    clock?: ClockReading;
+  };
 }
 
 export interface SummaryTarget {
@@ -281,6 +314,8 @@ export interface SummaryPort {
   code: Code;
   tcp: Array<{ ms: number }>;
   tls?: { ms: number };
+  /** Left out when the exchange was skipped. */
+  service?: { ms: number };
 }
 
 /**
@@ -314,15 +349,21 @@ export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetB
           code: p.code,
           tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })),
           tls: p.tls ? { ms: p.tls.ms } : undefined,
+          service: p.service && p.service.outcome !== 'skipped' ? { ms: p.service.ms } : undefined,
         }),
       ),
     ),
-    edge: ctx.edge
-      ? {
-          configToml: ctx.edge.configToml,
-          findings: ctx.edge.findings.map((f) => ({ id: f.id, severity: f.severity })),
-        }
-      : undefined,
+    edge: summaryEdge(ctx.edge, run.clock),
+  });
+}
+
+function summaryEdge(edge: EdgeAuditView | null, clock: ClockReading | undefined): SummaryBody['edge'] {
+  const clockEntry = clockRecord(clock);
+  if (!edge) return clockEntry && { clock: clockEntry };
+  return withoutEmpty({
+    configToml: edge.configToml,
+    findings: edge.findings.map((f) => ({ id: f.id, severity: f.severity })),
+    clock: clockEntry,
   });
 }
 
@@ -415,6 +456,17 @@ function telemetryPort(
     ),
     tcpTotal: tcp.total,
     tls: p.tls ? telemetryTls(p.tls, sameCertAs, detail) : undefined,
+    service: p.service && telemetryService(p.service, detail),
+  });
+}
+
+function telemetryService(service: ServiceResult, detail: TelemetryDetail): TelemetryService | undefined {
+  if (!detail.portReason && service.outcome === 'skipped') return undefined;
+  return withoutEmpty({
+    protocol: service.protocol,
+    outcome: service.outcome,
+    ms: service.ms,
+    detail: detail.portReason ? fitString(service.detail, detail.text) : undefined,
   });
 }
 
@@ -428,6 +480,7 @@ function telemetryTls(tls: TlsResult, sameCertAs: number | undefined, detail: Te
     cipher: detail.tlsDetail ? tls.cipher : undefined,
     azureRoot: detail.tlsDetail ? tls.azureRoot : undefined,
     error: detail.tlsDetail ? optionalText(tls.error, detail) : undefined,
+    bytesReceived: tls.bytesReceived,
     cert: tls.cert && sameCertAs === undefined ? telemetryCert(tls.cert, detail) : undefined,
     sameCertAs,
     counterpart: counterpart
@@ -455,14 +508,26 @@ function telemetryCert(cert: CertificateInfo, detail: TelemetryDetail): Telemetr
   });
 }
 
-function telemetryEdge(edge: EdgeAuditView, detail: TelemetryDetail): TelemetryEdge {
+function telemetryEdge(
+  edge: EdgeAuditView | null,
+  clock: ClockReading | undefined,
+  detail: TelemetryDetail,
+): TelemetryEdge | undefined {
+  const clockEntry = clockRecord(clock);
+  if (!edge) return clockEntry && { clock: clockEntry };
   const { hostname, form, policyOk, gateway } = edge.upstream;
-  return {
+  return withoutEmpty({
     configToml: edge.configToml,
     provisioning: fitString(edge.provisioning, detail.text),
     upstream: withoutEmpty({ hostname: hostname ?? undefined, form, policyOk, gateway: gateway ?? undefined }),
     findings: edge.findings.map((f) => ({ id: f.id, severity: f.severity, text: fitString(f.text, detail.text) })),
-  };
+    clock: clockEntry,
+  });
+}
+
+/** A copy, so the body never shares an object with the run. */
+function clockRecord(clock: ClockReading | undefined): ClockReading | undefined {
+  return clock && { offsetSeconds: clock.offsetSeconds, source: clock.source };
 }
 
 function optionalText(text: string | undefined, detail: TelemetryDetail): string | undefined {

@@ -90,7 +90,15 @@ describe('routes', () => {
     // Full detail: the counterpart answers and certificate SANs the tighter telemetry levels leave out.
     expect(doc.lastRun!.answers.filter((a) => a.target === 'hub' && a.counterpart)).toHaveLength(1);
     expect(doc.lastRun!.ports.find((p) => p.target === 'hub')!.tls!.cert!.sans!.split(',')).toHaveLength(3);
-    expect(doc.lastRun!.edge!.findings[0]!.id).toBe('DOCKER_EMBEDDED_DNS');
+    expect(doc.lastRun!.edge!.findings![0]!.id).toBe('DOCKER_EMBEDDED_DNS');
+    // What telemetry carries: each port's service exchange and the device's clock.
+    expect(doc.lastRun!.ports.find((p) => p.target === 'hub')!.service).toEqual({
+      protocol: 'mqtt',
+      outcome: 'ok',
+      ms: 4,
+      detail: 'CONNACK 5',
+    });
+    expect(doc.lastRun!.edge!.clock).toEqual({ offsetSeconds: 0.2, source: 'hub' });
   });
 
   it('GET /status before the first run is 200 with lastRun null and the upstream state', async () => {

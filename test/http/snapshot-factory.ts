@@ -22,7 +22,10 @@ export function threeVerdictRun(): RunResult {
     code: 'TLS_EXPIRING',
     reason: DPS_REASON,
   });
-  return runOf([healthyTarget(), dps, mismatchAcrTarget(), publicBlobTarget()]);
+  // The clock as the engine reads it: from the hub's HTTPS answer, the only one with a Date (factory.ts okPort).
+  return runOf([healthyTarget(), dps, mismatchAcrTarget(), publicBlobTarget()], {
+    clock: { offsetSeconds: 0.2, source: 'hub' },
+  });
 }
 
 export function edge(over: Partial<EdgeAudit> = {}): EdgeAudit {

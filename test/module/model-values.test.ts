@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { acknowledge } from '../../src/config/acknowledge.js';
 import { validateDesired } from '../../src/config/validate.js';
 import { MESSAGES_COMPONENT } from '../../src/model/ids.js';
-import type { RunResult } from '../../src/probe/types.js';
+import type { PortResult, RunResult } from '../../src/probe/types.js';
 import { alertMessage, verdictChanges } from '../../src/report/alerts.js';
 import type { OutboundMessage } from '../../src/report/message.js';
 import { reportedPatch } from '../../src/report/patch.js';
@@ -20,6 +20,7 @@ import {
 import {
   acknowledgements,
   edgeAudit,
+  foreignServiceRun,
   healthyTarget,
   mismatchAcrTarget,
   PATHOLOGICAL,
@@ -38,6 +39,29 @@ const mixedRun = (): RunResult =>
     publicBlobTarget('blob'),
     mismatchAcrTarget('acr'),
   ]);
+/** A port whose handshake stalled, one whose exchange was blocked, and a clock read from the third. */
+function stalledAndBlockedRun(): RunResult {
+  const hub = healthyTarget('hub');
+  const [mqtt, amqp, https] = hub.ports as [PortResult, PortResult, PortResult];
+  const ports: PortResult[] = [
+    {
+      ...mqtt,
+      ok: false,
+      code: 'TLS_STALLED',
+      tls: { ...mqtt.tls!, outcome: 'stalled', bytesReceived: 1380 },
+      service: { protocol: 'mqtt', outcome: 'skipped', ms: 0, detail: 'not tried: TLS stalled' },
+    },
+    {
+      ...amqp,
+      ok: false,
+      code: 'APP_BLOCKED',
+      service: { ...amqp.service!, outcome: 'blocked', detail: 'closed after the request' },
+    },
+    https,
+  ];
+  const target = { ...hub, ports, status: 'unhealthy' as const, code: 'TLS_STALLED' as const };
+  return runOf([target], { clock: { offsetSeconds: -412.3, source: 'hub' } });
+}
 const sent = (m: OutboundMessage) => telemetryProblems(model, m.component, JSON.parse(m.data));
 
 describe('the output messages conform to the messages component', () => {
@@ -50,13 +74,23 @@ describe('the output messages conform to the messages component', () => {
 
   it('results at every size: cut to the budget, and whole with every SAN and address', () => {
     for (const budgetBytes of [undefined, Infinity]) {
-      const body = telemetryBody(worstCaseRun(PATHOLOGICAL), { ...ids, edge: worstEdge(), budgetBytes });
-      expect(sent(telemetryMessage(body))).toEqual([]);
+      for (const run of [worstCaseRun(PATHOLOGICAL), foreignServiceRun(PATHOLOGICAL)]) {
+        const body = telemetryBody(run, { ...ids, edge: worstEdge(), budgetBytes });
+        expect(sent(telemetryMessage(body))).toEqual([]);
+      }
     }
+  });
+
+  it("a stalled handshake's bytes, a blocked exchange, and the clock without an audit", () => {
+    const run = stalledAndBlockedRun();
+    expect(sent(telemetryMessage(telemetryBody(run, { ...ids, edge: null })))).toEqual([]);
+    expect(sent(telemetryMessage(summaryBody(run, { ...ids, edge: null })))).toEqual([]);
   });
 
   it("a quiet run's summary", () => {
     expect(sent(telemetryMessage(summaryBody(mixedRun(), { ...ids, edge: edgeAudit() })))).toEqual([]);
+    const run = foreignServiceRun();
+    expect(sent(telemetryMessage(summaryBody(run, { ...ids, edge: worstEdge() })))).toEqual([]);
   });
 
   it('alerts, a removed target among them', () => {
@@ -88,6 +122,9 @@ describe('the reported patches conform to the root interface', () => {
   it('the sections, written whole and then as a change that deletes a target', () => {
     const first = sections(mixedRun());
     expect(reportedPatchProblems(model, reportedPatch(undefined, first))).toEqual([]);
+    const measured = sections(stalledAndBlockedRun());
+    expect(measured.edge!.clock).toBeDefined();
+    expect(reportedPatchProblems(model, reportedPatch(first as never, measured))).toEqual([]);
     const removed = reportedPatch(first as never, sections(runOf([healthyTarget('hub')])));
     expect(JSON.stringify(removed)).toContain('null');
     expect(reportedPatchProblems(model, removed)).toEqual([]);

@@ -6,6 +6,7 @@ import type {
   ClassifiedAddress,
   DnsAnswer,
   PortResult,
+  ServiceProtocol,
   ServiceResult,
   RunResult,
   TargetResult,
@@ -60,6 +61,14 @@ const OK_SERVICE: Record<number, ServiceResult> = {
   8883: { protocol: 'mqtt', outcome: 'ok', ms: 4, detail: 'CONNACK 5' },
   5671: { protocol: 'amqp', outcome: 'ok', ms: 4, detail: 'AMQP header' },
   443: { protocol: 'https', outcome: 'ok', ms: 6, detail: 'HTTP 401 iothub-errorcode', clockOffsetSeconds: 0.2 },
+};
+
+/** What the engine records for the exchange a handshake that did not verify stops. */
+const NOT_TRIED_AFTER_MISMATCH: ServiceResult = {
+  protocol: 'https',
+  outcome: 'skipped',
+  ms: 0,
+  detail: 'not tried: TLS hostname-mismatch',
 };
 
 function systemAnswer(name: string, addresses: string[]): DnsAnswer {
@@ -162,6 +171,7 @@ export function mismatchAcrTarget(name = 'acr'): TargetResult {
       error: 'ERR_TLS_CERT_ALTNAME_INVALID',
       counterpart: { servername: 'factoryacr.azurecr.io', outcome: 'ok', ms: 19 },
     }),
+    service: NOT_TRIED_AFTER_MISMATCH,
   };
   return { ...base, ports: [port], status: 'unhealthy', code: 'TLS_HOSTNAME_MISMATCH', reason };
 }
@@ -313,6 +323,7 @@ export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
         },
         counterpart: { servername: counterpart, outcome: 'ok', ms: 1234 },
       }),
+      service: { ...NOT_TRIED_AFTER_MISMATCH, protocol: PROTOCOLS[port] },
     }));
     return {
       name: `target-${String(i).padStart(2, '0')}`,
@@ -339,7 +350,29 @@ export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
       ms: 4321,
     };
   });
-  return runOf(targets, { durationMs: 9876 });
+  return runOf(targets, { durationMs: 9876, clock: { offsetSeconds: -86400.5, source: targets.at(-1)?.name ?? '' } });
+}
+
+const PROTOCOLS: Record<number, ServiceProtocol> = { 8883: 'mqtt', 5671: 'amqp', 443: 'https' };
+
+/**
+ * The same targets answered by something that is not Azure on every port (APP_FOREIGN): the handshake verified,
+ * so the evidence is the exchange's detail (up to 160 characters from the wire, here multi-byte) instead of the
+ * TLS error and the counterpart handshake.
+ */
+export function foreignServiceRun(worst: WorstCase = WORST_STRINGS): RunResult {
+  const run = worstCaseRun(worst);
+  const targets = run.targets.map((t): TargetResult => {
+    const ports = t.ports.map((p): PortResult => ({
+      ...p,
+      ok: true,
+      code: 'APP_FOREIGN',
+      tls: { ...p.tls!, outcome: 'ok', error: undefined, counterpart: undefined },
+      service: { protocol: PROTOCOLS[p.port], outcome: 'foreign', ms: 1234, detail: multibyteText(480) },
+    }));
+    return { ...t, ports, status: 'degraded', code: 'APP_FOREIGN' };
+  });
+  return { ...run, targets, overall: 'degraded' };
 }
 
 /** Every finding the audit knows (21), each with a 512-byte text: more than the twin keeps. */
@@ -359,6 +392,7 @@ export function acknowledgements(run: RunResult): Record<string, unknown> {
   return {
     intervalSeconds: ack(300),
     timeoutMs: ack(5000),
+    serviceCheck: ack(true),
     hostnamePolicy: ack('privatelink'),
     dns: ack({
       servers: '[fd00:aaaa:bbbb::53]:53,[fd00:aaaa:cccc::53]:5353',

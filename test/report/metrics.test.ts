@@ -6,7 +6,7 @@ import type { HttpServer } from '../../src/http/server.js';
 import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { snapshotOf, startingSnapshot } from '../http/snapshot-factory.js';
 import { serveSnapshot } from '../http/serve.js';
-import { healthyTarget, runOf } from './factory.js';
+import { healthyTarget, mismatchAcrTarget, runOf, tls } from './factory.js';
 
 interface Sample {
   name: string;
@@ -101,6 +101,48 @@ describe('/metrics', () => {
     // Nothing was connected on the blob's port: no connect or handshake time is invented for it.
     expect(value(samples, 'tcp_connect_seconds', { target: 'blob' })).toBeUndefined();
     expect(value(samples, 'tls_handshake_seconds', { target: 'blob' })).toBeUndefined();
+  });
+
+  it("reports each port's service exchange by protocol, and its time as the service step", async () => {
+    const hub = healthyTarget();
+    const blocked = {
+      ...hub.ports[0]!,
+      ok: false,
+      code: 'APP_BLOCKED' as const,
+      service: { protocol: 'mqtt' as const, outcome: 'blocked' as const, ms: 5000, detail: 'closed after the request' },
+    };
+    const stalled = {
+      ...hub.ports[2]!,
+      ok: false,
+      code: 'TLS_STALLED' as const,
+      tls: tls('10.1.1.4', 443, hub.host, { outcome: 'stalled', ms: 5000, bytesReceived: 1380 }),
+      service: undefined,
+    };
+    const broken = { ...hub, status: 'unhealthy' as const, code: 'APP_BLOCKED' as const, ports: [blocked, stalled] };
+    current = snapshotOf({ lastRun: runOf([broken, mismatchAcrTarget()]) });
+    const { samples } = await scrape();
+    const port = (p: string) => ({ target: 'hub', kind: 'iothub', port: p });
+    expect(value(samples, 'service_up', { ...port('8883'), protocol: 'mqtt' })).toBe(0);
+    expect(value(samples, 'step_seconds', { ...port('8883'), step: 'service' })).toBe(5);
+    // A skipped exchange, and one that never started, say nothing about the service.
+    expect(value(samples, 'service_up', { target: 'acr' })).toBeUndefined();
+    expect(value(samples, 'service_up', port('443'))).toBeUndefined();
+    // A stalled handshake lasted the timeout: no handshake time is claimed for it.
+    expect(value(samples, 'tls_handshake_seconds', port('443'))).toBeUndefined();
+    // New codes reach the code label as they are.
+    expect(value(samples, 'target_info', { target: 'hub', code: 'APP_BLOCKED' })).toBe(1);
+
+    current = snapshotOf();
+    const healthy = (await scrape()).samples;
+    expect(value(healthy, 'service_up', { target: 'hub', port: '8883', protocol: 'mqtt' })).toBe(1);
+    expect(value(healthy, 'service_up', { target: 'hub', port: '443', protocol: 'https' })).toBe(1);
+  });
+
+  it("reports the device's clock offset with the target it came from, absent when no Date was read", async () => {
+    current = snapshotOf();
+    expect(value((await scrape()).samples, 'clock_offset_seconds', { source: 'hub' })).toBe(0.2);
+    current = snapshotOf({ lastRun: runOf([mismatchAcrTarget()]) });
+    expect(value((await scrape()).samples, 'clock_offset_seconds')).toBeUndefined();
   });
 
   it("reports each target's status as a state set and its code and host as info", async () => {

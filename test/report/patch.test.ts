@@ -53,6 +53,7 @@ describe('reportedPatch', () => {
       ok: false,
       code: 'TCP_REFUSED' as const,
       tls: undefined,
+      service: undefined,
       tcp: [{ address: '10.1.1.4', port: 8883, outcome: 'refused' as const, ms: 1 }],
     };
     const changedHub = { ...hub, ports: [failing, hub.ports[2]!] };
@@ -65,7 +66,17 @@ describe('reportedPatch', () => {
     };
     expect(patch.results.hub.ports).toEqual({
       '5671': null,
-      '8883': { ok: false, code: 'TCP_REFUSED', tcpMs: 1, tlsMs: null, tls: null, certDaysLeft: null },
+      '8883': {
+        ok: false,
+        code: 'TCP_REFUSED',
+        tcpMs: 1,
+        tlsMs: null,
+        serviceMs: null,
+        tls: null,
+        certDaysLeft: null,
+        service: null,
+        serviceDetail: null,
+      },
     });
     expect(patch.edge.findings).toEqual({ DOCKER_EMBEDDED_DNS: null });
     expect(applyPatch(before, patch)).toEqual({ ...viaJson(after), intervalSeconds: before.intervalSeconds });

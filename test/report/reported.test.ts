@@ -10,6 +10,7 @@ import {
   publicBlobTarget,
   runOf,
   STARTED_AT,
+  tls,
 } from './factory.js';
 import { hubDepth } from './twin-model.js';
 
@@ -48,6 +49,7 @@ describe('reported sections: the §4 shape', () => {
 
   it('results are keyed by target name with verdict, host, kind, DNS joined into strings and ports keyed by number', () => {
     const { results } = reportedSections(mixedRun(), ctx());
+    const measured = { ok: true, code: 'OK', tcpMs: 3, tlsMs: 21, tls: 'TLSv1.3', certDaysLeft: 180 };
     expect(Object.keys(results)).toEqual(['hub', 'blob', 'acr']);
     expect(results.hub).toEqual({
       status: 'healthy',
@@ -59,9 +61,9 @@ describe('reported sections: the §4 shape', () => {
       changedAt: STARTED_AT,
       dns: { addresses: '10.1.1.4', private: true, cname: '', ms: 4, resolver: 'system', mismatch: false },
       ports: {
-        '443': { ok: true, code: 'OK', tcpMs: 3, tlsMs: 21, tls: 'TLSv1.3', certDaysLeft: 180 },
-        '5671': { ok: true, code: 'OK', tcpMs: 3, tlsMs: 21, tls: 'TLSv1.3', certDaysLeft: 180 },
-        '8883': { ok: true, code: 'OK', tcpMs: 3, tlsMs: 21, tls: 'TLSv1.3', certDaysLeft: 180 },
+        '443': { ...measured, serviceMs: 6, service: 'ok', serviceDetail: 'HTTP 401 iothub-errorcode' },
+        '5671': { ...measured, serviceMs: 4, service: 'ok', serviceDetail: 'AMQP header' },
+        '8883': { ...measured, serviceMs: 4, service: 'ok', serviceDetail: 'CONNACK 5' },
       },
     });
     expect(results.blob!.dns).toEqual({
@@ -74,6 +76,43 @@ describe('reported sections: the §4 shape', () => {
     });
     // A port that was never tried has a verdict and nothing measured.
     expect(results.blob!.ports).toEqual({ '443': { ok: false, code: 'DNS_PUBLIC_ADDRESS' } });
+    // An exchange the failed handshake stopped is left out: the code says why.
+    expect(results.acr!.ports['443']).toEqual({ ...measured, ok: false, code: 'TLS_HOSTNAME_MISMATCH' });
+  });
+
+  it("a port's service exchange: what blocked or answered in its place, and a stalled handshake's bytes", () => {
+    const hub = healthyTarget('hub');
+    const blocked = {
+      ...hub.ports[0]!,
+      ok: false,
+      code: 'APP_BLOCKED' as const,
+      service: { protocol: 'mqtt' as const, outcome: 'blocked' as const, ms: 5000, detail: 'no answer within 5000 ms' },
+    };
+    const stalled = {
+      ...hub.ports[2]!,
+      ok: false,
+      code: 'TLS_STALLED' as const,
+      tls: tls('10.1.1.4', 443, hub.host, { outcome: 'stalled', ms: 5000, bytesReceived: 1380 }),
+      service: undefined,
+    };
+    const { results } = reportedSections(runOf([{ ...hub, ports: [blocked, stalled] }]), ctx());
+    expect(results.hub!.ports['8883']).toMatchObject({
+      code: 'APP_BLOCKED',
+      serviceMs: 5000,
+      service: 'blocked',
+      serviceDetail: 'no answer within 5000 ms',
+    });
+    expect(results.hub!.ports['443']).toMatchObject({ code: 'TLS_STALLED', tlsMs: 5000, tlsBytesReceived: 1380 });
+    expect(results.hub!.ports['443']).not.toHaveProperty('service');
+  });
+
+  it("edge carries the device's clock beside the audit, and alone when the audit could not run", () => {
+    const run = runOf([healthyTarget('hub')], { clock: { offsetSeconds: 0.2, source: 'hub' } });
+    expect(reportedSections(run, ctx()).edge).toMatchObject({
+      configToml: 'found',
+      clock: { offsetSeconds: 0.2, source: 'hub' },
+    });
+    expect(reportedSections(run, ctx({ edge: null })).edge).toEqual({ clock: { offsetSeconds: 0.2, source: 'hub' } });
   });
 
   it('edge carries the runtime audit with findings keyed by id; null without an audit', () => {
@@ -156,7 +195,7 @@ describe('reported sections: twin-safe', () => {
     const edge = edgeAudit({ findings: [{ id: 'NO RESOLVER' as 'NO_RESOLVER', severity: 'error', text: 'x' }] });
     const sections = reportedSections(run, ctx({ edge }));
     expect(Object.keys(sections.results)).toEqual(['a_b', 'a_b_2', 'ok-name']);
-    expect(Object.keys(sections.edge!.findings)).toEqual(['NO_RESOLVER']);
+    expect(Object.keys(sections.edge!.findings!)).toEqual(['NO_RESOLVER']);
     expect(isTwinSafe({ ...sections })).toBe(true);
   });
 });

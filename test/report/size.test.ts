@@ -1,6 +1,6 @@
 // The size limits, measured on generated worst cases (factory.ts): 32 targets × 3 ports, every target
 // failing with the longest code, 512-byte multi-byte reasons, IPv6 address lists, long CNAME chains, all
-// 20 audit findings with 512-byte texts, the desired-key acknowledgements for 32 targets, and every target
+// audit findings with 512-byte texts, the desired-key acknowledgements for 32 targets, and every target
 // flagged as flapping with a full history summary.
 import { describe, expect, it } from 'vitest';
 import { isTwinSafe } from '../../src/config/twin-safe.js';
@@ -11,6 +11,8 @@ import type { RunResult } from '../../src/probe/types.js';
 import {
   acknowledgements,
   edgeAudit,
+  foreignServiceRun,
+  multibyteText,
   PATHOLOGICAL,
   worstCaseRun,
   worstEdge,
@@ -20,9 +22,12 @@ import {
 
 const KB = 1024;
 
-/** Every target flagged as flapping, with a full history behind it: the most the twin and telemetry carry. */
-function flappingWorstCase(worst: WorstCase): RunResult {
-  const run = worstCaseRun(worst);
+/**
+ * Every target flagged as flapping, with a full history behind it: the most the twin and telemetry carry. Each
+ * port fails its handshake by default; `foreignServiceRun` has the handshakes verify and something else answer.
+ */
+function flappingWorstCase(worst: WorstCase, build: (w: WorstCase) => RunResult = worstCaseRun): RunResult {
+  const run = build(worst);
   const flapping = {
     changes: 288,
     window: 288,
@@ -35,8 +40,9 @@ const fullHistory = () => ({ runs: 288, changes: 287, availabilityPct: 33.3 });
 function reportedDocument(
   worst: WorstCase,
   budgetBytes?: number,
+  build?: (w: WorstCase) => RunResult,
 ): { doc: Record<string, unknown>; sections: ReportedSections } {
-  const run = flappingWorstCase(worst);
+  const run = flappingWorstCase(worst, build);
   const ctx = {
     edge: worstEdge(worst.hostLength),
     moduleVersion: '0.1.0',
@@ -51,10 +57,12 @@ function reportedDocument(
 
 describe('reported document size', () => {
   it("≤ 24 KB with the acknowledgements, for 32 targets × 3 ports at Azure's longest real names (100 characters)", () => {
-    const { doc, sections } = reportedDocument({ ...WORST_STRINGS, hostLength: 100 });
-    expect(Object.keys(sections.results)).toHaveLength(32);
-    expect(jsonBytes(doc)).toBeLessThanOrEqual(24 * KB);
-    expect(isTwinSafe(doc)).toBe(true);
+    for (const build of [worstCaseRun, foreignServiceRun]) {
+      const { doc, sections } = reportedDocument({ ...WORST_STRINGS, hostLength: 100 }, undefined, build);
+      expect(Object.keys(sections.results)).toHaveLength(32);
+      expect(jsonBytes(doc)).toBeLessThanOrEqual(24 * KB);
+      expect(isTwinSafe(doc)).toBe(true);
+    }
   });
 
   it('≤ 24 KB with the acknowledgements when the caller passes the room they leave', () => {
@@ -73,8 +81,20 @@ describe('reported document size', () => {
 
   it('the sections fit their default budget for 32 targets × 3 ports however long the strings', () => {
     for (const worst of [WORST_STRINGS, PATHOLOGICAL]) {
-      expect(jsonBytes(reportedDocument(worst).sections)).toBeLessThanOrEqual(SECTIONS_BUDGET_BYTES);
+      for (const build of [worstCaseRun, foreignServiceRun]) {
+        expect(jsonBytes(reportedDocument(worst, undefined, build).sections)).toBeLessThanOrEqual(
+          SECTIONS_BUDGET_BYTES,
+        );
+      }
     }
+  });
+
+  it("a small installation keeps each port's service exchange and what answered it, cut like the other texts", () => {
+    const { sections } = reportedDocument({ ...WORST_STRINGS, targets: 5 }, undefined, foreignServiceRun);
+    const port = Object.values(sections.results)[0]!.ports['8883']!;
+    expect(port).toMatchObject({ code: 'APP_FOREIGN', serviceMs: 1234, service: 'foreign' });
+    expect(multibyteText(480).startsWith(port.serviceDetail!.slice(0, -1))).toBe(true);
+    expect(Buffer.byteLength(port.serviceDetail!)).toBeLessThanOrEqual(200);
   });
 
   it('a small installation keeps the richest detail: reasons up to 200 bytes, timings, the chain', () => {
@@ -102,18 +122,22 @@ describe('reported document size', () => {
       mismatch: true,
     });
     expect(target.ports['8883']).toEqual({ ok: false, code: 'TLS_HOSTNAME_MISMATCH' });
+    // The clock stays: a skewed one makes overall unhealthy on its own.
+    expect(sections.edge!.clock).toEqual({ offsetSeconds: -86400.5, source: 'target-31' });
   });
 });
 
 describe('telemetry size', () => {
   it('under 64 KB for 32 targets × 3 ports with the worst strings', () => {
-    const body = telemetryBody(flappingWorstCase(WORST_STRINGS), {
-      deviceId: 'factory-gw-01',
-      moduleId: 'PrivateLinkProbe',
-      edge: worstEdge(),
-    });
-    expect(body.targets).toHaveLength(32);
-    expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
+    for (const build of [worstCaseRun, foreignServiceRun]) {
+      const body = telemetryBody(flappingWorstCase(WORST_STRINGS, build), {
+        deviceId: 'factory-gw-01',
+        moduleId: 'PrivateLinkProbe',
+        edge: worstEdge(),
+      });
+      expect(body.targets).toHaveLength(32);
+      expect(Buffer.byteLength(telemetryMessage(body).data)).toBeLessThan(64 * KB);
+    }
   });
 
   // IoT Hub meters device-to-cloud messages in 4 KB units, properties included.
@@ -126,6 +150,9 @@ describe('telemetry size', () => {
     const summary = telemetryMessage(summaryBody(run, ids));
     expect(summary.properties.schema).toBe('privatelink-probe/summary@2');
     expect(units(summary)).toBe(1);
+    // The same with every handshake verified and each exchange's time in the summary.
+    const answered = flappingWorstCase({ ...WORST_STRINGS, targets: 5, addresses: 2 }, foreignServiceRun);
+    expect(units(telemetryMessage(summaryBody(answered, ids)))).toBe(1);
     expect(units(telemetryMessage(telemetryBody(run, ids)))).toBeGreaterThan(2);
     // With every one of the audit's findings at once and four addresses each, still two units at most.
     const worst = telemetryMessage(

@@ -3,6 +3,7 @@ import { RESULT_SCHEMA, telemetryBody, telemetryMessage, type TelemetryBody } fr
 import type { RunResult } from '../../src/probe/types.js';
 import {
   edgeAudit,
+  foreignServiceRun,
   healthyTarget,
   mismatchAcrTarget,
   multibyteText,
@@ -10,6 +11,7 @@ import {
   publicBlobTarget,
   runOf,
   STARTED_AT,
+  tls,
   worstCaseRun,
   worstEdge,
   RESULT_BODY_KEYS,
@@ -130,8 +132,45 @@ describe('telemetry body', () => {
           },
           counterpart: { outcome: 'ok', ms: 19 },
         },
+        service: { protocol: 'https', outcome: 'skipped', ms: 0, detail: 'not tried: TLS hostname-mismatch' },
       },
     ]);
+  });
+
+  it("carries each port's service exchange: protocol, outcome, time and what answered", () => {
+    const hub = telemetryBody(mixedRun(), { ...ids, edge: null }).ports.filter((p) => p.target === 'hub');
+    expect(hub.map((p) => p.service)).toEqual([
+      { protocol: 'mqtt', outcome: 'ok', ms: 4, detail: 'CONNACK 5' },
+      { protocol: 'amqp', outcome: 'ok', ms: 4, detail: 'AMQP header' },
+      { protocol: 'https', outcome: 'ok', ms: 6, detail: 'HTTP 401 iothub-errorcode' },
+    ]);
+  });
+
+  it('carries the bytes a stalled handshake received', () => {
+    const target = healthyTarget('hub');
+    const stalled = {
+      ...target.ports[0]!,
+      ok: false,
+      code: 'TLS_STALLED' as const,
+      tls: tls('10.1.1.4', 8883, target.host, { outcome: 'stalled', error: 'timeout', bytesReceived: 1380 }),
+      service: undefined,
+    };
+    const body = telemetryBody(runOf([{ ...target, ports: [stalled] }]), { ...ids, edge: null });
+    expect(body.ports[0]!.tls).toMatchObject({ outcome: 'stalled', bytesReceived: 1380 });
+    expect(body.ports[0]).not.toHaveProperty('service');
+  });
+
+  it("carries the device's clock in edge.clock, also when the audit could not run", () => {
+    const run = runOf([healthyTarget('hub')], { clock: { offsetSeconds: -412.3, source: 'hub' } });
+    expect(telemetryBody(run, { ...ids, edge: edgeAudit() }).edge).toMatchObject({
+      configToml: 'found',
+      clock: { offsetSeconds: -412.3, source: 'hub' },
+    });
+    expect(telemetryBody(run, { ...ids, edge: null }).edge).toEqual({
+      clock: { offsetSeconds: -412.3, source: 'hub' },
+    });
+    // No Date read: no clock, and without an audit no edge key at all.
+    expect(telemetryBody(runOf([healthyTarget('hub')]), { ...ids, edge: null })).not.toHaveProperty('edge');
   });
 
   it('shows a certificate once per target and points later ports at it', () => {
@@ -179,6 +218,15 @@ describe('telemetry under its budget', () => {
       addresses: [expect.objectContaining({ private: true })],
       dns: { resolver: expect.any(String), mismatch: expect.any(Boolean) },
     });
+  });
+
+  it("keeps the service exchange's outcome and time at every level: its detail goes with the ports' reasons, a skipped one whole", () => {
+    const foreign = telemetryBody(foreignServiceRun(), { ...ids, edge: worstEdge() });
+    expect(foreign.ports[0]).not.toHaveProperty('reason');
+    expect(foreign.ports[0]!.service).toEqual({ protocol: 'mqtt', outcome: 'foreign', ms: 1234 });
+    expect(worst().ports[0]).not.toHaveProperty('service');
+    const whole = telemetryBody(foreignServiceRun(), { ...ids, edge: null, budgetBytes: Infinity });
+    expect(whole.ports[0]!.service!.detail).toBe(multibyteText(480));
   });
 
   it('cuts long text at a UTF-8 character boundary with an ellipsis', () => {
