@@ -8,9 +8,11 @@
 // the `html` template, which escapes interpolations unless they are themselves `html` fragments: hostnames,
 // reasons and DNS answers come from configuration and from the network, so none may become markup.
 import type { ModuleSnapshot, UpstreamState } from './snapshot.js';
-import type { Overall, PortResult, TargetResult } from '../probe/types.js';
+import { clockSkewed } from '../probe/clock.js';
+import type { ClockReading, Overall, PortResult, TargetResult } from '../probe/types.js';
 import { historySection, HISTORY_STYLE } from './history-svg.js';
 import { html, raw, type Html } from './html.js';
+import { clockText, serviceText } from './probe-text.js';
 
 export { escapeHtml } from './html.js';
 
@@ -44,6 +46,7 @@ ${fact('Device', s.deviceId ?? 'unknown')}${fact('Module', s.moduleId ?? 'unknow
 ${fact('Last run', run ? html`${when(s.lastCompletedAt, now)} · ${run.durationMs} ms · ${run.targets.length} targets` : 'none completed yet')}
 ${fact('Next run', s.nextRunAt === undefined ? 'not scheduled' : when(s.nextRunAt, now))}
 ${fact('Runs', html`${s.runCount} since ${when(s.startedAt, now)} · every ${s.intervalSeconds} s`)}
+${run?.clock ? fact('Clock', clockFact(run.clock)) : ''}
 </dl>
 </header>
 <main>
@@ -127,7 +130,19 @@ function addresses(t: TargetResult): Html {
 }
 
 function portItem(p: PortResult): Html {
-  return html`<li><span class="badge ${p.ok ? 'v-healthy' : 'v-unhealthy'}">${p.port} ${p.ok ? 'ok' : 'failed'}</span> <code>${p.code}</code></li>`;
+  return html`<li><span class="badge ${p.ok ? 'v-healthy' : 'v-unhealthy'}">${p.port} ${p.ok ? 'ok' : 'failed'}</span> <code>${p.code}</code>${serviceLine(p)}</li>`;
+}
+
+/** What answered the exchange after TLS; nothing when it was skipped (the code says why). */
+function serviceLine(p: PortResult): Html | undefined {
+  const service = p.service;
+  if (!service || service.outcome === 'skipped') return undefined;
+  return html`<span class="${service.outcome === 'ok' ? 'service' : 'service warn'}">${serviceText(service)}</span>`;
+}
+
+/** Past the limit the whole line is a warning: it makes the overall verdict unhealthy on its own. */
+function clockFact(clock: ClockReading): Html | string {
+  return clockSkewed(clock) ? html`<span class="warn">${clockText(clock)}</span>` : clockText(clock);
 }
 
 function edgeSection(s: ModuleSnapshot): Html {
@@ -195,7 +210,7 @@ table{width:100%;border-collapse:collapse}th{text-align:left;font-size:.8rem;col
 td,th{padding:.4rem;vertical-align:top}tr.target{border-bottom:1px solid #d0d7de}
 tr[data-status=healthy] td:first-child{border-left:6px solid #1a7f37}tr[data-status=degraded] td:first-child{border-left:6px solid #9a6700}
 tr[data-status=unhealthy] td:first-child{border-left:6px solid #cf222e}
-.host,.kind{display:block;font-size:.8rem;color:#59636e}td,li,dd{overflow-wrap:break-word}
+.host,.kind,.service{display:block;font-size:.8rem;color:#59636e}.service.warn{color:#cf222e}td,li,dd{overflow-wrap:break-word}
 ul{list-style:none;margin:0;padding:0}.ports li,.addresses li{margin-bottom:.2rem}.findings li{margin-bottom:.4rem}
 time{white-space:nowrap}.muted{color:#59636e;font-size:.85rem}.warn{color:#cf222e;font-weight:600;font-size:.85rem}.empty{color:#59636e}
 code{font-size:.8rem;background:#eff2f5;padding:0 .25rem;border-radius:3px}

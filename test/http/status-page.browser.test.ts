@@ -29,7 +29,8 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
       code: 'DNS_FAILED',
       reason: hostileReason,
     });
-    const snapshot = snapshotOf({ lastRun: runOf([...threeVerdictRun().targets, hostile]) });
+    const three = threeVerdictRun();
+    const snapshot = snapshotOf({ lastRun: runOf([...three.targets, hostile], { clock: three.clock }) });
     server = await serveSnapshot(
       () => snapshot,
       () => NOW,
@@ -62,6 +63,14 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
       'resolver answered &lt;script&gt;document.title="pwned"&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;',
     );
     expect(dom).toMatch(/<title>unhealthy · privatelink-probe · factory-gw-01<\/title>/);
+  });
+
+  it("shows each port's service answer under its code and the clock in the header", async () => {
+    const dom = await chromium.dumpDom(`http://127.0.0.1:${server.port}/`);
+    const hub = /<tr class="target" data-target="hub"[\s\S]*?<\/tr>/.exec(dom)![0];
+    expect(hub).toContain('<code>OK</code><span class="service">mqtt ok CONNACK 5</span>');
+    expect(hub).toContain('<span class="service">https ok HTTP 401 iothub-errorcode</span>');
+    expect(dom).toMatch(/<dt>Clock<\/dt><dd>\+0\.2 s against hub's HTTPS Date \(this device is behind\)<\/dd>/);
   });
 
   it('renders a phone-sized screenshot into bench/results/', async () => {

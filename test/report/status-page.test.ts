@@ -43,6 +43,38 @@ describe('status page', () => {
     expect(r.get('blob')).toContain('link the private DNS zone privatelink.blob.core.windows.net');
   });
 
+  it('shows under each port what answered its service exchange, and a blocked or foreign one as a warning', () => {
+    const r = rows(page);
+    expect(r.get('hub')).toContain('8883 ok OK mqtt ok CONNACK 5');
+    expect(r.get('hub')).toContain('443 ok OK https ok HTTP 401 iothub-errorcode');
+    // An exchange the failed handshake stopped is not shown: the code says why.
+    expect(r.get('acr')).not.toContain('skipped');
+    expect(page).toContain('<span class="service">mqtt ok CONNACK 5</span>');
+
+    const hub = healthyTarget();
+    const foreign = {
+      ...hub.ports[2]!,
+      code: 'APP_FOREIGN' as const,
+      service: { protocol: 'https' as const, outcome: 'foreign' as const, ms: 9, detail: 'HTTP 200 OK, Server: <b>' },
+    };
+    const blockPage = renderStatusPage(snapshotOf({ lastRun: runOf([{ ...hub, ports: [foreign] }]) }), { now: NOW });
+    expect(blockPage).toContain('<span class="service warn">https foreign HTTP 200 OK, Server: &#60;b&#62;</span>');
+  });
+
+  it("shows the device's clock offset and its source, as a warning past the limit", () => {
+    const header = (p: string) => text(/<header>[\s\S]*?<\/header>/.exec(p)![0]);
+    expect(header(page)).toContain("Clock +0.2 s against hub's HTTPS Date (this device is behind)");
+    const skewed = renderStatusPage(
+      snapshotOf({ lastRun: runOf([healthyTarget()], { clock: { offsetSeconds: -3725.4, source: 'hub' } }) }),
+      { now: NOW },
+    );
+    expect(skewed).toMatch(
+      /<dd><span class="warn">-3725\.4 s against hub&#39;s HTTPS Date \(this device is ahead\): over the 300 s limit/,
+    );
+    expect(header(skewed)).toContain('SAS tokens are rejected; sync the clock with NTP');
+    expect(header(renderStatusPage(startingSnapshot(), { now: NOW }))).not.toContain('Clock');
+  });
+
   it('colours each verdict by its status class as well as naming it', () => {
     for (const status of ['healthy', 'degraded', 'unhealthy']) {
       expect(page).toContain(`<span class="badge verdict v-${status}">${status}</span>`);

@@ -1,0 +1,34 @@
+// check's table: one row per target and port with its step times and what answered the service exchange,
+// then the reasons, the notes and the device's clock.
+import { describe, expect, it } from 'vitest';
+import { formatTable } from '../../src/cli/table.js';
+import { healthyTarget, mismatchAcrTarget, publicBlobTarget, runOf } from '../report/factory.js';
+
+const rowOf = (table: string, start: string) => table.split('\n').find((l) => l.startsWith(start))!;
+
+describe('check table', () => {
+  const hub = healthyTarget('hub');
+  const table = formatTable(
+    runOf([hub, mismatchAcrTarget('acr'), publicBlobTarget('blob')], { clock: { offsetSeconds: 0.2, source: 'hub' } }),
+  );
+
+  it("ends each port's row with the exchange's protocol, outcome and what answered", () => {
+    expect(table.split('\n')[0]).toMatch(/TCP\s+TLS\s+Service\s+.*ANSWER$/);
+    expect(rowOf(table, 'hub') + '\n').toMatch(/\b3ms\s+21ms\s+4ms\s+.*mqtt ok CONNACK 5\n/);
+    expect(table).toMatch(/\b443 .*https ok HTTP 401 iothub-errorcode\n/);
+    // Stopped by the failed handshake: skipped, with no time; never tried (DNS): nothing at all.
+    expect(rowOf(table, 'acr')).toMatch(/TLS_HOSTNAME_MISMATCH .*21ms\s+-\s+.*skipped$/);
+    expect(rowOf(table, 'blob')).toMatch(/DNS_PUBLIC_ADDRESS .*-$/);
+  });
+
+  it('says after the table how far the clock is off and whose answer told, before the overall line', () => {
+    const lines = table.trimEnd().split('\n');
+    expect(lines.at(-2)).toBe("clock: +0.2 s against hub's HTTPS Date (this device is behind)");
+    expect(lines.at(-1)).toMatch(/^overall /);
+    const skewed = formatTable(runOf([hub], { clock: { offsetSeconds: 400, source: 'hub' } }));
+    expect(skewed).toContain(
+      "clock: +400 s against hub's HTTPS Date (this device is behind): over the 300 s limit, SAS tokens are rejected; sync the clock with NTP",
+    );
+    expect(formatTable(runOf([hub]))).not.toContain('clock:');
+  });
+});
