@@ -69,6 +69,9 @@ describe('privatelink-probe check', () => {
     const rows = r.stdout.split('\n').filter((l) => l.startsWith('iothub'));
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatch(/^iothub\s+cli-hub\.privatelink\.azure-devices\.net\s+8883\s+healthy\s+OK\s+127\.0\.0\.61/);
+    // The last column: what answered the exchange after TLS.
+    expect(rows[0]).toMatch(/\smqtt ok CONNACK \d+$/);
+    expect(rows[1]).toMatch(/\samqp ok AMQP header .+$/);
     expect(r.stdout).toContain('overall healthy');
     expect(r.stdout).not.toContain('\x1b['); // no colour when not on a terminal
     expect(r.stdout).not.toContain('CONFIG_TOML_NOT_MOUNTED'); // config.toml is audited only when asked for
