@@ -280,10 +280,10 @@ export function telemetryMessage(body: TelemetryBody | SummaryBody): OutboundMes
 
 /**
  * A quiet run's message: the verdicts, the addresses in use, the step times and the device's clock, without the
- * evidence (answers, chains, certificates, reasons, what answered the service exchange) that the last full message
- * already carried. IoT Hub meters device-to-cloud
- * messages in 4 KB units: this body keeps a run of 5 targets × 3 ports in one unit, where the full one takes
- * several. Each target and port is a subset of the full one's fields, under the same names.
+ * evidence (answers, chains, certificates, reasons, what answered the service exchange) that the last full
+ * message already carried. IoT Hub meters device-to-cloud messages in 4 KB units: this body keeps a run of 5
+ * targets × 3 ports in one unit, where the full one takes several. Each target and port is a subset of the full
+ * one's fields, under the same names.
  */
 export interface SummaryBody extends Omit<TelemetryBody, 'schema' | 'targets' | 'answers' | 'ports' | 'edge'> {
   schema: typeof SUMMARY_SCHEMA;
