@@ -17,7 +17,10 @@ import { createTopology, sweepStale, type Topology } from './topology.js';
 
 /** Answers every ClientHello with a HelloRetryRequest first: a small packet, then the flight with its certificate. */
 const RETRYING = '10.1.2.8';
-/** Sends its whole first flight, certificate included, in one write: its first segment is a full-size one. */
+/**
+ * Sends its whole first flight, certificate included, in one write: its first segment is a full-size one.
+ * After the handshake it answers as Azure does (CONNACK on 8883, an HTTP 401 with Azure's headers on 443).
+ */
 const PLAIN = '10.1.2.9';
 const TIMEOUT_MS = 1000;
 
@@ -65,7 +68,7 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
       ecdhCurve: 'P-384',
       endpoints: [{ addresses: [RETRYING], ports: [443], cert: await largeCertificate(ca, RETRYING) }],
     });
-    await host({ endpoints: [{ addresses: [PLAIN], ports: [443], cert: await largeCertificate(ca, PLAIN) }] });
+    await host({ endpoints: [{ addresses: [PLAIN], ports: [443, 8883], cert: await largeCertificate(ca, PLAIN) }] });
   });
 
   afterAll(async () => {
@@ -73,25 +76,10 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** `check --json` in the edge namespace against both endpoints by address, TLS only. */
-  async function check(): Promise<TelemetryBody['ports']> {
-    const command = [
-      process.execPath,
-      CLI_ENTRY,
-      'check',
-      '--json',
-      '--ca-file',
-      caFile,
-      '--policy',
-      'any',
-      '--no-service-check',
-      '--timeout',
-      String(TIMEOUT_MS),
-      '--target',
-      `retrying=${RETRYING}:443`,
-      '--target',
-      `plain=${PLAIN}:443`,
-    ];
+  /** `check --json` in the edge namespace against endpoints by address (`--target` arguments and more). */
+  async function check(args: string[]): Promise<TelemetryBody['ports']> {
+    const options = ['--json', '--ca-file', caFile, '--policy', 'any', '--timeout', String(TIMEOUT_MS)];
+    const command = [process.execPath, CLI_ENTRY, 'check', ...options, ...args];
     const result = await runInNamespace(topology.ns.edge, command, { ...nodeEnv(), NO_COLOR: '1' }, 30_000);
     if (!result.stdout.trimStart().startsWith('{'))
       throw new Error(`check exited ${result.code} without JSON:\n${result.stderr}`);
@@ -99,7 +87,8 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
   }
 
   it('a tunnel that drops packets over 1000 bytes: a handshake whose first bytes came is TLS_STALLED, one whose first segment was dropped TLS_TIMEOUT', async () => {
-    const healthy = await check();
+    const targets = ['--no-service-check', '--target', `retrying=${RETRYING}:443`, '--target', `plain=${PLAIN}:443`];
+    const healthy = await check(targets);
     expect(healthy.map((p) => [p.target, p.code, p.tls?.outcome])).toEqual([
       ['retrying', 'OK', 'ok'],
       ['plain', 'OK', 'ok'],
@@ -111,7 +100,7 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
       'table inet plp_mtu {\n chain input {\n  type filter hook input priority 0; policy accept;\n  iifname "vpn0" ip length > 1000 counter drop\n }\n}\n',
     );
     try {
-      const [retrying, plain] = await check();
+      const [retrying, plain] = await check(targets);
       expect(retrying).toMatchObject({ target: 'retrying', code: 'TLS_STALLED', tls: { outcome: 'stalled' } });
       // The HelloRetryRequest (and a ChangeCipherSpec): about a hundred bytes, well under the limit.
       expect(retrying!.tls!.bytesReceived).toBeGreaterThan(0);
@@ -129,6 +118,34 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
       expect(plain!.reason).toContain('the path drops large packets');
     } finally {
       await nft(topology.ns.edge, 'delete table inet plp_mtu\n');
+    }
+  });
+
+  it('a firewall that lets the TLS handshake through and drops what follows → APP_BLOCKED on 8883', async () => {
+    const target = ['--target', `hub=${PLAIN}:8883`];
+    const [healthy] = await check(target);
+    expect(healthy).toMatchObject({ code: 'OK', tls: { outcome: 'ok' }, service: { protocol: 'mqtt', outcome: 'ok' } });
+
+    // What the endpoint sends after its handshake flight (session tickets, the CONNACK) travels in segments that
+    // open with a TLS application-data record header: 0x17, then version 3.3. The flight itself opens with its
+    // ServerHello (0x16) and goes out as one write, so its later segments start mid-record, in ciphertext.
+    // A rule on the device's side would not do: its Finished and its request leave in one segment (measured
+    // with tcpdump), so the endpoint's side of the handshake would be cut short too.
+    await nft(
+      topology.ns.edge,
+      `table inet plp_app {\n chain input {\n  type filter hook input priority 0; policy accept;\n  iifname "vpn0" ip saddr ${PLAIN} tcp sport 8883 @ih,0,24 0x170303 counter drop\n }\n}\n`,
+    );
+    try {
+      const [blocked] = await check(target);
+      expect(blocked).toMatchObject({
+        code: 'APP_BLOCKED',
+        tls: { outcome: 'ok' },
+        service: { protocol: 'mqtt', outcome: 'blocked', detail: `no answer within ${TIMEOUT_MS} ms` },
+      });
+      expect(blocked!.reason).toContain('TLS completed, but no answer within');
+      expect(blocked!.reason).toContain('filters by application');
+    } finally {
+      await nft(topology.ns.edge, 'delete table inet plp_app\n');
     }
   });
 });
