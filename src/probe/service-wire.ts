@@ -205,7 +205,8 @@ function headOf(status: number, reason: string, lines: string[]): HttpHead {
 /**
  * Headers Azure's front ends add and a proxy or block page does not: `x-ms-request-id` and the other `x-ms-`
  * headers of Azure Storage and ARM, IoT Hub's `iothub-errorcode`, and the registry API's version header
- * (Docker Registry HTTP API V2, which ACR implements).
+ * (Docker Registry HTTP API V2, which ACR implements). Azure Storage documents `x-ms-request-id` on every
+ * response: https://learn.microsoft.com/rest/api/storageservices/common-rest-api-headers
  */
 function isAzureMarker(lowerName: string): boolean {
   return (
