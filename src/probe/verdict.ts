@@ -252,10 +252,16 @@ function tlsFailureVerdict(host: string, port: number, tls: TlsResult): Verdict 
         code,
         `TLS on ${at} (${host}): the certificate is not valid before ${cert?.notBefore ?? 'a later date'}: check the device clock (NTP)`,
       );
+    // The TLS step runs on a connected socket: TCP is up in both. Only whether any byte came back tells them apart.
     case 'timeout':
       return verdictOf(
         code,
-        `TLS on ${at} (${host}): the handshake did not finish within the timeout: something accepts TCP on port ${port} but does not speak TLS`,
+        `TLS on ${at} (${host}): TCP connected, but no byte of a TLS handshake came back within the timeout: something accepts TCP on port ${port} but does not speak TLS, or the path drops large packets (a tunnel without TCP MSS clamping loses the server's full-size first segment); check what listens there, or clamp the TCP MSS on the tunnel`,
+      );
+    case 'stalled':
+      return verdictOf(
+        code,
+        `TLS on ${at} (${host}): the handshake stalled after the server's first ${tls.bytesReceived ?? 'few'} bytes: the rest of its first flight (the certificate chain) is cut in transit, typically packets above a tunnel's path MTU are dropped (IPsec/VPN without TCP MSS clamping) or a middlebox drops the certificate; clamp the TCP MSS on the tunnel or lower its MTU`,
       );
     default:
       return verdictOf(code, `TLS on ${at} (${host}) failed: ${tls.error ?? 'unknown error'}`);

@@ -256,7 +256,7 @@ describe.skipIf(skipped)(
         const { exitCode, body, target } = await check(['--hub', HUB.name]);
         // The pinned address, not DNS's 10.1.2.4: getaddrinfo read the namespace's hosts file.
         expect(target).toMatchObject({ code: 'OK', addresses: [{ address: HUB_PINNED, private: true }] });
-        const finding = body.edge?.findings.find((f) => f.id === 'HOSTS_PINNED');
+        const finding = body.edge?.findings?.find((f) => f.id === 'HOSTS_PINNED');
         expect(finding).toMatchObject({ severity: 'warning' });
         expect(finding!.text).toContain(`/etc/hosts pins ${HUB.name} → ${HUB_PINNED}`);
         // A warning finding fails the check even when every target is healthy.
