@@ -44,8 +44,11 @@ describe('port steps', () => {
   it('leaves out an exchange that never ran, and a proxy NO_PROXY bypassed', () => {
     const port = { ...proxied, service: { outcome: 'skipped', ms: 0, detail: 'not tried' } } satisfies PortResult;
     expect(portSteps(port).map((s) => s.step)).toEqual(['tcp', 'tls', 'proxy']);
-    const bypassed = { ...proxied, proxy: { url: 'http://proxy.factory.local:3128', outcome: 'bypassed', ms: 0 } };
-    expect(portSteps(bypassed satisfies PortResult).map((s) => s.step)).toEqual(['tcp', 'tls', 'service']);
+    const bypassed: PortResult = {
+      ...proxied,
+      proxy: { url: 'http://proxy.factory.local:3128', outcome: 'bypassed', ms: 0 },
+    };
+    expect(portSteps(bypassed).map((s) => s.step)).toEqual(['tcp', 'tls', 'service']);
   });
 
   it('reaches the twin, the history, the metrics and the table for every step', async () => {
