@@ -14,7 +14,7 @@ import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 import type { ProbeSettings, TargetSpec } from '../../src/probe/types.js';
 import { startDnsServer, type TestDnsServer, type ZoneRecord } from './dns-server.js';
 import { createCa, type IssueOptions, type TestCa } from './pki.js';
-import { startSilentEndpoint, startTlsEndpoint, type TlsEndpoint } from './tls-server.js';
+import { startSilentEndpoint, startTlsEndpoint, type ServiceBehaviour, type TlsEndpoint } from './tls-server.js';
 
 const DAY = 86_400_000;
 
@@ -38,6 +38,10 @@ export interface EndpointSpec {
   dnsAnswer?: string;
   /** Delay before each handshake. */
   latencyMs?: number;
+  /** How the endpoint answers the service check's exchange after the handshake; default like Azure. */
+  service?: ServiceBehaviour;
+  /** How far the `Date` of its HTTPS answers is off real time. */
+  dateOffsetMs?: number;
 }
 
 export interface Landscape {
@@ -100,7 +104,13 @@ export async function startLandscape(options: { dnsLatencyMs?: number; dnsPort?:
       for (const port of wanted) {
         const at = { host: spec.address, ...(port !== undefined ? { port } : {}) };
         const endpoint = cert
-          ? await startTlsEndpoint({ ...at, cert, ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}) })
+          ? await startTlsEndpoint({
+              ...at,
+              cert,
+              ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}),
+              ...(spec.service ? { service: spec.service } : {}),
+              ...(spec.dateOffsetMs ? { dateOffsetMs: spec.dateOffsetMs } : {}),
+            })
           : await startSilentEndpoint(at);
         endpoints.push(endpoint);
         ports.push(endpoint.port);
