@@ -51,6 +51,7 @@ function largestAccepted(): JsonObject {
     autoTargets: false,
     telemetry: { enabled: true, output: 'o'.repeat(64), onChangeOnly: true },
     flapping: { enabled: false, changes: 288, window: 288 },
+    serviceCheck: false,
   };
 }
 
