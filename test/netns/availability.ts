@@ -1,5 +1,5 @@
-// Whether this machine can run the tier: Linux, root, a working `ip netns`, dnsmasq and nft. The tier is
-// skipped (loudly) when it cannot run, except under CI (CI=true), where it fails instead.
+// Whether this machine can run the tier: Linux, root, a working `ip netns`, dnsmasq, nft and tinyproxy. The
+// tier is skipped (loudly) when it cannot run, except under CI (CI=true), where it fails instead.
 import { spawnSync } from 'node:child_process';
 
 /** Whether a command runs and exits 0 (within 10 s). */
@@ -19,5 +19,6 @@ export function tierUnavailable(): string | undefined {
   works('ip', ['netns', 'del', probe]);
   if (!works('dnsmasq', ['--version'])) return 'dnsmasq is not installed (bash .ci/netns.sh installs it)';
   if (!works('nft', ['--version'])) return 'nft is not installed (bash .ci/netns.sh installs it)';
+  if (!works('tinyproxy', ['-v'])) return 'tinyproxy is not installed (bash .ci/netns.sh installs it)';
   return undefined;
 }
