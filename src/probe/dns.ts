@@ -18,7 +18,13 @@ import {
   type Response,
   type StrayKind,
 } from './dns-wire.js';
-import { formatServerEndpoint, normalizeHostname, parseServerEndpoint, type ServerEndpoint } from './hostname.js';
+import {
+  formatServerEndpoint,
+  normalizeHostname,
+  parseServerEndpoint,
+  type ServerEndpoint,
+  type ServerName,
+} from './hostname.js';
 import { boundedPromise, errorText, roundMs, type StepOptions } from './step.js';
 import type { DnsAnswer, DnsOutcome } from './types.js';
 
@@ -87,7 +93,8 @@ function systemFailure(error: unknown): DnsOutcome {
 export async function resolveWithServer(name: string, server: string, opts: DnsQueryOptions): Promise<DnsAnswer> {
   const started = opts.elapsed();
   const endpoint = parseServerEndpoint(server);
-  const resolver = endpoint ? formatServerEndpoint(endpoint) : server.trim();
+  // Settings hold only servers their readers parsed; anything else is answered as an error, named as given.
+  const resolver = endpoint ? formatServerEndpoint(endpoint) : (server.trim() as ServerName);
   const answer = (result: FamilyResult): DnsAnswer => ({
     resolver,
     name,

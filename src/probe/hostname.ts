@@ -51,7 +51,11 @@ export function parseServerEndpoint(text: string): ServerEndpoint | undefined {
   return { address, port, family: family as 4 | 6 };
 }
 
+/** An explicit DNS server as results name it: `ip:port`, `[ipv6]:port` (the second spelled out: TypeScript matches
+ *  a template's `${string}` up to the first `:`, which an IPv6 address has many of). */
+export type ServerName = `${string}:${number}` | `[${string}]:${number}`;
+
 /** How an endpoint is named in results: `ip:port`, `[ipv6]:port`. */
-export function formatServerEndpoint(e: ServerEndpoint): string {
+export function formatServerEndpoint(e: ServerEndpoint): ServerName {
   return e.family === 6 ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }

@@ -2,6 +2,7 @@
 // Every other folder (config, report, hub, http, cli) speaks in these types, so they change rarely
 // and only by adding. Names that reach the twin or telemetry are part of the contract (the README's verdict table and twin reference).
 
+import type { ServerName } from './hostname.js';
 import type { ProxySettings } from './proxy-settings.js';
 
 /** What a hostname is, worked out from its suffix (catalogue.ts) or configured. */
@@ -142,10 +143,12 @@ export type DnsOutcome =
   | 'malformed'
   | 'error';
 
+/** Who answered: the system resolver (getaddrinfo), or an explicit server as `ip:port` / `[ipv6]:port`. */
+export type ResolverName = 'system' | ServerName;
+
 /** What one resolver said about one name. */
 export interface DnsAnswer {
-  /** `system`, or the explicit server as `ip:port`. */
-  resolver: string;
+  resolver: ResolverName;
   name: string;
   outcome: DnsOutcome;
   /** The DNS rcode as text (`NOERROR`, `NXDOMAIN`, ...); absent for the system resolver and timeouts. */
@@ -178,8 +181,8 @@ export interface TargetDns {
   answers: DnsAnswer[];
   /** The same for the counterpart name (privatelink ↔ public), when there is one. */
   counterpartAnswers: DnsAnswer[];
-  /** Which answer the connections use (`system` or a server). */
-  resolver: string;
+  /** Whose answer the connections use; `literal` when the target is an IP address and nothing was resolved. */
+  resolver: ResolverName | 'literal';
   /** The addresses connections use, classified. */
   addresses: ClassifiedAddress[];
   /** The chain of the answer in use (explicit servers only report chains). */

@@ -7,6 +7,7 @@ import type {
   DnsAnswer,
   PortResult,
   ServiceProtocol,
+  ResolverName,
   ServiceResult,
   RunResult,
   TargetResult,
@@ -291,8 +292,11 @@ export function worstCaseRun(worst: WorstCase = WORST_STRINGS): RunResult {
     const counterpart = host.replace('.privatelink.', '.');
     const addresses = Array.from({ length: worst.addresses }, (_, j) => ipv6(i, j));
     const chain = Array.from({ length: worst.chain }, (_, j) => longHost(i * 10 + j, hostLength, 'cloudapp.azure.com'));
-    const resolvers = ['system', '[fd00:aaaa:bbbb::53]:53', '[fd00:aaaa:cccc::53]:5353'].slice(0, worst.resolvers);
-    const answer = (resolver: string, name: string): DnsAnswer =>
+    const resolvers = (['system', '[fd00:aaaa:bbbb::53]:53', '[fd00:aaaa:cccc::53]:5353'] as const).slice(
+      0,
+      worst.resolvers,
+    );
+    const answer = (resolver: ResolverName, name: string): DnsAnswer =>
       resolver === 'system'
         ? { resolver, name, outcome: 'ok', addresses, cname: [], ms: 1234 }
         : { resolver, name, outcome: 'ok', rcode: 'NOERROR', addresses, cname: chain, ttl: 10, ms: 1234 };

@@ -135,7 +135,7 @@ describe('status page escaping', () => {
       status: 'unhealthy',
       code: 'DNS_FAILED',
     });
-    hostile.dns.resolver = `</td>${attack}`;
+    hostile.dns.resolver = `</td>${attack}:53`;
     hostile.dns.addresses = [{ address: `<b>10.0.0.1</b>`, family: 4, class: 'private', private: true }];
     return renderStatusPage(
       snapshotOf({

@@ -2,6 +2,7 @@
 // over 512 bytes, non-finite timings, any number of targets and ports — the reported sections and the
 // patch between two of them are twin-safe, and the patch turns the first into the second.
 import fc from 'fast-check';
+import type { ServerName } from '../../src/probe/hostname.js';
 import { describe, expect, it } from 'vitest';
 import { twinSafetyViolation } from '../../src/config/twin-safe.js';
 import type { FindingId } from '../../src/edge/audit.js';
@@ -68,7 +69,8 @@ const target: fc.Arbitrary<TargetResult> = fc
     reason: text(1200),
     addresses: fc.array(text(60), { maxLength: 10 }),
     cname: fc.array(text(300), { maxLength: 6 }),
-    resolver: text(100),
+    // Any text an explicit server's name could carry, in the shape results name servers (`…:port`).
+    resolver: text(100).map((t): ServerName => `${t}:53`),
     dnsMs: ms,
     mismatch: fc.boolean(),
     ports: fc.array(port, { maxLength: 5 }),
