@@ -56,6 +56,12 @@ export interface Topology {
   addAzureAddress(address: string): Promise<void>;
   /** The edge's /etc/hosts: localhost plus these lines. */
   setEdgeHosts(extra: string[]): Promise<void>;
+  /**
+   * A role's own system resolver: `/etc/netns/<ns>/resolv.conf` naming `nameserver`, nsswitch.conf (files,
+   * then DNS) and a hosts file with localhost alone, so getaddrinfo in there asks nothing of the machine's.
+   * Processes started in the namespace afterwards see them (`ip netns exec` binds them over /etc).
+   */
+  setResolver(role: Role, nameserver: string): Promise<void>;
   /** Removes the edge's route to the virtual network (the VPN is down), or puts it back. */
   setVpnRoute(present: boolean): Promise<void>;
   /** Stops every process, deletes the namespaces and their /etc/netns files; safe to call twice. */
@@ -84,6 +90,14 @@ export async function createTopology(): Promise<Topology> {
         ['127.0.0.1 localhost', '::1 localhost', ...extra, ''].join('\n'),
       );
     },
+    async setResolver(role, nameserver) {
+      const etc = path.join(NETNS_ETC, ns[role]);
+      await mkdir(etc, { recursive: true });
+      await writeFile(path.join(etc, 'resolv.conf'), `nameserver ${nameserver}\n`);
+      // files, then DNS: as in a container, whatever the machine's own nsswitch.conf says (mdns, resolved).
+      await writeFile(path.join(etc, 'nsswitch.conf'), 'hosts: files dns\n');
+      await writeFile(path.join(etc, 'hosts'), '127.0.0.1 localhost\n::1 localhost\n');
+    },
     async setVpnRoute(present) {
       await ip('-n', ns.edge, 'route', present ? 'add' : 'del', ADDRESSES.azureNetwork, 'via', ADDRESSES.azureVpn);
     },
@@ -101,12 +115,8 @@ export async function createTopology(): Promise<Topology> {
 
   try {
     await build(ns);
-    await mkdir(path.join(NETNS_ETC, ns.edge), { recursive: true });
     // The edge resolves through the on-prem resolver only, with glibc's default timeout and attempts.
-    await writeFile(path.join(NETNS_ETC, ns.edge, 'resolv.conf'), `nameserver ${ADDRESSES.onpremResolver}\n`);
-    // files, then DNS: as in a container, whatever the machine's own nsswitch.conf says (mdns, resolved).
-    await writeFile(path.join(NETNS_ETC, ns.edge, 'nsswitch.conf'), 'hosts: files dns\n');
-    await topology.setEdgeHosts([]);
+    await topology.setResolver('edge', ADDRESSES.onpremResolver);
   } catch (error) {
     await topology.dispose().catch(() => undefined);
     throw error;
