@@ -1,8 +1,8 @@
 // Values the runtime configuration carries next to secrets: connection strings (with SharedAccessKey) and
 // proxy URLs (with user:password@). These functions keep only the parts the audit needs, validated, so no
 // secret can ride along in a field that later reaches the twin, telemetry, logs or `check` output.
-import net from 'node:net';
-import { isValidHost, isValidHostname, normalizeHostname } from '../probe/hostname.js';
+import { isValidHost, normalizeHostname } from '../probe/hostname.js';
+import { parseProxyUrl } from '../probe/proxy-settings.js';
 
 /** Keys the runtime and the SDK read from an IoT Hub connection string, spelled as they require. */
 export type ConnectionStringKey = 'HostName' | 'DeviceId' | 'ModuleId' | 'GatewayHostName' | 'SharedAccessKey';
@@ -62,28 +62,18 @@ export function connectionStringIdentity(text: string): ConnectionStringIdentity
   return identity;
 }
 
-/** A proxy setting as the audit keeps it: `scheme://host[:port]`, or no URL when the value did not parse. */
+/** A proxy setting as the audit keeps it: `http://host:port`, or no URL when the value did not parse. */
 export interface ProxySetting {
   url?: string;
 }
 
 /**
- * `http://user:password@proxy:3128/` → `http://proxy:3128`. A value without a scheme is read as http, as
- * curl and the runtime do. When the value does not parse cleanly into scheme, host and port, no part of it
- * is kept: a malformed userinfo could otherwise land in the host or port.
+ * `http://user:password@proxy:3128/` → `http://proxy:3128`, read by the probe's own parser (parseProxyUrl), so
+ * the audit and the probe agree on what a value means: a value without a scheme is read as http, as curl and the
+ * runtime do, and the port is always shown (80 when the value has none). What the probe cannot use (another
+ * scheme, a path, a malformed user information or host) keeps no part of the value.
  */
 export function proxyWithoutCredentials(raw: string): ProxySetting {
-  const text = raw.trim();
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    return {};
-  }
-  // An `@` that did not end up as userinfo means the parser split the value somewhere unexpected.
-  if (text.includes('@') && url.username === '' && url.password === '') return {};
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!(net.isIP(host) !== 0 || isValidHostname(host))) return {};
-  return { url: `${url.protocol}//${url.host}` };
+  const parsed = parseProxyUrl(raw);
+  return typeof parsed === 'string' ? {} : { url: parsed.url };
 }

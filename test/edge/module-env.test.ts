@@ -110,8 +110,8 @@ describe('proxyWithoutCredentials', () => {
   it.each([
     [`http://user:${CANARY}@proxy.factory.local:3128/`, 'http://proxy.factory.local:3128'],
     ['proxy.factory.local:3128', 'http://proxy.factory.local:3128'],
-    ['https://[fd00::8]:8443', 'https://[fd00::8]:8443'],
-    [`http://${CANARY}@proxy`, 'http://proxy'],
+    ['http://[FD00::8]:8443', 'http://[fd00::8]:8443'],
+    [`http://${CANARY}@proxy`, 'http://proxy:80'],
   ])('%s → %s', (raw, url) => {
     expect(proxyWithoutCredentials(raw)).toEqual({ url });
   });
@@ -119,6 +119,9 @@ describe('proxyWithoutCredentials', () => {
   it('keeps nothing of a value that does not parse into scheme, host and port', () => {
     expect(proxyWithoutCredentials(`http://user:${CANARY}/x@proxy:3128`)).toEqual({});
     expect(proxyWithoutCredentials('http://')).toEqual({});
+    // Schemes the probe cannot use as the runtime's proxy: the audit does not show them as one either.
+    expect(proxyWithoutCredentials(`https://user:${CANARY}@[fd00::8]:8443`)).toEqual({});
+    expect(proxyWithoutCredentials(`socks5://user:${CANARY}@proxy:1080`)).toEqual({});
     // A digits-only password cut short by `?` would otherwise parse as host `op`, port 31337.
     expect(proxyWithoutCredentials('http://op:31337?x@proxy.factory.local:3128')).toEqual({});
   });
