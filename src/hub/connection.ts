@@ -21,7 +21,7 @@ import {
   type ModuleTwin,
   type OutgoingMessage,
 } from './sdk.js';
-import type { JsonObject } from '../config/json.js';
+import { isPlainObject, type JsonObject } from '../config/json.js';
 import { combinePatches } from './patches.js';
 import { withTimeout } from './timeout.js';
 
@@ -194,10 +194,9 @@ export class HubConnection {
     this.setState('connected');
     onConnected();
     // The whole twin first, then patches: the listener's first event repeats the same $version and is ignored.
-    await this.handlers.onTwin(
-      twin.properties.desired as JsonObject,
-      twin.properties.reported as unknown as JsonObject,
-    );
+    // The SDK types both as its own classes; what edgeHub sent is JSON, and anything else reads as empty.
+    const json = (value: unknown): JsonObject => (isPlainObject(value) ? value : {});
+    await this.handlers.onTwin(json(twin.properties.desired), json(twin.properties.reported));
     twin.on('properties.desired', (patch: JsonObject) => {
       Promise.resolve(this.handlers.onDesiredPatch(patch)).catch((e) =>
         log.error({ err: e }, 'desired patch handling failed'),

@@ -22,7 +22,8 @@ import { withoutEmpty } from '../report/budget.js';
 import { withFlapping } from '../report/flapping.js';
 import { historyView, RunHistory } from '../report/history.js';
 import type { OutboundMessage } from '../report/message.js';
-import { reportedPatch, SECTION_KEYS } from '../report/patch.js';
+import { reportedPatch } from '../report/patch.js';
+import { previousResults, sectionsAsJson, sectionsOf } from '../report/previous.js';
 import { reportedSections, type ReportedSections } from '../report/reported.js';
 import { summaryBody, telemetryBody, telemetryMessage, type TelemetryBody } from '../report/telemetry.js';
 import {
@@ -132,9 +133,7 @@ export class ProbeModule {
   handlers() {
     return {
       onTwin: (desired: JsonObject, reported: JsonObject) => {
-        this.twinSections = Object.fromEntries(
-          SECTION_KEYS.filter((k) => reported[k] !== undefined).map((k) => [k, reported[k]]),
-        );
+        this.twinSections = sectionsOf(reported);
         this.applyDesired(applyFullDesired(this.config, desired, reported));
         this.markTwinRead();
       },
@@ -311,7 +310,7 @@ export class ProbeModule {
       nextRunAt: new Date(Date.parse(run.startedAt) + this.config.config.intervalSeconds * 1000).toISOString(),
       runCount: this.runCount,
       history: (name) => this.history.summary(name),
-      previous: this.twinSections as Parameters<typeof reportedSections>[1]['previous'],
+      previous: previousResults(this.twinSections),
     });
     const next = fingerprint(sections);
     this.runsSinceWrite++;
@@ -320,13 +319,13 @@ export class ProbeModule {
     const patch = reportedPatch(this.twinSections, sections);
     // The connection keeps an unwritten patch until edgeHub takes it, so the twin will hold these sections.
     this.hub?.updateReported(patch);
-    this.twinSections = sections as unknown as JsonObject;
+    this.twinSections = sectionsAsJson(sections);
     this.writtenFingerprint = next;
     this.runsSinceWrite = 0;
   }
 
   private changedAt(): Record<string, string> {
-    const results = (this.twinSections?.results ?? {}) as Record<string, { changedAt?: string } | null>;
+    const results = previousResults(this.twinSections).results ?? {};
     return Object.fromEntries(Object.entries(results).flatMap(([k, v]) => (v?.changedAt ? [[k, v.changedAt]] : [])));
   }
 
