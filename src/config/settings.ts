@@ -14,11 +14,9 @@ export function layerSettings(...layers: readonly SettingsLayer[]): ProbeSetting
     privateRanges: [...DEFAULT_SETTINGS.privateRanges],
     knownRoots: [...DEFAULT_SETTINGS.knownRoots],
   };
-  for (const layer of layers) {
-    for (const [key, value] of Object.entries(layer) as Array<[keyof ProbeSettings, unknown]>) {
-      if (value !== undefined) (settings as unknown as Record<string, unknown>)[key] = value;
-    }
-  }
+  // A key a layer leaves undefined is one it does not set: the layer below shows through.
+  for (const layer of layers)
+    Object.assign(settings, Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)));
   return settings;
 }
 
