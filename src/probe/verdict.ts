@@ -393,7 +393,10 @@ function slowVerdict(input: VerdictInput): Verdict | undefined {
   const limit = input.settings.slowMs > 0 ? input.settings.slowMs : input.settings.timeoutMs / 2;
   const steps: Array<[string, number]> = [['DNS', input.dns.ms]];
   for (const p of input.ports) {
-    for (const s of portSteps(p)) steps.push([`${PORT_STEPS.find((d) => d.step === s.step)!.doing} ${p.port}`, s.ms]);
+    // Where the proxy path decides the port, the direct path's steps (a connect the firewall drops) are not its time.
+    const proxied = p.proxy !== undefined && p.proxy.outcome !== 'bypassed';
+    for (const s of portSteps(p).filter((step) => !proxied || step.step === 'proxy'))
+      steps.push([`${PORT_STEPS.find((d) => d.step === s.step)!.doing} ${p.port}`, s.ms]);
   }
   const slow = steps.find(([, ms]) => ms > limit);
   if (!slow) return undefined;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeName } from '../../src/probe/catalogue.js';
 import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
 import type { ProxyResult, ServiceResult, TlsResult } from '../../src/probe/types.js';
-import { portVerdict, proxyPathVerdict, type VerdictInput } from '../../src/probe/verdict.js';
+import { portVerdict, proxyPathVerdict, targetVerdict, type VerdictInput } from '../../src/probe/verdict.js';
 
 const HOST = 'myhub.privatelink.azure-devices.net';
 const TLS: TlsResult = {
@@ -136,5 +136,53 @@ describe('the proxy path', () => {
     expect(ok.reason).toMatch(/^through the proxy http:\/\/proxy\.factory\.local:3128: /);
     const inspected = proxyPathVerdict(input(), 443, proxy({ tls: { ...TLS, azureRoot: false } }));
     expect(inspected.code).toBe('TLS_INSPECTED');
+  });
+});
+
+describe('SLOW behind a proxy', () => {
+  it("counts the proxy path's own step on a proxied port, not the direct connect a firewall drops", () => {
+    const name = describeName(HOST);
+    const dropped = [{ address: '10.1.2.4', port: 443, outcome: 'timeout' as const, ms: 1000, error: 'no answer' }];
+    const viaProxy = {
+      port: 443,
+      ok: true,
+      code: 'OK' as const,
+      reason: 'through the proxy',
+      tcp: dropped,
+      proxy: { url: 'http://proxy.factory.local:3128', outcome: 'ok' as const, status: 200, ms: 20, tls: TLS },
+      direct: { ok: false, code: 'TCP_TIMEOUT' as const, reason: 'dropped' },
+    };
+    const dns = {
+      answers: [
+        { resolver: 'system' as const, name: HOST, outcome: 'ok' as const, addresses: ['10.1.2.4'], cname: [], ms: 2 },
+      ],
+      counterpartAnswers: [],
+      resolver: 'system' as const,
+      addresses: [{ address: '10.1.2.4', family: 4 as const, class: 'private' as const, private: true }],
+      cname: [],
+      private: true,
+      mismatch: false,
+      ms: 2,
+    };
+    const v = targetVerdict({
+      host: HOST,
+      kind: name.kind,
+      name,
+      dns,
+      ports: [viaProxy],
+      settings: { ...DEFAULT_SETTINGS, timeoutMs: 1000 },
+    });
+    expect(v.code).toBe('OK');
+    const slowProxy = { ...viaProxy, proxy: { ...viaProxy.proxy, ms: 900 } };
+    const slow = targetVerdict({
+      host: HOST,
+      kind: name.kind,
+      name,
+      dns,
+      ports: [slowProxy],
+      settings: { ...DEFAULT_SETTINGS, timeoutMs: 1000 },
+    });
+    expect(slow).toMatchObject({ code: 'SLOW' });
+    expect(slow.reason).toMatch(/proxy's CONNECT for port 443/);
   });
 });
