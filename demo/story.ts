@@ -16,7 +16,7 @@ import {
   INTERVAL_SECONDS,
 } from './scene.js';
 
-/** Generous: a step takes a second or two (a run is bounded by 4 × timeoutMs). */
+/** Generous: a step takes a second or two (a run is bounded by 5 × timeoutMs). */
 const STEP_MS = 30_000;
 const STEPS = 4;
 
@@ -86,6 +86,7 @@ export async function playStory(
 
   step(1, 'A healthy hub', [
     `edgeAgent's environment names the hub, IOTEDGE_IOTHUBHOSTNAME=${HUB}, with UpstreamProtocol=Mqtt: the module probes it on 8883 as its automatic target "iothub", and the hub's private endpoint answers at ${HUB_ENDPOINT.address}:${HUB_ENDPOINT.port}.`,
+    'After TLS the probe sends an MQTT CONNECT without a password: the CONNACK 5 (not authorized) that comes back proves MQTT itself gets through, not only TLS — a firewall that filters by application would show APP_BLOCKED here.',
   ]);
   const first = await emu.waitFor(() => resultMessages(emu.messages)[0], STEP_MS, "the module's first run");
   await settledRun(emu, first.body.runId, signal);
