@@ -1,8 +1,9 @@
 // The engine beside Prometheus' blackbox_exporter (Debian's prometheus-blackbox-exporter, tcp prober with TLS,
 // one /probe per target and port, as Prometheus would scrape it) and beside the minimum in bare Node (one
-// lookup, then one verified handshake per port), on the same loopback targets, in the same rounds. Run by
-// `npm run bench` inside a namespace of its own (netns.ts), where the fixture DNS server on 127.0.0.1:53 is the
-// system resolver: the exporter has no other, and the engine uses the same one here. Prints one JSON line.
+// lookup, then one verified handshake per port), on the same loopback targets, in the same rounds; the engine with
+// `serviceCheck: false`, as the other two stop at TLS. Run by `npm run bench` inside a namespace of its own
+// (netns.ts), where the fixture DNS server on 127.0.0.1:53 is the system resolver: the exporter has no other, and
+// the engine uses the same one here. Prints one JSON line.
 //
 // CPU is what each side's own process spends: the engine and the bare baseline in this process
 // (process.cpuUsage), the exporter from /proc/<pid>/stat (clock ticks, hence batches repeated within a sample).
@@ -16,6 +17,7 @@ import tls from 'node:tls';
 import { realDeps } from '../src/probe/deps.js';
 import { runProbe } from '../src/probe/run.js';
 import type { TargetSpec } from '../src/probe/types.js';
+import { SERVICE_PORTS } from './fixture-protocol.js';
 import { startFixtures, type RemoteLandscape } from './fixtures.js';
 import { median } from './measure.js';
 
@@ -37,10 +39,18 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'plp-blackbox-'));
   let exporter: ChildProcess | undefined;
   try {
-    const land = await fixtures.start({ prefix: 'x', count: 100, ports: 3, subnet: '127.0.1', first: 1, dnsPort: 53 });
+    const land = await fixtures.start({
+      prefix: 'x',
+      count: 100,
+      ports: SERVICE_PORTS,
+      subnet: '127.0.1',
+      first: 1,
+      dnsPort: 53,
+    });
     exporter = await startExporter(dir, land.caPem);
     const pid = exporter.pid!;
-    const settings = { ...land.settings, systemDns: true, dnsServers: [] };
+    // The exporter and the minimal prober stop at TLS: so does the engine here, for the same work.
+    const settings = { ...land.settings, systemDns: true, dnsServers: [], serviceCheck: false };
     const deps = realDeps();
     const agent = new http.Agent({ keepAlive: true, maxSockets: 400 });
     const bySize: Record<string, unknown> = {};
@@ -175,7 +185,7 @@ async function probeWithExporter(targets: readonly TargetSpec[], agent: http.Age
 
 function checkEngine(result: Awaited<ReturnType<typeof runProbe>>, targets: readonly TargetSpec[]): void {
   const handshakes = result.targets.flatMap((t) => t.ports).filter((p) => p.tls?.outcome === 'ok').length;
-  if (result.overall !== 'healthy' || handshakes !== targets.length * 3)
+  if (result.overall !== 'healthy' || handshakes !== targets.length * SERVICE_PORTS.length)
     throw new Error(`engine run not healthy: ${handshakes} handshakes`);
 }
 

@@ -34,7 +34,7 @@ async function start(plan: LandscapePlan): Promise<LandscapeInfo> {
         name: `${plan.prefix}${n}`,
         host: `${plan.prefix}${n}.privatelink.azure-devices.net`,
         address: `${plan.subnet}.${plan.first + n - 1}`,
-        ports: plan.ports,
+        fixedPorts: [...plan.ports],
         ...(plan.tlsLatencyMs ? { latencyMs: plan.tlsLatencyMs } : {}),
       }),
     );

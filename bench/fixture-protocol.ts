@@ -5,12 +5,19 @@
 import type { Behaviour } from '../test/support/dns-server.js';
 import type { ProbeSettings, TargetSpec } from '../src/probe/types.js';
 
+/**
+ * The ports every benchmark landscape serves on: ports whose service exchange the engine knows (MQTT, AMQP,
+ * HTTPS), so its service step runs as it does against Azure instead of being skipped as on a random port.
+ * 8443 rather than 443: unprivileged. Each target has an address of its own, so the same ports never collide.
+ */
+export const SERVICE_PORTS: readonly number[] = [8883, 5671, 8443];
+
 export interface LandscapePlan {
   /** Hostnames are `<prefix><n>.privatelink.azure-devices.net`, n = 1 … count. */
   prefix: string;
   count: number;
-  /** TLS ports per target. */
-  ports: number;
+  /** The TLS ports every target serves on (SERVICE_PORTS, as a rule). */
+  ports: readonly number[];
   /**
    * Endpoint n listens on `<subnet>.<first + n - 1>`: an address of its own, like a private endpoint.
    * The benchmark's share of loopback is 127.0.1.0/24 (landscape.ts keeps the map).

@@ -1,7 +1,7 @@
 // The module as a whole process, started as the image starts it, against the loopback edgeHub emulator and five
-// loopback private endpoints (3 TLS ports each): how long from start until the first reported results reach the
-// twin, and its resident memory while runs are driven fast through `runNow` (the interval's 10 s minimum would
-// take days for thousands of runs). Resident memory is read from /proc after a warm-up and then every
+// loopback private endpoints (an MQTT, an AMQP and an HTTPS port each, so every run makes its service exchanges):
+// how long from start until the first reported results reach the twin, and its resident memory while runs are
+// driven fast through `runNow` (the interval's 10 s minimum would take days for thousands of runs). Resident memory is read from /proc after a warm-up and then every
 // SAMPLE_EVERY runs: the level it settles at and its drift in the second half are what a small gateway pays.
 // Runs this fast allocate faster than the module's own interval ever does, so the level is an upper bound.
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startEmulator } from '../test/support/emulator/index.js';
 import { startLandscape } from '../test/support/landscape.js';
 import { startModuleProcess } from '../test/support/module-process.js';
+import { SERVICE_PORTS } from './fixture-protocol.js';
 
 /** The flags the Dockerfiles' CMD gives Node. */
 const IMAGE_NODE_FLAGS = ['--max-semi-space-size=1'];
@@ -42,7 +43,7 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
       name: `m${i}`,
       host: `m${i}.privatelink.azure-devices.net`,
       address: `127.0.1.${201 + i}`,
-      ports: 3,
+      fixedPorts: [...SERVICE_PORTS],
     });
     targets[spec.name] = { host: spec.host, ports: spec.ports!.join(',') };
   }

@@ -8,12 +8,12 @@ export interface Figure {
   figure: string;
   value: number;
   unit: 'ratio' | 'ms' | 'MB' | 'units';
-  /** The figure is met when value ≤ goal. */
-  goal: number;
+  /** The figure is met when value ≤ goal; without one it is reported only, and never missed. */
+  goal?: number;
 }
 
 export function met(f: Figure): boolean {
-  return f.value <= f.goal;
+  return f.goal === undefined || f.value <= f.goal;
 }
 
 export function formatFigures(figures: readonly Figure[]): string {
@@ -21,14 +21,23 @@ export function formatFigures(figures: readonly Figure[]): string {
     f.unit === 'ratio' ? n.toFixed(2) : f.unit === 'ms' ? `${Math.round(n)} ms` : `${Number(n.toFixed(2))} ${f.unit}`;
   return table(
     ['figure', 'value', 'goal', 'met?'],
-    figures.map((f) => [f.figure, show(f, f.value), `≤ ${show(f, f.goal)}`, met(f) ? 'yes' : 'NO']),
+    figures.map((f) =>
+      f.goal === undefined
+        ? [f.figure, show(f, f.value), NONE, NONE]
+        : [f.figure, show(f, f.value), `≤ ${show(f, f.goal)}`, met(f) ? 'yes' : 'NO'],
+    ),
   );
 }
+
+/** An empty cell: a figure without a goal. It leaves a column of numbers right-aligned. */
+const NONE = '—';
 
 /** Plain columns, left-aligned text and right-aligned numbers, for a terminal or a pasted report. */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const numeric = header.map((_, i) => rows.every((r) => /^[-≤\d.\s]/.test(r[i]!) && /\d/.test(r[i]!)));
+  const numeric = header.map((_, i) =>
+    rows.every((r) => r[i] === NONE || (/^[-≤\d.\s]/.test(r[i]!) && /\d/.test(r[i]!))),
+  );
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))

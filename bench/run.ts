@@ -14,8 +14,9 @@ import type { ProbeSettings, RunResult, TargetSpec } from '../src/probe/types.js
 import { summaryBody, telemetryBody, telemetryMessage } from '../src/report/telemetry.js';
 import { FULL_DETAIL_HEARTBEAT_RUNS } from '../src/report/write-policy.js';
 import { runBare, type BareSetup, type BareTarget } from './bare.js';
+import { SERVICE_PORTS } from './fixture-protocol.js';
 import { startFixtures, type RemoteLandscape } from './fixtures.js';
-import { measure, median, sideBySide, type Pairs } from './measure.js';
+import { measure, median, sideBySide, type Pairs, type Sample } from './measure.js';
 import { environment, formatFigures, met, table, writeResults, type Figure } from './report.js';
 import { moduleFigures } from './module-figures.js';
 import { namespaceUnavailable, runInNamespace } from './netns.js';
@@ -25,7 +26,9 @@ const SIZES = [1, 10, 50, 100] as const;
 type Size = (typeof SIZES)[number];
 /** Alternating pairs per size: small runs last a few ms and need more pairs for a stable median. */
 const PAIRS: Record<Size, number> = { 1: 21, 10: 11, 50: 7, 100: 7 };
-const PORTS = 3;
+const PORTS = SERVICE_PORTS.length;
+/** Pairs for the service check's cost: a ratio of two engine runs, each a few hundred ms, so cheap to repeat. */
+const SERVICE_PAIRS = 11;
 const LATENCY_MS = 200;
 const SILENT_TIMEOUT_MS = 1000;
 const SILENT_HEALTHY = 50;
@@ -49,18 +52,29 @@ const HISTORY_PAIRS = 5;
 const deps = realDeps();
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** An engine run that must come back all healthy: a faster run that skipped work would be no figure. */
+/**
+ * An engine run that must come back all healthy, with every handshake and, when the service check is on, every
+ * port's exchange answered: a faster run that skipped work would be no figure.
+ */
 function engineRun(targets: readonly TargetSpec[], settings: ProbeSettings): () => Promise<RunResult> {
   return async () => {
     const result = await runProbe(targets, settings, deps);
-    const handshakes = result.targets.flatMap((t) => t.ports).filter((p) => p.tls?.outcome === 'ok').length;
-    if (result.overall !== 'healthy' || handshakes !== targets.length * PORTS) {
+    const ports = result.targets.flatMap((t) => t.ports);
+    const handshakes = ports.filter((p) => p.tls?.outcome === 'ok').length;
+    const exchanges = ports.filter((p) => p.service?.outcome === 'ok').length;
+    const wanted = targets.length * PORTS;
+    if (result.overall !== 'healthy' || handshakes !== wanted || exchanges !== (settings.serviceCheck ? wanted : 0)) {
       const bad = result.targets.find((t) => t.status !== 'healthy');
-      throw new Error(`engine run not healthy (${handshakes} handshakes): ${bad?.name} ${bad?.code} ${bad?.reason}`);
+      throw new Error(
+        `engine run not healthy (${handshakes} handshakes, ${exchanges} service exchanges): ${bad?.name} ${bad?.code} ${bad?.reason}`,
+      );
     }
     return result;
   };
 }
+
+/** The engine stopping at TLS, where the bare prober and blackbox_exporter stop: their comparisons are like for like. */
+const tlsOnly = (land: RemoteLandscape): ProbeSettings => ({ ...land.settings, serviceCheck: false });
 
 function bareRun(targets: readonly TargetSpec[], land: RemoteLandscape): () => Promise<number> {
   const bare: BareTarget[] = targets.map((t) => ({
@@ -93,13 +107,13 @@ function summary(p: Pairs) {
   };
 }
 
-/** Figure 1: engine ÷ bare at each size; memory right after the 100-target pairs. */
+/** Figure 1: engine (TLS only) ÷ bare at each size; memory right after the 100-target pairs. */
 async function compareBySize(land: RemoteLandscape) {
   const bySize: Partial<Record<Size, ReturnType<typeof summary>>> = {};
   let memory: NodeJS.MemoryUsage | undefined;
   for (const size of SIZES) {
     const targets = land.targets.slice(0, size);
-    const pairs = await sideBySide(engineRun(targets, land.settings), bareRun(targets, land), PAIRS[size]);
+    const pairs = await sideBySide(engineRun(targets, tlsOnly(land)), bareRun(targets, land), PAIRS[size]);
     if (size === 100) memory = process.memoryUsage();
     bySize[size] = summary(pairs);
     console.log(`  ${size} target(s): engine ÷ bare wall ${bySize[size].wallRatio}, CPU ${bySize[size].cpuRatio}`);
@@ -126,7 +140,7 @@ async function workDifferences(land: RemoteLandscape) {
   };
   return {
     dnsQueriesPerTarget: {
-      engine: await perTarget(engineRun(targets, land.settings)),
+      engine: await perTarget(engineRun(targets, tlsOnly(land))),
       bare: await perTarget(bareRun(targets, land)),
     },
     trustCpuMs: {
@@ -136,7 +150,10 @@ async function workDifferences(land: RemoteLandscape) {
   };
 }
 
-/** Figure 2: with latency on every DNS answer and handshake, 100 targets against one (bare alongside, for scale). */
+/**
+ * Figure 2: with latency on every DNS answer and handshake, 100 targets against one, the engine as it runs (service
+ * check on; the exchanges themselves get no latency); bare alongside, for scale.
+ */
 async function compareLatency(land: RemoteLandscape) {
   const engine = await sideBySide(
     engineRun(land.targets, land.settings),
@@ -153,6 +170,29 @@ async function compareLatency(land: RemoteLandscape) {
     bare100WallMs: walls(bare.a),
     bare1WallMs: walls(bare.b),
     bareRatio: round(median(bare.wallRatios), 3),
+  };
+}
+
+/**
+ * Figure 7: what the service check costs: the engine as it runs (one exchange per port after the verified
+ * handshake) ÷ the same run stopping at TLS (`serviceCheck: false`), 100 targets, in alternating pairs; and the
+ * CPU it adds per target, the median of the pairs' differences.
+ */
+async function serviceCost(land: RemoteLandscape) {
+  const targets = land.targets.slice(0, 100);
+  const p = await sideBySide(engineRun(targets, land.settings), engineRun(targets, tlsOnly(land)), SERVICE_PAIRS);
+  const ms = (samples: Sample[], of: (s: Sample) => number) => round(median(samples.map(of)));
+  return {
+    targets: targets.length,
+    withWallMs: ms(p.a, (s) => s.wallMs),
+    withoutWallMs: ms(p.b, (s) => s.wallMs),
+    withCpuMs: ms(p.a, (s) => s.cpuMs),
+    withoutCpuMs: ms(p.b, (s) => s.cpuMs),
+    wallRatio: round(median(p.wallRatios), 3),
+    cpuRatio: round(median(p.cpuRatios), 3),
+    cpuMsPerTarget: round(median(p.a.map((s, i) => s.cpuMs - p.b[i]!.cpuMs)) / targets.length, 2),
+    wallRatios: p.wallRatios.map((x) => round(x, 3)),
+    cpuRatios: p.cpuRatios.map((x) => round(x, 3)),
   };
 }
 
@@ -278,11 +318,11 @@ async function main(): Promise<void> {
   try {
     console.log(`building loopback landscapes (2 × 100 targets × ${PORTS} TLS ports) in the fixture process …`);
     const [fast, slow] = await Promise.all([
-      fixtures.start({ prefix: 'b', count: 100, ports: PORTS, subnet: '127.0.1', first: 1 }),
+      fixtures.start({ prefix: 'b', count: 100, ports: SERVICE_PORTS, subnet: '127.0.1', first: 1 }),
       fixtures.start({
         prefix: 'l',
         count: 100,
-        ports: PORTS,
+        ports: SERVICE_PORTS,
         subnet: '127.0.1',
         first: 101,
         dnsLatencyMs: LATENCY_MS,
@@ -292,6 +332,9 @@ async function main(): Promise<void> {
     const drops0 = udpReceiveDrops();
     const { bySize, memory } = await compareBySize(fast);
     const work = await workDifferences(fast);
+    console.log(`  the service check: 100 targets × ${PORTS} ports with it and without …`);
+    const service = await serviceCost(fast);
+    console.log(`  engine with ÷ without wall ${service.wallRatio}, CPU ${service.cpuRatio}`);
     console.log(`  ${LATENCY_MS} ms on every DNS answer and handshake: 100 targets against 1 …`);
     const latency = await compareLatency(slow);
     console.log(`  one silent DNS name among ${SILENT_HEALTHY} healthy targets, timeoutMs ${SILENT_TIMEOUT_MS} …`);
@@ -313,14 +356,14 @@ async function main(): Promise<void> {
         : Object.entries(blackbox.bySize).flatMap(([size, f]): Figure[] => [
             {
               id: `cpu-vs-blackbox-${size}`,
-              figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports`,
+              figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports, no service check`,
               value: f.cpuVsBlackbox,
               unit: 'ratio',
               goal: BLACKBOX_GOAL,
             },
             {
               id: `cpu-vs-minimal-${size}`,
-              figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports`,
+              figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports, no service check`,
               value: f.cpuVsBare,
               unit: 'ratio',
               goal: BLACKBOX_GOAL,
@@ -333,19 +376,31 @@ async function main(): Promise<void> {
       ...SIZES.flatMap((size): Figure[] => [
         {
           id: `wall-${size}`,
-          figure: `engine ÷ bare wall, ${size} × ${PORTS} ports`,
+          figure: `engine ÷ bare wall, ${size} × ${PORTS} ports, no service check`,
           value: bySize[size].wallRatio,
           unit: 'ratio',
           goal: RATIO_GOAL,
         },
         {
           id: `cpu-${size}`,
-          figure: `engine ÷ bare CPU,  ${size} × ${PORTS} ports`,
+          figure: `engine ÷ bare CPU,  ${size} × ${PORTS} ports, no service check`,
           value: bySize[size].cpuRatio,
           unit: 'ratio',
           goal: RATIO_GOAL,
         },
       ]),
+      {
+        id: 'service-cpu-100',
+        figure: `service check: engine CPU with ÷ without, ${service.targets} × ${PORTS} ports`,
+        value: service.cpuRatio,
+        unit: 'ratio',
+      },
+      {
+        id: 'service-wall-100',
+        figure: `service check: engine wall with ÷ without, ${service.targets} × ${PORTS} ports`,
+        value: service.wallRatio,
+        unit: 'ratio',
+      },
       {
         id: 'latency-100-vs-1',
         figure: `${LATENCY_MS} ms latency: wall 100 ÷ 1 target`,
@@ -414,12 +469,13 @@ async function main(): Promise<void> {
       external: mb(memory.external),
     };
     const notes = [
-      `engine: runProbe, the landscape's DNS server on loopback, systemDns false, TLS on all ${PORTS} ports, timeoutMs ${fast.settings.timeoutMs}, maxInFlight ${fast.settings.maxInFlight}. Per target: A+AAAA for the name and its public counterpart (dns-packet, a UDP socket per name, CNAME chains walked), then per port one TCP connect whose connection the TLS handshake then uses, verified by the engine (chain, name, certificate facts); verdicts.`,
+      `engine: runProbe, the landscape's DNS server on loopback, systemDns false, TLS on all ${PORTS} ports (${SERVICE_PORTS.join(', ')}), timeoutMs ${fast.settings.timeoutMs}, maxInFlight ${fast.settings.maxInFlight}. Per target: A+AAAA for the name and its public counterpart (dns-packet, a UDP socket per name, CNAME chains walked), then per port one TCP connect whose connection the TLS handshake then uses, verified by the engine (chain, name, certificate facts), then the service check's exchange on it (MQTT CONNECT → CONNACK, AMQP header, HTTPS GET → 401 with Azure's headers); verdicts.`,
+      'service check: on (the default) for the latency, silent-DNS, message and module figures; off (serviceCheck false) beside bare and blackbox_exporter, which stop at TLS; both, paired, for its own figure.',
       'bare: per target the same four questions (A+AAAA for name and counterpart) with dns-packet over one UDP socket, the same resend interval; per port net.connect+close, then tls.connect with one shared createSecureContext({ ca }) and checkServerIdentity; everything concurrent.',
       `DNS queries per target, counted at the server: engine ${queries.engine}, bare ${queries.bare}.`,
       `trust: the engine's createTrust(test CA) = Node's default roots + test CA, ${trust.engine} ms CPU, built once per CA bundle and kept across runs (sharedTrust); the baseline's createSecureContext({ ca: test CA }) ${trust.bare} ms CPU. The engine needs the default roots for real Azure endpoints.`,
       "fixtures (DNS server, TLS endpoints) run in a child process: CPU figures count the client side only; CPU includes teardown until the run's sockets have closed.",
-      `ratios: median of per-pair ratios over alternating pairs (engine, bare / bare, engine / …) after 2 warm-up runs of each; pairs per size ${SIZES.map((s) => `${s}: ${PAIRS[s]}`).join(', ')}; latency 5 pairs (bare 3).`,
+      `ratios: median of per-pair ratios over alternating pairs (engine, bare / bare, engine / …) after 2 warm-up runs of each; pairs per size ${SIZES.map((s) => `${s}: ${PAIRS[s]}`).join(', ')}; service check ${SERVICE_PAIRS} pairs; latency 5 pairs (bare 3).`,
       `UDP receive-buffer drops on this machine during the measurements: ${udpDrops ?? 'unknown (no /proc/net/snmp)'} (machine-wide; drops cost resend intervals, so non-zero weakens the wall figures).`,
     ];
 
@@ -439,13 +495,16 @@ async function main(): Promise<void> {
     console.log(
       `${LATENCY_MS} ms latency, median wall: engine ${latency.engine1WallMs} ms (1 target), ${latency.engine100WallMs} ms (100); bare ${latency.bare1WallMs} ms (1), ${latency.bare100WallMs} ms (100), ratio ${latency.bareRatio}`,
     );
+    console.log(
+      `service check, ${service.targets} targets × ${PORTS} ports, median: wall ${service.withWallMs} ms with, ${service.withoutWallMs} ms without; CPU ${service.withCpuMs} ms with, ${service.withoutCpuMs} ms without, ${service.cpuMsPerTarget} ms more per target; CPU ratios ${service.cpuRatios.join(' ')}`,
+    );
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
     for (const run of silent.setAside)
       console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
     if (typeof blackbox === 'string') console.log(`!! blackbox_exporter comparison SKIPPED: ${blackbox}`);
     else {
       console.log(
-        `beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; CPU of each side's own process):`,
+        `beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; the engine without its service check; CPU of each side's own process):`,
       );
       console.log(
         table(
@@ -490,9 +549,14 @@ async function main(): Promise<void> {
     const file = await writeResults(
       {
         ...env,
-        figures: figures.map((f) => ({ ...f, value: round(f.value, 3), met: met(f) })),
+        figures: figures.map((f) => ({
+          ...f,
+          value: round(f.value, 3),
+          ...(f.goal === undefined ? {} : { met: met(f) }),
+        })),
         allMet: missed.length === 0,
         bySize,
+        serviceCheck: service,
         latency,
         silentDns: silent,
         historyMemory: history,
