@@ -24,6 +24,7 @@ import {
   type DnsOutcome,
   type NameForm,
   type Overall,
+  type ProxyOutcome,
   type ServiceOutcome,
   type ServiceProtocol,
   type Status,
@@ -42,9 +43,11 @@ import {
   type TelemetryDns,
   type TelemetryEdge,
   type TelemetryPort,
+  type TelemetryProxy,
   type TelemetryService,
   type TelemetryTarget,
   type TelemetryTls,
+  type TelemetryTunnelTls,
 } from '../report/telemetry.js';
 import { array, command, component, enumOf, every, iface, map, object, property, telemetry, type Described, type Interface } from './dtdl.js';
 import { MESSAGES_COMPONENT, MESSAGES_INTERFACE_ID, MODEL_ID } from './ids.js';
@@ -66,6 +69,7 @@ const tcpOutcome = enumOf(every<TcpOutcome>()(['ok', 'refused', 'timeout', 'unre
 const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'stalled', 'failed']));
 const serviceProtocol = enumOf(every<ServiceProtocol>()(['mqtt', 'amqp', 'https']));
 const serviceOutcome = enumOf(every<ServiceOutcome>()(['ok', 'blocked', 'foreign', 'skipped']));
+const proxyOutcome = enumOf(every<ProxyOutcome>()(['ok', 'unreachable', 'auth-required', 'denied', 'upstream-failed', 'bypassed']));
 const configToml = enumOf(every<EdgeAudit['configToml']>()(['found', 'not-mounted', 'unreadable']));
 const severity = enumOf(every<Severity>()(['info', 'warning', 'error']));
 const upstreamState = enumOf(every<UpstreamState>()(['connecting', 'connected', 'disconnected', 'closed']));
@@ -116,6 +120,28 @@ const answer = object<TelemetryAnswer>({
   error: 'string',
 });
 
+/** A handshake's fields but its address, certificate and counterpart handshake: what the tunnel's has too. */
+const handshake: { [K in keyof TelemetryTunnelTls]-?: Described } = {
+  outcome: tlsOutcome,
+  ms: 'double',
+  protocol: 'string',
+  cipher: 'string',
+  azureRoot: { schema: 'boolean', description: 'The chain ends in a root Azure uses (else TLS inspection is suspected).' },
+  error: 'string',
+  bytesReceived: { schema: 'integer', description: "On a TLS timeout or stall: the bytes the server had sent (more than zero: stalled, its flight cut in transit)." },
+  sameCertAs: { schema: 'integer', description: "Instead of cert: the port of this target that showed the same certificate." },
+};
+
+const service = {
+  schema: object<TelemetryService>({
+    protocol: serviceProtocol,
+    outcome: { schema: serviceOutcome, description: 'blocked: no answer, or closed after the request; foreign: something that is not the service answered.' },
+    ms: 'double',
+    detail: { schema: 'string', description: 'What answered, e.g. CONNACK 5, or why it is blocked or skipped.' },
+  }),
+  description: "The credential-free exchange of the port's protocol after a verified handshake (MQTT CONNECT, the AMQP header, an HTTPS GET).",
+};
+
 const port = object<TelemetryPort>({
   target: 'string',
   port: 'integer',
@@ -126,13 +152,7 @@ const port = object<TelemetryPort>({
   tcpTotal: 'integer',
   tls: object<TelemetryTls>({
     address: 'string',
-    outcome: tlsOutcome,
-    ms: 'double',
-    protocol: 'string',
-    cipher: 'string',
-    azureRoot: { schema: 'boolean', description: 'The chain ends in a root Azure uses (else TLS inspection is suspected).' },
-    error: 'string',
-    bytesReceived: { schema: 'integer', description: "On a TLS timeout or stall: the bytes the server had sent (more than zero: stalled, its flight cut in transit)." },
+    ...handshake,
     cert: object<TelemetryCert>({
       notAfter: 'dateTime',
       daysLeft: 'integer',
@@ -143,17 +163,24 @@ const port = object<TelemetryPort>({
       notBefore: 'dateTime',
       chainTop: 'string',
     }),
-    sameCertAs: { schema: 'integer', description: "Instead of cert: the port of this target that showed the same certificate." },
     counterpart: { schema: object<NonNullable<TelemetryTls['counterpart']>>({ outcome: tlsOutcome, ms: 'double', error: 'string' }), description: 'On a hostname mismatch, the handshake with the counterpart name.' },
   }),
-  service: {
-    schema: object<TelemetryService>({
-      protocol: serviceProtocol,
-      outcome: { schema: serviceOutcome, description: 'blocked: no answer, or closed after the request; foreign: something that is not the service answered.' },
+  service,
+  proxy: {
+    schema: object<TelemetryProxy>({
+      url: { schema: 'string', description: 'The proxy, http://host:port (never with user information).' },
+      outcome: { schema: proxyOutcome, description: "The CONNECT's outcome; bypassed: NO_PROXY exempts the name, the port went direct." },
+      status: { schema: 'integer', description: 'The proxy\'s HTTP status to CONNECT.' },
       ms: 'double',
-      detail: { schema: 'string', description: 'What answered, e.g. CONNACK 5, or why it is blocked or skipped.' },
+      error: 'string',
+      tls: { schema: object<TelemetryTunnelTls>(handshake), description: 'The handshake through the tunnel (its certificate as sameCertAs, or in the reason).' },
+      service: { ...service, description: 'The exchange through the tunnel.' },
     }),
-    description: "The credential-free exchange of the port's protocol after a verified handshake (MQTT CONNECT, the AMQP header, an HTTPS GET).",
+    description: "On 443 behind a proxy: CONNECT through it, then TLS and the service exchange through the tunnel, as the runtime's upstream goes. The port's ok, code and reason are then this path's.",
+  },
+  direct: {
+    schema: object<NonNullable<TelemetryPort['direct']>>({ code, reason: 'string' }),
+    description: "When the proxy path decided the port's code: the direct path's verdict.",
   },
 });
 
@@ -181,7 +208,7 @@ const result = (schemas: readonly string[]): { [K in keyof TelemetryBody]-?: Des
   overall,
   targets: { schema: array(target), description: 'Per target: the verdict, the addresses in use, how the name resolved.' },
   answers: { schema: array(answer), description: "Every resolver's answer for each target's name and its counterpart." },
-  ports: { schema: array(port), description: 'Per target and port: TCP per address, the TLS handshake and certificate, the service exchange.' },
+  ports: { schema: array(port), description: 'Per target and port: TCP per address, the TLS handshake and certificate, the service exchange, the path through a proxy.' },
   edge: { schema: edge, description: "The audit of the IoT Edge runtime's configuration, and the device's clock." },
 });
 
@@ -251,6 +278,7 @@ const reportedStatus = object<ReportedStatus>({
   nextRunAt: 'dateTime',
   moduleVersion: 'string',
   upstream: object<NonNullable<ReportedStatus['upstream']>>({ hostname: 'string', form: upstreamForm, policyOk: 'boolean', gateway: 'string' }),
+  proxy: { schema: 'string', description: 'The HTTP proxy 443 goes through, http://host:port (never with user information).' },
 });
 
 /** Each port step's time (`tcpMs`, `tlsMs`, …: PORT_STEPS), whole milliseconds. */
@@ -280,6 +308,9 @@ const reportedTarget = object<ReportedTarget>({
       certDaysLeft: 'integer',
       service: { schema: serviceOutcome, description: 'The exchange after TLS (left out when skipped).' },
       serviceDetail: { schema: 'string', description: 'What answered the exchange, e.g. CONNACK 5.' },
+      proxy: { schema: proxyOutcome, description: "On 443 behind a proxy: its CONNECT's outcome (bypassed: NO_PROXY exempts the name)." },
+      proxyStatus: { schema: 'integer', description: "The proxy's HTTP status to CONNECT." },
+      directCode: { schema: code, description: "When the proxy path decided code: the direct path's code." },
     }),
   ),
   history: { schema: historySummary, description: 'Over the runs the module keeps in memory.' },

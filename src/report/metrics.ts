@@ -22,6 +22,7 @@
 // | privatelink_probe_tls_handshake_seconds              | target kind port       | the handshake; absent on a TLS timeout or stall, or a plain port |
 // | privatelink_probe_step_seconds                       | target kind port step  | each port step's time (tcp, tls, …) on the port's first address that ran it |
 // | privatelink_probe_service_up                         | target kind port protocol | 1 the service answered the exchange after TLS, 0 blocked or foreign; absent when skipped |
+// | privatelink_probe_proxy_up                           | target kind port       | 1 the proxy opened the CONNECT tunnel, 0 not; absent without a proxy or when NO_PROXY exempts the name |
 // | privatelink_probe_tls_cert_expiry_timestamp_seconds  | target kind port       | the certificate's notAfter               |
 // | privatelink_probe_overall_status                     | status                 | 1 for the current overall, 0 for the others (incl. unknown) |
 // | privatelink_probe_clock_offset_seconds               | source                 | server time − device time from an HTTPS `Date`; absent when none was read |
@@ -37,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ModuleSnapshot } from './snapshot.js';
 import { PORT_STEPS, portSteps, stepTimes } from '../probe/steps.js';
+import { proxied } from './probe-text.js';
 import type { Overall, PortResult, Status, TargetResult, TlsOutcome } from '../probe/types.js';
 
 export const METRIC_PREFIX = 'privatelink_probe_';
@@ -199,6 +201,13 @@ const DEFINITIONS: readonly Definition[] = [
           return [[labels, flag(service.outcome === 'ok')] as const];
         }),
       ),
+  },
+  {
+    name: 'proxy_up',
+    help: "1 when the HTTP proxy the port goes through (the runtime's https_proxy, on 443) opened the CONNECT tunnel in the last run, 0 when it could not be reached or refused (absent without a proxy, or when NO_PROXY exempts the name).",
+    type: 'gauge',
+    labelNames: PORT,
+    samples: (s) => perPort(s, (p) => (proxied(p) ? flag(p.proxy.outcome === 'ok') : undefined)),
   },
   {
     name: 'tls_cert_expiry_timestamp_seconds',

@@ -1,11 +1,40 @@
-// Short readable forms of a port's service exchange and of the clock reading, for the status page and
-// `check`'s table: the same words in both places.
+// Short readable forms of a port's service exchange, its proxy path and the clock reading, for the status page
+// and `check`'s table: the same words in both places; and which proxy a run met and whether a port went through
+// it, which every output that shows the proxy path asks.
 import { CLOCK_SKEW_LIMIT_SECONDS, clockSkewed } from '../probe/clock.js';
-import type { ClockReading, ServiceResult } from '../probe/types.js';
+import type { ClockReading, PortResult, ProxyResult, RunResult, ServiceResult } from '../probe/types.js';
 
 /** `mqtt ok CONNACK 5`, `https foreign HTTP 200 OK, Server: nginx`. */
 export function serviceText(service: ServiceResult): string {
   return [service.protocol, service.outcome, service.detail].filter(Boolean).join(' ');
+}
+
+/**
+ * The proxy the run's 443 went through. There is one for the whole run (the runtime's `https_proxy`), and
+ * every port it concerned carries its URL, which never has user information. Undefined when no port met one.
+ */
+export function proxyUrl(run: Pick<RunResult, 'targets'>): string | undefined {
+  for (const t of run.targets) for (const p of t.ports) if (p.proxy) return p.proxy.url;
+  return undefined;
+}
+
+/** The port went through the proxy, so its code is the proxy path's (`direct` holds the other one). */
+export function proxied(p: PortResult): p is PortResult & { proxy: ProxyResult } {
+  return p.proxy !== undefined && p.proxy.outcome !== 'bypassed';
+}
+
+/**
+ * `CONNECT 200, TLS ok, https ok HTTP 401 iothub-errorcode` through the tunnel; `CONNECT auth-required: HTTP/1.1
+ * 407 …` when the proxy refused; `bypassed (NO_PROXY)` when the name is exempt. A skipped exchange is left out:
+ * the code says why.
+ */
+export function proxyPathText(proxy: ProxyResult): string {
+  if (proxy.outcome === 'bypassed') return 'bypassed (NO_PROXY)';
+  if (proxy.outcome !== 'ok') return `CONNECT ${proxy.outcome}: ${proxy.error ?? proxy.status ?? 'no answer'}`;
+  const steps = [`CONNECT ${proxy.status ?? 'ok'}`];
+  if (proxy.tls) steps.push(`TLS ${proxy.tls.outcome}`);
+  if (proxy.service && proxy.service.outcome !== 'skipped') steps.push(serviceText(proxy.service));
+  return steps.join(', ');
 }
 
 /**

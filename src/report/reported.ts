@@ -11,7 +11,8 @@
 // the richest detail level that fits `budgetBytes` (TWIN_LEVELS, richest first; the last is the floor).
 // The level is one for the whole document, so the shape of one target depends on how much everything
 // weighs together, not on its neighbours' individual strings. Measured (test/report/size.test.ts), 32
-// targets × 3 ports all failing, worst strings, every audit finding and a clock reading: the floor is ≈ 18 KB,
+// targets × 3 ports all failing, worst strings, every audit finding, a clock reading and each 443 behind a proxy
+// with a 253-character name (named once in `status`, cut as hosts are): the floor is ≈ 18 KB,
 // so with the acknowledgements of 32 targets the whole document stays ≤ 24 KB for hostnames up to ≈ 100
 // characters (Azure's longest real names) and ≈ 29 KB, under IoT Hub's 32 KB, for 253-character ones.
 import { fitString, TWIN_MAX_STRING_BYTES } from '../config/twin-safe.js';
@@ -22,6 +23,7 @@ import type {
   Kind,
   Overall,
   PortResult,
+  ProxyOutcome,
   RunResult,
   ServiceOutcome,
   Status,
@@ -30,6 +32,7 @@ import type {
 import { firstThatFits, withoutEmpty } from './budget.js';
 import type { EdgeAuditView } from './edge-view.js';
 import type { HistorySummary } from './history.js';
+import { proxyUrl } from './probe-text.js';
 import { summaryLine } from './summary.js';
 import { twinKeys } from './twin-keys.js';
 
@@ -55,6 +58,13 @@ export type ReportedPort = {
      */
     service?: ServiceOutcome;
     serviceDetail?: string;
+    /**
+     * On 443 behind a proxy: its CONNECT's outcome (`bypassed` when NO_PROXY exempts the name), its HTTP status,
+     * and the direct path's code when the proxy path decided `code`. Flat, as `service` is.
+     */
+    proxy?: ProxyOutcome;
+    proxyStatus?: number;
+    directCode?: Code;
   };
 
 export type ReportedDns = {
@@ -93,6 +103,11 @@ export type ReportedStatus = {
   nextRunAt: string;
   moduleVersion: string;
   upstream?: { hostname?: string; form: EdgeAuditView['upstream']['form']; policyOk: boolean; gateway?: string };
+  /**
+   * The HTTP proxy 443 went through (`http://host:port`, never with user information): once, not per port, cut
+   * like `host`.
+   */
+  proxy?: string;
 };
 
 /**
@@ -140,8 +155,8 @@ interface TwinDetail {
   addresses: number;
   host: number;
   /**
-   * dns.ms and per port each step's time (`tcpMs`, `tlsMs`, …), tls, tlsBytesReceived, certDaysLeft, service and
-   * serviceDetail (cut to `text`): what was measured, beside the verdict.
+   * dns.ms and per port each step's time (`tcpMs`, `tlsMs`, …), tls, tlsBytesReceived, certDaysLeft, service,
+   * serviceDetail (cut to `text`), proxy, proxyStatus and directCode: what was measured, beside the verdict.
    */
   measurements: boolean;
   /** dns.cname and dns.resolver: how the name was resolved, beside what it resolved to. */
@@ -173,10 +188,12 @@ export function reportedSections(run: RunResult, ctx: ReportedContext): Reported
   const keys = twinKeys(run.targets.map((t) => t.name));
   const changedAt = keys.map((key, i) => changedAtOf(run.targets[i]!, ctx.previous?.results?.[key], run.startedAt));
   const status = statusSection(run, ctx);
+  const proxy = proxyUrl(run);
   return firstThatFits(
     TWIN_LEVELS,
     (detail) => ({
-      status,
+      // Cut as hosts are: at the floor a 253-character proxy name would not fit beside 32 targets.
+      status: proxy === undefined ? status : { ...status, proxy: fitString(proxy, detail.host) },
       results: Object.fromEntries(
         run.targets.map((t, i) => [keys[i]!, targetEntry(t, changedAt[i]!, detail, ctx.history?.(t.name))]),
       ),
@@ -258,6 +275,7 @@ function portEntry(p: PortResult, detail: TwinDetail): ReportedPort {
     tlsBytesReceived: whole(p.tls?.bytesReceived),
     certDaysLeft: whole(p.tls?.cert?.daysLeft),
     ...serviceFields(p, detail),
+    ...proxyFields(p),
   });
 }
 
@@ -265,6 +283,11 @@ function serviceFields(p: PortResult, detail: TwinDetail): Pick<ReportedPort, 's
   const service = p.service;
   if (!service || service.outcome === 'skipped') return {};
   return { service: service.outcome, serviceDetail: fitString(service.detail, detail.text) };
+}
+
+function proxyFields(p: PortResult): Pick<ReportedPort, 'proxy' | 'proxyStatus' | 'directCode'> {
+  if (!p.proxy) return {};
+  return { proxy: p.proxy.outcome, proxyStatus: whole(p.proxy.status), directCode: p.direct?.code };
 }
 
 function edgeSection(

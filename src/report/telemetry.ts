@@ -2,8 +2,8 @@
 // (the README's telemetry reference). Top-level keys and the keys of their items are the contract: `targets`
 // (each target's verdict, the classified addresses in use and how its name resolved), `answers` (every
 // resolver's answer for each target's name and its counterpart), `ports` (per target and port, the TCP result
-// per address, the TLS handshake with the certificate and the counterpart-name handshake, and the service
-// exchange after it), `edge` (the runtime audit and the device's clock).
+// per address, the TLS handshake with the certificate and the counterpart-name handshake, the service exchange
+// after it, and on 443 behind a proxy the path through it), `edge` (the runtime audit and the device's clock).
 //
 // Shape: each top-level key is a telemetry of the Plug and Play model's `messages` component, whose schemas
 // nest at most 5 levels (DTDL), and a command's response, which carries the same body, adds one: so no key
@@ -16,11 +16,12 @@
 // built at the richest detail level that fits `budgetBytes` (TELEMETRY_LEVELS). Measured
 // (test/report/size.test.ts), 32 targets × 3 ports, 253-character names, 512-byte reasons, every target
 // flapping: ≈ 57 KB at the floor; with three resolvers × eight addresses and connectTo all on top, ≈ 59 KB;
-// IoT Hub takes 256 KB. A typical run (a handful of targets) keeps everything. A list that was cut keeps
-// its first items and gains a sibling `<list>Total` with the full count; text is cut at a UTF-8 boundary
-// with '…'. Duplicates are left out at every level: an answer's name (it is the target's host, or
-// `dns.counterpart` when the answer says `counterpart: true`), the TLS server names (the host, and the
-// counterpart for the counterpart handshake) and a certificate already shown on an earlier port.
+// with each 443 also behind a proxy with a 253-character name, ≈ 62 KB and ≈ 64 KB; IoT Hub takes 256 KB. A
+// typical run (a handful of targets) keeps everything. A list that was cut keeps its first items and gains a
+// sibling `<list>Total` with the full count; text is cut at a UTF-8 boundary with '…'. Duplicates are left out
+// at every level: an answer's name (it is the target's host, or `dns.counterpart` when the answer says
+// `counterpart: true`), the TLS server names (the host, and the counterpart for the counterpart handshake) and a
+// certificate already shown on an earlier port (or, through a proxy's tunnel, on any port).
 import { fitString } from '../config/twin-safe.js';
 import type {
   CertificateInfo,
@@ -34,6 +35,8 @@ import type {
   NameForm,
   Overall,
   PortResult,
+  ProxyOutcome,
+  ProxyResult,
   RunResult,
   ServiceOutcome,
   ServiceProtocol,
@@ -134,7 +137,39 @@ export interface TelemetryPort {
   tls?: TelemetryTls;
   /** The exchange of the port's protocol after a verified handshake (absent when the service check is off). */
   service?: TelemetryService;
+  /**
+   * On 443 behind a proxy: the path the runtime takes, through it. `ok`, `code` and `reason` are then that path's,
+   * and `tcp`, `tls` and `service` the direct path's measurements.
+   */
+  proxy?: TelemetryProxy;
+  /** When the proxy path decided `code`: the direct path's verdict (its reason left out with the ports' reasons). */
+  direct?: { code: Code; reason?: string };
 }
+
+/**
+ * `CONNECT host:443` through the runtime's proxy, then TLS and the service exchange through the tunnel. `url`
+ * (never with user information) and `error` are left out with the ports' reasons: the target's reason names the
+ * proxy and quotes its answer, and `status` stays.
+ */
+export interface TelemetryProxy {
+  url?: string;
+  outcome: ProxyOutcome;
+  /** The proxy's HTTP status to CONNECT, when it answered one. */
+  status?: number;
+  ms: number;
+  /** Why it is not `ok` (errno, the status line). */
+  error?: string;
+  tls?: TelemetryTunnelTls;
+  service?: TelemetryService;
+}
+
+/**
+ * The handshake through the tunnel, shaped as `tls`, without what it cannot have or the body cannot nest: its
+ * address is the target's host (the proxy chose where to connect), there is no counterpart handshake, and a
+ * certificate object would nest one level deeper than DTDL allows. `sameCertAs` names the port whose direct
+ * handshake showed the same certificate; without it (a proxy that re-signs), the port's reason names the chain.
+ */
+export type TelemetryTunnelTls = Omit<TelemetryTls, 'address' | 'cert' | 'counterpart'>;
 
 /**
  * `detail` is cut like the other texts, and left out with the ports' reasons at the tighter levels (the target's
@@ -265,9 +300,7 @@ export function telemetryBody(run: RunResult, ctx: TelemetryContext): TelemetryB
         ...runHeader(run, ctx),
         targets: run.targets.map((t) => telemetryTarget(t, detail)),
         answers: run.targets.flatMap((t) => targetAnswers(t, detail)),
-        ports: run.targets.flatMap((t) =>
-          t.ports.map((p, i) => telemetryPort(t.name, p, firstPortWithCert(t.ports, i), detail)),
-        ),
+        ports: run.targets.flatMap((t) => t.ports.map((p, i) => telemetryPort(t, p, i, detail))),
         edge: telemetryEdge(ctx.edge, run.clock, detail),
       }),
     ctx.budgetBytes ?? TELEMETRY_BUDGET_BYTES,
@@ -316,6 +349,8 @@ export interface SummaryPort {
   tls?: { ms: number };
   /** Left out when the exchange was skipped. */
   service?: { ms: number };
+  /** On 443 behind a proxy: its CONNECT's outcome (the path's time is in the full body). */
+  proxy?: { outcome: ProxyOutcome };
 }
 
 /**
@@ -350,6 +385,7 @@ export function summaryBody(run: RunResult, ctx: Omit<TelemetryContext, 'budgetB
           tcp: p.tcp.slice(0, 1).map((c) => ({ ms: c.ms })),
           tls: p.tls ? { ms: p.tls.ms } : undefined,
           service: p.service && p.service.outcome !== 'skipped' ? { ms: p.service.ms } : undefined,
+          proxy: p.proxy && { outcome: p.proxy.outcome },
         }),
       ),
     ),
@@ -407,12 +443,11 @@ function flappingRecord(t: TargetResult): TelemetryTarget['flapping'] {
   return t.flapping && { changes: t.flapping.changes, window: t.flapping.window, measured: t.flapping.measured.code };
 }
 
-/** The earlier port of the target that presented the same certificate as port `i`, if any. */
-function firstPortWithCert(ports: readonly PortResult[], i: number): number | undefined {
-  const cert = ports[i]!.tls?.cert;
+/** The first of `ports` whose direct handshake presented `cert`, if any. */
+function firstPortWithCert(ports: readonly PortResult[], cert: CertificateInfo | undefined): number | undefined {
   if (!cert) return undefined;
   const same = JSON.stringify(cert);
-  return ports.slice(0, i).find((p) => p.tls?.cert !== undefined && JSON.stringify(p.tls.cert) === same)?.port;
+  return ports.find((p) => p.tls?.cert !== undefined && JSON.stringify(p.tls.cert) === same)?.port;
 }
 
 function telemetryAnswer(target: string, counterpart: boolean, a: DnsAnswer, detail: TelemetryDetail): TelemetryAnswer {
@@ -438,15 +473,12 @@ function telemetryAnswer(target: string, counterpart: boolean, a: DnsAnswer, det
   });
 }
 
-function telemetryPort(
-  target: string,
-  p: PortResult,
-  sameCertAs: number | undefined,
-  detail: TelemetryDetail,
-): TelemetryPort {
+/** Port `i` of target `t`; a certificate an earlier port showed is named by that port instead of repeated. */
+function telemetryPort(t: TargetResult, p: PortResult, i: number, detail: TelemetryDetail): TelemetryPort {
   const tcp = capList(p.tcp, detail.list);
+  const sameCertAs = firstPortWithCert(t.ports.slice(0, i), p.tls?.cert);
   return withoutEmpty({
-    target,
+    target: t.name,
     port: p.port,
     ok: p.ok,
     code: p.code,
@@ -457,7 +489,31 @@ function telemetryPort(
     tcpTotal: tcp.total,
     tls: p.tls ? telemetryTls(p.tls, sameCertAs, detail) : undefined,
     service: p.service && telemetryService(p.service, detail),
+    proxy: p.proxy && telemetryProxy(p.proxy, firstPortWithCert(t.ports, p.proxy.tls?.cert), detail),
+    direct:
+      p.direct &&
+      withoutEmpty({
+        code: p.direct.code,
+        reason: detail.portReason ? fitString(p.direct.reason, detail.text) : undefined,
+      }),
   });
+}
+
+function telemetryProxy(proxy: ProxyResult, sameCertAs: number | undefined, detail: TelemetryDetail): TelemetryProxy {
+  return withoutEmpty({
+    url: detail.portReason ? fitString(proxy.url, detail.text) : undefined,
+    outcome: proxy.outcome,
+    status: proxy.status,
+    ms: proxy.ms,
+    error: detail.portReason ? optionalText(proxy.error, detail) : undefined,
+    tls: proxy.tls && tunnelTls(proxy.tls, sameCertAs, detail),
+    service: proxy.service && telemetryService(proxy.service, detail),
+  });
+}
+
+function tunnelTls(tls: TlsResult, sameCertAs: number | undefined, detail: TelemetryDetail): TelemetryTunnelTls {
+  const { address: _address, cert: _cert, counterpart: _counterpart, ...shown } = telemetryTls(tls, sameCertAs, detail);
+  return shown;
 }
 
 function telemetryService(service: ServiceResult, detail: TelemetryDetail): TelemetryService | undefined {

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/log.js';
 import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { startWatchdog } from '../../src/module/watchdog.js';
 import type { StatusDocument } from '../../src/report/status-json.js';
+import { PROXY_URL, proxiedTarget, runOf } from '../report/factory.js';
 import { NOW, RUN_COMPLETED_AT, snapshotOf, startingSnapshot } from './snapshot-factory.js';
 
 const servers: HttpServer[] = [];
@@ -99,6 +100,23 @@ describe('routes', () => {
       detail: 'CONNACK 5',
     });
     expect(doc.lastRun!.edge!.clock).toEqual({ offsetSeconds: 0.2, source: 'hub' });
+  });
+
+  it("GET /status carries a proxied port's two paths as telemetry does", async () => {
+    const lastRun = runOf([proxiedTarget('hub'), proxiedTarget('dps', 'denied')]);
+    const { port } = await serve({ snapshot: () => snapshotOf({ lastRun }) });
+    const doc = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as StatusDocument;
+    const [hub, dps] = doc.lastRun!.ports.filter((p) => p.port === 443);
+    expect(hub).toMatchObject({
+      code: 'OK',
+      proxy: { url: PROXY_URL, outcome: 'ok', status: 200, tls: { outcome: 'ok' }, service: { outcome: 'ok' } },
+      direct: { code: 'TCP_REFUSED' },
+    });
+    expect(dps).toMatchObject({
+      code: 'PROXY_DENIED',
+      proxy: { outcome: 'denied', status: 403, error: 'HTTP/1.1 403 Forbidden' },
+      direct: { code: 'TCP_REFUSED', reason: expect.stringContaining('refused') },
+    });
   });
 
   it('GET /status before the first run is 200 with lastRun null and the upstream state', async () => {

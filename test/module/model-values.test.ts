@@ -24,6 +24,8 @@ import {
   healthyTarget,
   mismatchAcrTarget,
   PATHOLOGICAL,
+  proxiedTarget,
+  proxiedWorstRun,
   publicBlobTarget,
   runOf,
   worstCaseRun,
@@ -62,6 +64,14 @@ function stalledAndBlockedRun(): RunResult {
   const target = { ...hub, ports, status: 'unhealthy' as const, code: 'TLS_STALLED' as const };
   return runOf([target], { clock: { offsetSeconds: -412.3, source: 'hub' } });
 }
+/** 443 behind a proxy: through it and verified, refused with 407, exempted by NO_PROXY, and the proxy down. */
+const proxiedRun = (): RunResult =>
+  runOf([
+    proxiedTarget('hub'),
+    proxiedTarget('dps', 'auth-required'),
+    proxiedTarget('acr', 'bypassed'),
+    proxiedTarget('blob', 'unreachable'),
+  ]);
 const sent = (m: OutboundMessage) => telemetryProblems(model, m.component, JSON.parse(m.data));
 
 describe('the output messages conform to the messages component', () => {
@@ -74,7 +84,12 @@ describe('the output messages conform to the messages component', () => {
 
   it('results at every size: cut to the budget, and whole with every SAN and address', () => {
     for (const budgetBytes of [undefined, Infinity]) {
-      for (const run of [worstCaseRun(PATHOLOGICAL), foreignServiceRun(PATHOLOGICAL)]) {
+      for (const run of [
+        worstCaseRun(PATHOLOGICAL),
+        foreignServiceRun(PATHOLOGICAL),
+        proxiedWorstRun(PATHOLOGICAL),
+        proxiedWorstRun(PATHOLOGICAL, 'upstream-failed'),
+      ]) {
         const body = telemetryBody(run, { ...ids, edge: worstEdge(), budgetBytes });
         expect(sent(telemetryMessage(body))).toEqual([]);
       }
@@ -85,6 +100,11 @@ describe('the output messages conform to the messages component', () => {
     const run = stalledAndBlockedRun();
     expect(sent(telemetryMessage(telemetryBody(run, { ...ids, edge: null })))).toEqual([]);
     expect(sent(telemetryMessage(summaryBody(run, { ...ids, edge: null })))).toEqual([]);
+  });
+
+  it('the paths through a proxy, in full and in a summary', () => {
+    expect(sent(telemetryMessage(telemetryBody(proxiedRun(), { ...ids, edge: edgeAudit() })))).toEqual([]);
+    expect(sent(telemetryMessage(summaryBody(proxiedRun(), { ...ids, edge: edgeAudit() })))).toEqual([]);
   });
 
   it("a quiet run's summary", () => {
@@ -125,6 +145,9 @@ describe('the reported patches conform to the root interface', () => {
     const measured = sections(stalledAndBlockedRun());
     expect(measured.edge!.clock).toBeDefined();
     expect(reportedPatchProblems(model, reportedPatch(first as never, measured))).toEqual([]);
+    const proxied = sections(proxiedRun());
+    expect(proxied.status.proxy).toBeDefined();
+    expect(reportedPatchProblems(model, reportedPatch(first as never, proxied))).toEqual([]);
     const removed = reportedPatch(first as never, sections(runOf([healthyTarget('hub')])));
     expect(JSON.stringify(removed)).toContain('null');
     expect(reportedPatchProblems(model, removed)).toEqual([]);

@@ -6,6 +6,8 @@ import type {
   ClassifiedAddress,
   DnsAnswer,
   PortResult,
+  ProxyOutcome,
+  ProxyResult,
   ServiceProtocol,
   ResolverName,
   ServiceResult,
@@ -175,6 +177,66 @@ export function mismatchAcrTarget(name = 'acr'): TargetResult {
     service: NOT_TRIED_AFTER_MISMATCH,
   };
   return { ...base, ports: [port], status: 'unhealthy', code: 'TLS_HOSTNAME_MISMATCH', reason };
+}
+
+/** The runtime's proxy in the proxied builders: as the engine shows it, without user information. */
+export const PROXY_URL = 'http://proxy.factory.local:3128';
+
+/** What the proxy answers to CONNECT when it does not open a tunnel, and the code that makes of the port. */
+const PROXY_REFUSALS = {
+  unreachable: { code: 'PROXY_UNREACHABLE', error: 'connect ECONNREFUSED 10.0.0.8:3128' },
+  'auth-required': {
+    code: 'PROXY_AUTH_REQUIRED',
+    status: 407,
+    error: 'HTTP/1.1 407 Proxy Authentication Required (the proxy asks for Basic)',
+  },
+  denied: { code: 'PROXY_DENIED', status: 403, error: 'HTTP/1.1 403 Forbidden' },
+  'upstream-failed': { code: 'PROXY_UPSTREAM_FAILED', status: 502, error: 'HTTP/1.1 502 Bad Gateway' },
+} as const satisfies Record<Exclude<ProxyOutcome, 'ok' | 'bypassed'>, Pick<PortResult, 'code'> & Partial<ProxyResult>>;
+
+/**
+ * Port 443 behind the runtime's proxy, as the engine records it on a network whose firewall refuses the direct
+ * path: the path through the proxy decides (`ok`: its tunnel verified and HTTPS answered), the direct one is kept
+ * beside it. `bypassed`: NO_PROXY exempts the name, the port is the direct path's alone.
+ */
+export function proxiedPort(host: string, outcome: ProxyOutcome = 'ok', url = PROXY_URL): PortResult {
+  const address = '10.1.1.4';
+  if (outcome === 'bypassed') return { ...okPort(address, 443, host), proxy: { url, outcome, ms: 0 } };
+  const direct = {
+    port: 443,
+    tcp: [{ address, port: 443, outcome: 'refused' as const, ms: 1, error: 'ECONNREFUSED' }],
+    direct: {
+      ok: false,
+      code: 'TCP_REFUSED' as const,
+      reason: `${address}:443 (${host}) refused the connection: nothing listens there, or a firewall rejects it`,
+    },
+  };
+  if (outcome === 'ok') {
+    const through = okPort(host, 443, host);
+    return {
+      ...direct,
+      ok: true,
+      code: 'OK',
+      reason: `through the proxy ${url}: ${through.reason}, HTTPS answered`,
+      proxy: { url, outcome, status: 200, ms: 7, tls: { ...through.tls!, ms: 25 }, service: through.service },
+    };
+  }
+  const { code, error, ...status } = PROXY_REFUSALS[outcome];
+  return {
+    ...direct,
+    ok: false,
+    code,
+    reason: `the proxy ${url} could not take ${host}:443 (${error})`,
+    proxy: { url, outcome, ...status, ms: 3, error },
+  };
+}
+
+/** The healthy hub with its 443 behind the proxy; a refused CONNECT makes the target's verdict. */
+export function proxiedTarget(name = 'hub', outcome: ProxyOutcome = 'ok'): TargetResult {
+  const hub = healthyTarget(name);
+  const port = proxiedPort(hub.host, outcome);
+  const ports = [...hub.ports.slice(0, 2), port];
+  return port.ok ? { ...hub, ports } : { ...hub, ports, status: 'unhealthy', code: port.code, reason: port.reason };
 }
 
 export function runOf(targets: TargetResult[], over: Partial<RunResult> = {}): RunResult {
@@ -377,6 +439,41 @@ export function foreignServiceRun(worst: WorstCase = WORST_STRINGS): RunResult {
     return { ...t, ports, status: 'degraded', code: 'APP_FOREIGN' };
   });
   return { ...run, targets, overall: 'degraded' };
+}
+
+/**
+ * The same targets with 443 behind a proxy whose name is 253 characters long, the direct path's verdict with its
+ * 512-byte reason kept beside the proxy path's. `ok`: the tunnel opened and its handshake failed with the longest
+ * error (the most evidence); `upstream-failed`: the proxy could not reach the name (the longest code and outcome).
+ */
+export function proxiedWorstRun(
+  worst: WorstCase = WORST_STRINGS,
+  outcome: Extract<ProxyOutcome, 'ok' | 'upstream-failed'> = 'ok',
+): RunResult {
+  const run = worstCaseRun(worst);
+  const url = `http://${longHost(98, 253, 'factory.example')}:3128`;
+  const targets = run.targets.map((t): TargetResult => {
+    const ports = t.ports.map((p): PortResult => {
+      if (p.port !== 443) return p;
+      const direct = { ok: false, code: 'TLS_HOSTNAME_MISMATCH' as const, reason: p.reason };
+      if (outcome === 'upstream-failed') {
+        const error = `HTTP/1.1 502 ${multibyteText(300)}`;
+        const proxy = { url, outcome, status: 502, ms: 1234, error };
+        return { ...p, code: 'PROXY_UPSTREAM_FAILED', proxy, direct };
+      }
+      const tunnel: TlsResult = {
+        ...p.tls!,
+        address: t.host,
+        outcome: 'untrusted',
+        counterpart: undefined,
+        cert: { ...p.tls!.cert!, issuer: `CN=${multibyteText(200)}` },
+      };
+      const proxy = { url, outcome, status: 200, ms: 1234, tls: tunnel, service: p.service };
+      return { ...p, code: 'TLS_UNTRUSTED', proxy, direct };
+    });
+    return { ...t, ports };
+  });
+  return { ...run, targets };
 }
 
 /** Every finding the audit knows (21), each with a 512-byte text: more than the twin keeps. */

@@ -6,7 +6,7 @@ import type { HttpServer } from '../../src/http/server.js';
 import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { snapshotOf, startingSnapshot } from '../http/snapshot-factory.js';
 import { serveSnapshot } from '../http/serve.js';
-import { healthyTarget, mismatchAcrTarget, runOf, tls } from './factory.js';
+import { healthyTarget, mismatchAcrTarget, proxiedTarget, runOf, tls } from './factory.js';
 
 interface Sample {
   name: string;
@@ -136,6 +136,24 @@ describe('/metrics', () => {
     const healthy = (await scrape()).samples;
     expect(value(healthy, 'service_up', { target: 'hub', port: '8883', protocol: 'mqtt' })).toBe(1);
     expect(value(healthy, 'service_up', { target: 'hub', port: '443', protocol: 'https' })).toBe(1);
+  });
+
+  it('reports whether the proxy opened the tunnel for each port it concerns, and its time as the proxy step', async () => {
+    const run = runOf([proxiedTarget('hub'), proxiedTarget('dps', 'denied'), proxiedTarget('acr', 'bypassed')]);
+    current = snapshotOf({ lastRun: run });
+    const { samples } = await scrape();
+    const port = (target: string) => ({ target, kind: 'iothub', port: '443' });
+    expect(value(samples, 'proxy_up', port('hub'))).toBe(1);
+    expect(value(samples, 'proxy_up', port('dps'))).toBe(0);
+    expect(value(samples, 'step_seconds', { ...port('hub'), step: 'proxy' })).toBe(0.007);
+    // The port's verdict is the proxy path's: the refused direct path does not make the hub's 443 fail.
+    expect(value(samples, 'port_ok', port('hub'))).toBe(1);
+    expect(value(samples, 'port_ok', port('dps'))).toBe(0);
+    // NO_PROXY sent the name direct, and 8883 never goes through the proxy: neither says anything about it.
+    expect(value(samples, 'proxy_up', { target: 'acr' })).toBeUndefined();
+    expect(value(samples, 'proxy_up', { target: 'hub', port: '8883' })).toBeUndefined();
+    current = snapshotOf();
+    expect(value((await scrape()).samples, 'proxy_up')).toBeUndefined();
   });
 
   it("reports the device's clock offset with the target it came from, absent when no Date was read", async () => {

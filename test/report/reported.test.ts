@@ -7,6 +7,8 @@ import {
   healthyTarget,
   mismatchAcrTarget,
   multibyteText,
+  PROXY_URL,
+  proxiedTarget,
   publicBlobTarget,
   runOf,
   STARTED_AT,
@@ -104,6 +106,47 @@ describe('reported sections: the §4 shape', () => {
     });
     expect(results.hub!.ports['443']).toMatchObject({ code: 'TLS_STALLED', tlsMs: 5000, tlsBytesReceived: 1380 });
     expect(results.hub!.ports['443']).not.toHaveProperty('service');
+  });
+
+  it('a port behind a proxy: the CONNECT outcome and status, the direct code beside the deciding one, the URL once', () => {
+    const { status, results } = reportedSections(
+      runOf([proxiedTarget('hub'), proxiedTarget('dps', 'auth-required')]),
+      ctx(),
+    );
+    expect(status.proxy).toBe(PROXY_URL);
+    expect(results.hub!.ports['443']).toEqual({
+      ok: true,
+      code: 'OK',
+      tcpMs: 1,
+      proxyMs: 7,
+      proxy: 'ok',
+      proxyStatus: 200,
+      directCode: 'TCP_REFUSED',
+    });
+    expect(results.dps!.ports['443']).toMatchObject({
+      ok: false,
+      code: 'PROXY_AUTH_REQUIRED',
+      proxy: 'auth-required',
+      proxyStatus: 407,
+      directCode: 'TCP_REFUSED',
+    });
+    // Ports the proxy does not concern say nothing about it.
+    expect(results.hub!.ports['8883']).not.toHaveProperty('proxy');
+    // The URL is the run's, not each port's (a refused CONNECT's reason still names it).
+    expect(JSON.stringify([results.hub!.ports, results.dps!.ports])).not.toContain('proxy.factory');
+  });
+
+  it('a name NO_PROXY exempts, a proxy that never answered, and no proxy at all', () => {
+    const run = runOf([proxiedTarget('hub', 'bypassed'), proxiedTarget('dps', 'unreachable')]);
+    const { status, results } = reportedSections(run, ctx());
+    expect(status.proxy).toBe(PROXY_URL);
+    // Bypassed: the direct path decided, so there is no other code, and the CONNECT took no time.
+    expect(results.hub!.ports['443']).toMatchObject({ code: 'OK', proxy: 'bypassed', service: 'ok' });
+    expect(results.hub!.ports['443']).not.toHaveProperty('directCode');
+    expect(results.hub!.ports['443']).not.toHaveProperty('proxyMs');
+    expect(results.dps!.ports['443']).toMatchObject({ code: 'PROXY_UNREACHABLE', proxy: 'unreachable' });
+    expect(results.dps!.ports['443']).not.toHaveProperty('proxyStatus');
+    expect(reportedSections(mixedRun(), ctx()).status).not.toHaveProperty('proxy');
   });
 
   it("edge carries the device's clock beside the audit, and alone when the audit could not run", () => {

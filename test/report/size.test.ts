@@ -14,6 +14,7 @@ import {
   foreignServiceRun,
   multibyteText,
   PATHOLOGICAL,
+  proxiedWorstRun,
   worstCaseRun,
   worstEdge,
   WORST_STRINGS,
@@ -21,6 +22,16 @@ import {
 } from './factory.js';
 
 const KB = 1024;
+/**
+ * Every port failing its handshake; answered by something else; 443 behind a proxy with a 253-character name,
+ * its tunnel's handshake failing or its CONNECT refused.
+ */
+const BUILDS = [
+  worstCaseRun,
+  foreignServiceRun,
+  proxiedWorstRun,
+  (w: WorstCase) => proxiedWorstRun(w, 'upstream-failed'),
+];
 
 /**
  * Every target flagged as flapping, with a full history behind it: the most the twin and telemetry carry. Each
@@ -57,7 +68,7 @@ function reportedDocument(
 
 describe('reported document size', () => {
   it("≤ 24 KB with the acknowledgements, for 32 targets × 3 ports at Azure's longest real names (100 characters)", () => {
-    for (const build of [worstCaseRun, foreignServiceRun]) {
+    for (const build of BUILDS) {
       const { doc, sections } = reportedDocument({ ...WORST_STRINGS, hostLength: 100 }, undefined, build);
       expect(Object.keys(sections.results)).toHaveLength(32);
       expect(jsonBytes(doc)).toBeLessThanOrEqual(24 * KB);
@@ -74,14 +85,16 @@ describe('reported document size', () => {
   // 253-character names are DNS's limit, not Azure's: the acknowledgement of `targets` alone then weighs
   // ≈ 10 KB and the §4 keys ≈ 13 KB, so 24 KB cannot hold both. The floor keeps it under IoT Hub's 32 KB.
   it("under IoT Hub's 32 KB section limit with 253-character hostnames everywhere", () => {
-    const { doc } = reportedDocument(WORST_STRINGS);
-    expect(jsonBytes(doc)).toBeLessThan(32 * KB);
-    expect(isTwinSafe(doc)).toBe(true);
+    for (const build of BUILDS) {
+      const { doc } = reportedDocument(WORST_STRINGS, undefined, build);
+      expect(jsonBytes(doc)).toBeLessThan(32 * KB);
+      expect(isTwinSafe(doc)).toBe(true);
+    }
   });
 
   it('the sections fit their default budget for 32 targets × 3 ports however long the strings', () => {
     for (const worst of [WORST_STRINGS, PATHOLOGICAL]) {
-      for (const build of [worstCaseRun, foreignServiceRun]) {
+      for (const build of BUILDS) {
         expect(jsonBytes(reportedDocument(worst, undefined, build).sections)).toBeLessThanOrEqual(
           SECTIONS_BUDGET_BYTES,
         );
@@ -125,11 +138,27 @@ describe('reported document size', () => {
     // The clock stays: a skewed one makes overall unhealthy on its own.
     expect(sections.edge!.clock).toEqual({ offsetSeconds: -86400.5, source: 'target-31' });
   });
+
+  it("a proxy is named once, and at the floor cut as hosts are, its path's fields going with the measurements", () => {
+    const floor = reportedDocument(WORST_STRINGS, undefined, (w) => proxiedWorstRun(w, 'upstream-failed')).sections;
+    expect(floor.status.proxy!.startsWith('http://t98.')).toBe(true);
+    expect(Buffer.byteLength(floor.status.proxy!)).toBeLessThanOrEqual(64);
+    expect(Object.values(floor.results)[0]!.ports['443']).toEqual({ ok: false, code: 'PROXY_UPSTREAM_FAILED' });
+    const small = reportedDocument({ ...WORST_STRINGS, targets: 5 }, undefined, proxiedWorstRun).sections;
+    expect(small.status.proxy).toMatch(/^http:\/\/t98\..*:3128$/);
+    expect(Object.values(small.results)[0]!.ports['443']).toMatchObject({
+      code: 'TLS_UNTRUSTED',
+      proxyMs: 1234,
+      proxy: 'ok',
+      proxyStatus: 200,
+      directCode: 'TLS_HOSTNAME_MISMATCH',
+    });
+  });
 });
 
 describe('telemetry size', () => {
   it('under 64 KB for 32 targets × 3 ports with the worst strings', () => {
-    for (const build of [worstCaseRun, foreignServiceRun]) {
+    for (const build of BUILDS) {
       const body = telemetryBody(flappingWorstCase(WORST_STRINGS, build), {
         deviceId: 'factory-gw-01',
         moduleId: 'PrivateLinkProbe',
@@ -153,6 +182,9 @@ describe('telemetry size', () => {
     // The same with every handshake verified and each exchange's time in the summary.
     const answered = flappingWorstCase({ ...WORST_STRINGS, targets: 5, addresses: 2 }, foreignServiceRun);
     expect(units(telemetryMessage(summaryBody(answered, ids)))).toBe(1);
+    // The same with each 443 behind a proxy: its outcome is all the summary adds.
+    const proxied = flappingWorstCase({ ...WORST_STRINGS, targets: 5, addresses: 2 }, proxiedWorstRun);
+    expect(units(telemetryMessage(summaryBody(proxied, ids)))).toBe(1);
     expect(units(telemetryMessage(telemetryBody(run, ids)))).toBeGreaterThan(2);
     // With every one of the audit's findings at once and four addresses each, still two units at most.
     const worst = telemetryMessage(

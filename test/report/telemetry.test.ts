@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RESULT_SCHEMA, telemetryBody, telemetryMessage, type TelemetryBody } from '../../src/report/telemetry.js';
+import {
+  RESULT_SCHEMA,
+  summaryBody,
+  telemetryBody,
+  telemetryMessage,
+  type TelemetryBody,
+} from '../../src/report/telemetry.js';
 import type { RunResult } from '../../src/probe/types.js';
 import {
   edgeAudit,
@@ -8,6 +14,9 @@ import {
   mismatchAcrTarget,
   multibyteText,
   PATHOLOGICAL,
+  PROXY_URL,
+  proxiedTarget,
+  proxiedWorstRun,
   publicBlobTarget,
   runOf,
   STARTED_AT,
@@ -173,6 +182,61 @@ describe('telemetry body', () => {
     expect(telemetryBody(runOf([healthyTarget('hub')]), { ...ids, edge: null })).not.toHaveProperty('edge');
   });
 
+  it("carries a proxied port's path through the proxy: CONNECT, the tunnel's handshake and exchange, the direct verdict", () => {
+    const body = telemetryBody(runOf([proxiedTarget('hub')]), { ...ids, edge: null });
+    const port = body.ports.find((p) => p.port === 443)!;
+    expect(port).toMatchObject({ ok: true, code: 'OK', tcp: [{ outcome: 'refused' }] });
+    expect(port).not.toHaveProperty('tls');
+    expect(port.proxy).toEqual({
+      url: PROXY_URL,
+      outcome: 'ok',
+      status: 200,
+      ms: 7,
+      // Shaped as tls, its certificate named by the port whose direct handshake showed the same one.
+      tls: {
+        outcome: 'ok',
+        ms: 25,
+        protocol: 'TLSv1.3',
+        cipher: 'TLS_AES_256_GCM_SHA384',
+        azureRoot: true,
+        sameCertAs: 8883,
+      },
+      service: { protocol: 'https', outcome: 'ok', ms: 6, detail: 'HTTP 401 iothub-errorcode' },
+    });
+    expect(port.direct).toEqual({ code: 'TCP_REFUSED', reason: proxiedTarget().ports[2]!.direct!.reason });
+    expect(body.ports.find((p) => p.port === 8883)).not.toHaveProperty('proxy');
+  });
+
+  it('carries a refused CONNECT with its status and answer, and a bypassed proxy without a direct verdict', () => {
+    const run = runOf([proxiedTarget('hub', 'auth-required'), proxiedTarget('dps', 'bypassed')]);
+    const [refused, bypassed] = telemetryBody(run, { ...ids, edge: null }).ports.filter((p) => p.port === 443);
+    expect(refused).toMatchObject({ ok: false, code: 'PROXY_AUTH_REQUIRED', direct: { code: 'TCP_REFUSED' } });
+    expect(refused!.proxy).toEqual({
+      url: PROXY_URL,
+      outcome: 'auth-required',
+      status: 407,
+      ms: 3,
+      error: 'HTTP/1.1 407 Proxy Authentication Required (the proxy asks for Basic)',
+    });
+    expect(bypassed!.proxy).toEqual({ url: PROXY_URL, outcome: 'bypassed', ms: 0 });
+    expect(bypassed).not.toHaveProperty('direct');
+    expect(bypassed!.tls).toMatchObject({ outcome: 'ok' });
+  });
+
+  it("the summary adds each proxied port's outcome only", () => {
+    const run = runOf([proxiedTarget('hub', 'upstream-failed'), healthyTarget('dps')]);
+    const ports = summaryBody(run, { ...ids, edge: null }).ports;
+    expect(ports[2]).toEqual({
+      target: 'hub',
+      port: 443,
+      ok: false,
+      code: 'PROXY_UPSTREAM_FAILED',
+      tcp: [{ ms: 1 }],
+      proxy: { outcome: 'upstream-failed' },
+    });
+    expect(ports.filter((p) => p.proxy)).toHaveLength(1);
+  });
+
   it('shows a certificate once per target and points later ports at it', () => {
     const hub = telemetryBody(mixedRun(), { ...ids, edge: null }).ports.filter((p) => p.target === 'hub');
     expect(hub.map((p) => p.port)).toEqual([8883, 5671, 443]);
@@ -227,6 +291,28 @@ describe('telemetry under its budget', () => {
     expect(worst().ports[0]).not.toHaveProperty('service');
     const whole = telemetryBody(foreignServiceRun(), { ...ids, edge: null, budgetBytes: Infinity });
     expect(whole.ports[0]!.service!.detail).toBe(multibyteText(480));
+  });
+
+  it("keeps the proxy path's outcome, status and times at every level: its URL, answer and the direct reason go with the ports' reasons", () => {
+    for (const outcome of ['ok', 'upstream-failed'] as const) {
+      const body = telemetryBody(proxiedWorstRun(undefined, outcome), { ...ids, edge: worstEdge() });
+      const port = body.ports.find((p) => p.port === 443)!;
+      expect(port).not.toHaveProperty('reason');
+      expect(port.direct).toEqual({ code: 'TLS_HOSTNAME_MISMATCH' });
+      expect(port.proxy).toMatchObject({ outcome, ms: 1234, status: outcome === 'ok' ? 200 : 502 });
+      expect(port.proxy).not.toHaveProperty('url');
+      expect(port.proxy).not.toHaveProperty('error');
+    }
+    const tunnel = telemetryBody(proxiedWorstRun(), { ...ids, edge: worstEdge() }).ports[2]!.proxy!.tls;
+    // A certificate the direct path did not show is not repeated: the port's reason names the chain.
+    expect(tunnel).toEqual({ outcome: 'untrusted', ms: 1234, protocol: 'TLSv1.3' });
+    const whole = telemetryBody(proxiedWorstRun(undefined, 'upstream-failed'), {
+      ...ids,
+      edge: null,
+      budgetBytes: Infinity,
+    });
+    expect(whole.ports[2]!.proxy!.url).toMatch(/^http:\/\/t98\..*:3128$/);
+    expect(whole.ports[2]!.direct!.reason).toBe(multibyteText(512));
   });
 
   it('cuts long text at a UTF-8 character boundary with an ellipsis', () => {
