@@ -59,7 +59,7 @@ export async function runCheck(argv: string[], io: CliIo, signal?: AbortSignal):
         '\n',
     );
   } else {
-    io.stdout(formatTable(run, { colour: io.colour, notes: findingLines(edge) }));
+    io.stdout(formatTable(run, { colour: io.colour, notes: findingLines(edge), proxy: args.settings.proxy?.url }));
   }
   const findingsFail = edge.findings.some((f) => f.severity !== 'info');
   return run.overall === 'healthy' && !findingsFail ? 0 : 1;

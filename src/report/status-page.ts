@@ -9,10 +9,10 @@
 // reasons and DNS answers come from configuration and from the network, so none may become markup.
 import type { ModuleSnapshot, UpstreamState } from './snapshot.js';
 import { clockSkewed } from '../probe/clock.js';
-import type { ClockReading, Overall, PortResult, TargetResult } from '../probe/types.js';
+import type { ClockReading, Overall, PortResult, RunResult, ServiceResult, TargetResult } from '../probe/types.js';
 import { historySection, HISTORY_STYLE } from './history-svg.js';
 import { html, raw, type Html } from './html.js';
-import { clockText, serviceText } from './probe-text.js';
+import { clockText, proxied, proxyPathText, proxyUrl, serviceText } from './probe-text.js';
 
 export { escapeHtml } from './html.js';
 
@@ -47,6 +47,7 @@ ${fact('Last run', run ? html`${when(s.lastCompletedAt, now)} · ${run.durationM
 ${fact('Next run', s.nextRunAt === undefined ? 'not scheduled' : when(s.nextRunAt, now))}
 ${fact('Runs', html`${s.runCount} since ${when(s.startedAt, now)} · every ${s.intervalSeconds} s`)}
 ${run?.clock ? fact('Clock', clockFact(run.clock)) : ''}
+${proxyFact(run)}
 </dl>
 </header>
 <main>
@@ -130,14 +131,42 @@ function addresses(t: TargetResult): Html {
 }
 
 function portItem(p: PortResult): Html {
-  return html`<li><span class="badge ${p.ok ? 'v-healthy' : 'v-unhealthy'}">${p.port} ${p.ok ? 'ok' : 'failed'}</span> <code>${p.code}</code>${serviceLine(p)}</li>`;
+  return html`<li><span class="badge ${p.ok ? 'v-healthy' : 'v-unhealthy'}">${p.port} ${p.ok ? 'ok' : 'failed'}</span> <code>${p.code}</code>${paths(p)}</li>`;
+}
+
+/**
+ * Through a proxy, the port's code is the proxy path's: that path first, as a warning when it failed, then the
+ * direct path's code and answer beside it (a direct path a firewall closes is normal behind a proxy). Otherwise
+ * what answered the exchange, and a name NO_PROXY exempts says so.
+ */
+function paths(p: PortResult): Html {
+  if (!proxied(p)) {
+    const bypassed = p.proxy && html`<span class="service">${proxyPathText(p.proxy)}</span>`;
+    return html`${serviceLine(p.service)}${bypassed}`;
+  }
+  const through = `through proxy ${p.proxy.url}: ${proxyPathText(p.proxy)}`;
+  const direct =
+    p.direct && html`<span class="service">direct: <code>${p.direct.code}</code>${answered(p.service)}</span>`;
+  return html`<span class="${p.ok ? 'service' : 'service warn'}">${through}</span>${direct}`;
 }
 
 /** What answered the exchange after TLS; nothing when it was skipped (the code says why). */
-function serviceLine(p: PortResult): Html | undefined {
-  const service = p.service;
+function serviceLine(service: ServiceResult | undefined): Html | undefined {
   if (!service || service.outcome === 'skipped') return undefined;
   return html`<span class="${service.outcome === 'ok' ? 'service' : 'service warn'}">${serviceText(service)}</span>`;
+}
+
+/** `, https ok HTTP 401 …` after the direct path's code, when its exchange ran. */
+function answered(service: ServiceResult | undefined): string {
+  return service && service.outcome !== 'skipped' ? `, ${serviceText(service)}` : '';
+}
+
+/** The proxy the runtime's 443 goes through: the page shows both paths under each port it concerns. */
+function proxyFact(run: RunResult | undefined): Html | undefined {
+  const url = run && proxyUrl(run);
+  return url === undefined
+    ? undefined
+    : fact('Proxy', html`${url} <span class="muted">(443 through it, direct beside it)</span>`);
 }
 
 /** Past the limit the whole line is a warning: it makes the overall verdict unhealthy on its own. */

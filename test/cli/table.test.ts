@@ -2,7 +2,14 @@
 // then the reasons, the notes and the device's clock.
 import { describe, expect, it } from 'vitest';
 import { formatTable } from '../../src/cli/table.js';
-import { healthyTarget, mismatchAcrTarget, publicBlobTarget, runOf } from '../report/factory.js';
+import {
+  healthyTarget,
+  mismatchAcrTarget,
+  PROXY_URL,
+  proxiedTarget,
+  publicBlobTarget,
+  runOf,
+} from '../report/factory.js';
 
 const rowOf = (table: string, start: string) => table.split('\n').find((l) => l.startsWith(start))!;
 
@@ -30,5 +37,31 @@ describe('check table', () => {
       "clock: +400 s against hub's HTTPS Date (this device is behind): over the 300 s limit, SAS tokens are rejected; sync the clock with NTP",
     );
     expect(formatTable(runOf([hub]))).not.toContain('clock:');
+  });
+
+  it('shows a proxied port as two rows, the runtime path through the proxy and then the direct one, and names the proxy', () => {
+    const run = runOf([proxiedTarget('hub'), proxiedTarget('dps', 'auth-required'), proxiedTarget('acr', 'bypassed')]);
+    const lines = formatTable(run).split('\n');
+    const rows = (name: string) => lines.filter((l) => l.startsWith(`${name} `));
+    expect(rows('hub')).toHaveLength(4);
+    // The tunnel's times under TLS and Service, the CONNECT's under Proxy; the direct path's own beside it.
+    expect(rows('hub')[2]).toMatch(
+      / 443 via proxy\s+healthy\s+OK .*\s-\s+25ms\s+6ms\s+7ms\s+https ok HTTP 401 iothub-errorcode$/,
+    );
+    expect(rows('hub')[3]).toMatch(/ 443 direct\s+unhealthy\s+TCP_REFUSED .*\s1ms\s+-\s+-\s+-\s+-$/);
+    expect(rows('dps')[2]).toMatch(/ 443 via proxy\s+unhealthy\s+PROXY_AUTH_REQUIRED .*\s3ms\s+CONNECT 407$/);
+    expect(rows('dps')[3]).toMatch(/ 443 direct\s+unhealthy\s+TCP_REFUSED /);
+    // NO_PROXY: one row, the direct path's, and it says why.
+    expect(rows('acr')).toHaveLength(3);
+    expect(rows('acr')[2]).toMatch(/ 443 no_proxy\s+healthy\s+OK .*https ok HTTP 401 iothub-errorcode$/);
+    expect(lines).toContain(
+      `proxy: ${PROXY_URL}: 443 goes through it as the runtime's upstream does ("via proxy" decides, "direct" beside it)`,
+    );
+  });
+
+  it('names the proxy the settings gave even when no port met it, and none without one', () => {
+    const hub = runOf([healthyTarget('hub')]);
+    expect(formatTable(hub, { proxy: PROXY_URL })).toContain(`proxy: ${PROXY_URL}: `);
+    expect(formatTable(hub)).not.toContain('proxy:');
   });
 });

@@ -8,8 +8,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpServer } from '../../src/http/server.js';
+import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { browserChecksRun, headlessChromium, type HeadlessChromium } from '../support/chromium.js';
-import { healthyTarget, runOf } from '../report/factory.js';
+import { healthyTarget, PROXY_URL, proxiedTarget, runOf } from '../report/factory.js';
 import { NOW, snapshotOf, threeVerdictRun } from './snapshot-factory.js';
 import { serveSnapshot } from './serve.js';
 
@@ -19,6 +20,8 @@ const PHONE = { width: 420, height: 900 };
 describe.skipIf(!browserChecksRun('status page browser check'))('status page in headless chromium', () => {
   let server: HttpServer;
   let chromium: HeadlessChromium;
+  /** What the server shows: the run below, or another one a test puts in its place for its duration. */
+  let snapshot: ModuleSnapshot;
 
   const hostileReason = 'resolver answered <script>document.title="pwned"</script><img src=x onerror=alert(1)>';
 
@@ -30,7 +33,7 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
       reason: hostileReason,
     });
     const three = threeVerdictRun();
-    const snapshot = snapshotOf({ lastRun: runOf([...three.targets, hostile], { clock: three.clock }) });
+    snapshot = snapshotOf({ lastRun: runOf([...three.targets, hostile], { clock: three.clock }) });
     server = await serveSnapshot(
       () => snapshot,
       () => NOW,
@@ -71,6 +74,27 @@ describe.skipIf(!browserChecksRun('status page browser check'))('status page in 
     expect(hub).toContain('<code>OK</code><span class="service">mqtt ok CONNACK 5</span>');
     expect(hub).toContain('<span class="service">https ok HTTP 401 iothub-errorcode</span>');
     expect(dom).toMatch(/<dt>Clock<\/dt><dd>\+0\.2 s against hub's HTTPS Date \(this device is behind\)<\/dd>/);
+  });
+
+  it('shows under a proxied port the path through the proxy and the direct code, and the proxy in the header', async () => {
+    const shown = snapshot;
+    snapshot = snapshotOf({ lastRun: runOf([proxiedTarget('hub'), proxiedTarget('dps', 'upstream-failed')]) });
+    try {
+      const dom = await chromium.dumpDom(`http://127.0.0.1:${server.port}/`);
+      const row = (name: string) => new RegExp(`<tr class="target" data-target="${name}"[\\s\\S]*?</tr>`).exec(dom)![0];
+      expect(row('hub')).toContain(
+        `<code>OK</code><span class="service">through proxy ${PROXY_URL}: CONNECT 200, TLS ok, https ok HTTP 401 iothub-errorcode</span>` +
+          '<span class="service">direct: <code>TCP_REFUSED</code></span>',
+      );
+      expect(row('dps')).toContain(
+        `<code>PROXY_UPSTREAM_FAILED</code><span class="service warn">through proxy ${PROXY_URL}: CONNECT upstream-failed: HTTP/1.1 502 Bad Gateway</span>`,
+      );
+      expect(dom).toContain(
+        `<dt>Proxy</dt><dd>${PROXY_URL} <span class="muted">(443 through it, direct beside it)</span></dd>`,
+      );
+    } finally {
+      snapshot = shown;
+    }
   });
 
   it('renders a phone-sized screenshot into bench/results/', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderStatusPage } from '../../src/report/status-page.js';
 import { edge, NOW, snapshotOf, startingSnapshot, threeVerdictRun, DPS_REASON } from '../http/snapshot-factory.js';
-import { healthyTarget, runOf } from './factory.js';
+import { healthyTarget, PROXY_URL, proxiedTarget, runOf } from './factory.js';
 
 /** The text of each `<tr class="target">` row, tags stripped and entities decoded. */
 function rows(page: string): Map<string, string> {
@@ -73,6 +73,26 @@ describe('status page', () => {
     );
     expect(header(skewed)).toContain('SAS tokens are rejected; sync the clock with NTP');
     expect(header(renderStatusPage(startingSnapshot(), { now: NOW }))).not.toContain('Clock');
+  });
+
+  it('shows under a proxied port the path through the proxy and the direct code beside it, and the proxy in the header', () => {
+    const run = runOf([proxiedTarget('hub'), proxiedTarget('dps', 'auth-required'), proxiedTarget('acr', 'bypassed')]);
+    const proxied = renderStatusPage(snapshotOf({ lastRun: run }), { now: NOW });
+    const r = rows(proxied);
+    expect(r.get('hub')).toContain(
+      `443 ok OK through proxy ${PROXY_URL}: CONNECT 200, TLS ok, https ok HTTP 401 iothub-errorcode direct: TCP_REFUSED`,
+    );
+    // The direct path's answer is not shown as the port's: 8883 goes direct and keeps its own line.
+    expect(r.get('hub')).toContain('8883 ok OK mqtt ok CONNACK 5');
+    expect(proxied).toContain(
+      `<span class="service warn">through proxy ${PROXY_URL}: CONNECT auth-required: HTTP/1.1 407 Proxy Authentication Required (the proxy asks for Basic)</span>`,
+    );
+    expect(r.get('dps')).toContain('direct: TCP_REFUSED');
+    expect(r.get('acr')).toContain('443 ok OK https ok HTTP 401 iothub-errorcode bypassed (NO_PROXY)');
+    expect(r.get('acr')).not.toContain('direct:');
+    const header = text(/<header>[\s\S]*?<\/header>/.exec(proxied)![0]);
+    expect(header).toContain(`Proxy ${PROXY_URL} (443 through it, direct beside it)`);
+    expect(text(/<header>[\s\S]*?<\/header>/.exec(page)![0])).not.toContain('Proxy');
   });
 
   it('colours each verdict by its status class as well as naming it', () => {
