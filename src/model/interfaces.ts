@@ -63,7 +63,7 @@ const nameForm = enumOf(every<NameForm>()(['privatelink', 'public', 'ip', 'custo
 const upstreamForm = enumOf(every<EdgeAudit['upstream']['form']>()(['privatelink', 'public', 'ip', 'custom', 'unknown']));
 const addressClass = enumOf(every<AddressClass>()(['private', 'public', 'loopback', 'link-local', 'other']));
 const dnsOutcome = enumOf(
-  every<DnsOutcome>()(['ok', 'nxdomain', 'servfail', 'refused', 'timeout', 'no-answer', 'cname-loop', 'cname-too-long', 'malformed', 'error']),
+  every<DnsOutcome>()(['ok', 'nxdomain', 'servfail', 'temporary-failure', 'refused', 'timeout', 'no-answer', 'cname-loop', 'cname-too-long', 'malformed', 'error']),
 );
 const tcpOutcome = enumOf(every<TcpOutcome>()(['ok', 'refused', 'timeout', 'unreachable', 'reset', 'error']));
 const tlsOutcome = enumOf(every<TlsOutcome>()(['ok', 'hostname-mismatch', 'untrusted', 'expired', 'not-yet-valid', 'timeout', 'stalled', 'failed']));

@@ -77,9 +77,9 @@ function systemFailure(error: unknown): DnsOutcome {
     // EAI_NONAME: getaddrinfo cannot tell NXDOMAIN from a name without addresses, so both read as nxdomain.
     case 'ENOTFOUND':
       return 'nxdomain';
-    // EAI_AGAIN, "temporary failure": what a SERVFAIL or an unreachable resolver gives; the code is kept in `error`.
+    // EAI_AGAIN, "temporary failure": what a SERVFAIL or an unreachable resolver gives.
     case 'EAI_AGAIN':
-      return 'servfail';
+      return 'temporary-failure';
     case 'ENODATA':
       return 'no-answer';
     default:

@@ -210,8 +210,7 @@ async function systemAnswer(name: string, ctx: RunContext, opts: StepOptions): P
   const answer = await resolveSystem(name, ctx.deps.lookup, opts);
   const nameservers = ctx.settings.systemNameservers ?? [];
   const left = ctx.settings.timeoutMs - answer.ms;
-  if (answer.outcome !== 'servfail' || answer.error !== 'EAI_AGAIN' || nameservers.length === 0 || left < 50)
-    return answer;
+  if (answer.outcome !== 'temporary-failure' || nameservers.length === 0 || left < 50) return answer;
   const direct = await Promise.all(
     nameservers.map((ns) =>
       ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left })),

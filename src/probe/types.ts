@@ -129,12 +129,15 @@ export interface ProbeSettings {
 /**
  * `cname-too-long`: a chain longer than the walk follows, no name repeated. `malformed`: an answer to our
  * query that does not decode or whose records are cut short or invalid, or, by the deadline, nothing but
- * responses to other queries.
+ * responses to other queries. `temporary-failure`: the system resolver's EAI_AGAIN, which getaddrinfo gives both
+ * when its nameservers answered SERVFAIL and when they are down; asked directly, nameservers that none answer
+ * turn it into `timeout` or `error`.
  */
 export type DnsOutcome =
   | 'ok'
   | 'nxdomain'
   | 'servfail'
+  | 'temporary-failure'
   | 'refused'
   | 'timeout'
   | 'no-answer'

@@ -46,6 +46,8 @@ export interface VerdictInput {
 const DNS_CODES: Record<Exclude<DnsOutcome, 'ok'>, Code> = {
   nxdomain: 'DNS_NXDOMAIN',
   servfail: 'DNS_SERVFAIL',
+  // The code a SERVFAIL has: the zone cannot be reached through the resolver, whichever of the two it was.
+  'temporary-failure': 'DNS_SERVFAIL',
   refused: 'DNS_REFUSED',
   timeout: 'DNS_TIMEOUT',
   'no-answer': 'DNS_NO_ANSWER',
@@ -141,14 +143,13 @@ export function dnsVerdict(input: VerdictInput): Verdict | undefined {
           code,
           `${via} knows ${host} but has no A or AAAA record for it${chain}: add the private endpoint's A record`,
         );
-      default:
+      case 'temporary-failure':
         // getaddrinfo says EAI_AGAIN both when its nameservers are down and when they answered SERVFAIL.
-        if (answer.resolver === 'system') {
-          return verdictOf(
-            code,
-            `the system resolver could not resolve ${host} (${answer.error ?? answer.outcome}): the nameservers in resolv.conf are down or unreachable, or they fail to reach the zone; check them first, then ${zoneAdvice(name)}`,
-          );
-        }
+        return verdictOf(
+          code,
+          `the system resolver could not resolve ${host} (${answer.error ?? 'EAI_AGAIN'}): the nameservers in resolv.conf are down or unreachable, or they fail to reach the zone; check them first, then ${zoneAdvice(name)}`,
+        );
+      default:
         return verdictOf(
           code,
           `${via} answered ${answer.rcode ?? answer.error ?? answer.outcome} for ${host}: the resolver cannot reach the zone; ${zoneAdvice(name)}`,

@@ -391,7 +391,7 @@ describe('resolveSystem with an injected lookup', () => {
 
   it.each([
     ['ENOTFOUND', 'nxdomain'],
-    ['EAI_AGAIN', 'servfail'],
+    ['EAI_AGAIN', 'temporary-failure'],
     ['ENODATA', 'no-answer'],
     ['ECONNREFUSED', 'error'],
   ] as const)('maps a %s lookup failure to %s and keeps the code', async (code, outcome) => {
