@@ -63,6 +63,7 @@ function pathRow(
  * the direct one; a name NO_PROXY exempts goes direct only.
  */
 function pathRows(p: PortResult): PathRow[] {
+  if (p.skipped) return [pathRow(String(p.port), p, p, 'not tried')];
   if (!proxied(p)) return [pathRow(p.proxy ? `${p.port} no_proxy` : String(p.port), p, p, answer(p.service))];
   const { proxy } = p;
   const tunnel = { tcp: [], tls: proxy.tls, service: proxy.service, proxy };

@@ -148,6 +148,7 @@ const port = object<TelemetryPort>({
   ok: { schema: 'boolean', description: 'Reachable and verified.' },
   code,
   reason: 'string',
+  skipped: { schema: 'boolean', description: "Not connected to: the target's DNS verdict failed or gave no address." },
   tcp: { schema: array(object<TelemetryPort['tcp'][number]>({ address: 'string', outcome: tcpOutcome, ms: 'double', error: 'string' })), description: 'One per address connected to.' },
   tcpTotal: 'integer',
   tls: object<TelemetryTls>({

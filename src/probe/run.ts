@@ -128,6 +128,7 @@ async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetR
         ok: false,
         code: dnsFailure.code,
         reason: `not tried: ${dnsFailure.code}`,
+        skipped: true,
         tcp: [],
       }))
     : await Promise.all(
@@ -262,7 +263,7 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
   const targets = ctx.settings.connectTo === 'all' ? addresses : addresses.slice(0, 1);
   if (targets.length === 0) {
     const v = verdictOf('DNS_NO_ANSWER', `no address to connect to for ${input.host}`);
-    return { port, ok: false, code: v.code, reason: v.reason, tcp: [] };
+    return { port, ok: false, code: v.code, reason: v.reason, skipped: true, tcp: [] };
   }
   const [first, ...others] = targets as [string, ...string[]];
   const [proxy, { tcp: firstTcp, tls, service }, ...otherTcp] = await Promise.all([

@@ -307,7 +307,12 @@ export interface PortResult {
   code: Code;
   /** The port's own one-line reason (the target's reason is the most important port's). */
   reason: string;
-  /** One entry per address connected to (first, or all). Empty when DNS failed and nothing was tried. */
+  /**
+   * Not connected to: the target's DNS verdict failed (its code is then the port's) or gave no address, so the
+   * name leads nowhere or to someone else's endpoint.
+   */
+  skipped?: true;
+  /** One entry per address connected to (first, or all). Empty when the port was skipped. */
   tcp: TcpResult[];
   /** The handshake on the first address that connected, for TLS ports. */
   tls?: TlsResult;

@@ -131,6 +131,8 @@ export interface TelemetryPort {
   code: Code;
   /** Left out at the tightest levels. */
   reason?: string;
+  /** Not connected to: the target's DNS verdict failed or gave no address. */
+  skipped?: true;
   tcp: Array<{ address: string; outcome: TcpOutcome; ms: number; error?: string }>;
   tcpTotal?: number;
   /** The handshake with SNI = the target's host. */
@@ -483,6 +485,7 @@ function telemetryPort(t: TargetResult, p: PortResult, i: number, detail: Teleme
     ok: p.ok,
     code: p.code,
     reason: detail.portReason ? fitString(p.reason, detail.text) : undefined,
+    skipped: p.skipped,
     tcp: tcp.list.map((c) =>
       withoutEmpty({ address: c.address, outcome: c.outcome, ms: c.ms, error: optionalText(c.error, detail) }),
     ),

@@ -61,7 +61,7 @@ describe('a hostile answer is named, never read as an address', () => {
     expect(target.dns.answers[0]).toMatchObject({ outcome: 'malformed', addresses: [] });
     expect(target.dns.addresses).toEqual([]);
     expect(target.ports).toEqual([
-      { port: 443, ok: false, code: 'DNS_MALFORMED', reason: 'not tried: DNS_MALFORMED', tcp: [] },
+      { port: 443, ok: false, code: 'DNS_MALFORMED', reason: 'not tried: DNS_MALFORMED', skipped: true, tcp: [] },
     ]);
   });
 });

@@ -124,7 +124,16 @@ export function publicBlobTarget(name = 'blob'): TargetResult {
     cloud: 'public',
     form: 'public',
     counterpart: 'factorylogs.privatelink.blob.core.windows.net',
-    ports: [{ port: 443, ok: false, code: 'DNS_PUBLIC_ADDRESS', reason: 'not tried: DNS_PUBLIC_ADDRESS', tcp: [] }],
+    ports: [
+      {
+        port: 443,
+        ok: false,
+        code: 'DNS_PUBLIC_ADDRESS',
+        reason: 'not tried: DNS_PUBLIC_ADDRESS',
+        skipped: true,
+        tcp: [],
+      },
+    ],
     dns: {
       answers: [
         systemAnswer(host, [publicAddress]),
