@@ -3,10 +3,10 @@
 // `interfaces.ts` and written to `model/` for the tools.
 
 /** The root interface: the twin's properties and the direct methods. */
-export const MODEL_ID = 'dtmi:privatelinkprobe:PrivateLinkProbe;2';
+export const MODEL_ID = 'dtmi:privatelinkprobe:PrivateLinkProbe;3';
 
 /** The interface of the `messages` component: every top-level key of the output messages is one of its telemetry. */
-export const MESSAGES_INTERFACE_ID = 'dtmi:privatelinkprobe:PrivateLinkProbeMessages;1';
+export const MESSAGES_INTERFACE_ID = 'dtmi:privatelinkprobe:PrivateLinkProbeMessages;2';
 
 /**
  * The component name the output messages carry in `$.sub`. A component of its own because DTDL allows a name only

@@ -180,13 +180,13 @@ describe('the checker refuses what the model does not describe', () => {
       'deviceId: null, which no DTDL schema holds',
       'targets[0].code: "NOT_A_CODE" is none of the enum\'s values',
       "targets[1].ports: no field of the object's schema",
-      'colour: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbeMessages;1',
+      'colour: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbeMessages;2',
     ]);
   });
 
   it('a message without $.sub: the root interface has no telemetry', () => {
     expect(telemetryProblems(model, undefined, { overall: 'healthy' })).toEqual([
-      'overall: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbe;2',
+      'overall: no telemetry of dtmi:privatelinkprobe:PrivateLinkProbe;3',
     ]);
   });
 
