@@ -113,7 +113,9 @@ describe('auditEdge over the config.toml fixtures (policy privatelink, Docker re
     const a = await audit({ config: 'proxy.toml', env: runtimeEnv(PRIVATE_HUB) });
     expect(ids(a)).toEqual(['DOCKER_EMBEDDED_DNS', 'PROXY_CONFIGURED']);
     expect(findingText(a, 'PROXY_CONFIGURED')).toContain('http://proxy.factory.local:3128');
-    expect(findingText(a, 'PROXY_CONFIGURED')).toMatch(/its DNS, not this device's, decides.*goes through the proxy on 443/);
+    expect(findingText(a, 'PROXY_CONFIGURED')).toMatch(
+      /its DNS, not this device's, decides.*goes through the proxy on 443/,
+    );
     expect(findingText(a, 'PROXY_CONFIGURED')).not.toContain('operator');
     expect(a.upstreamPorts).toEqual([443]);
     expect(a.autoTargets.map((t) => [t.name, t.ports])).toEqual([

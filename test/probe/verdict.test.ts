@@ -248,7 +248,10 @@ describe('system resolver failures', () => {
   it('EAI_AGAIN from getaddrinfo points at the resolv.conf nameservers before the zones', () => {
     const v = dnsVerdict(
       input({
-        dns: dns({ answers: [answer({ outcome: 'temporary-failure', error: 'EAI_AGAIN', addresses: [] })], addresses: [] }),
+        dns: dns({
+          answers: [answer({ outcome: 'temporary-failure', error: 'EAI_AGAIN', addresses: [] })],
+          addresses: [],
+        }),
       }),
     );
     expect(v?.code).toBe('DNS_SERVFAIL');
