@@ -4,22 +4,20 @@
 // on genuine 10.x addresses with certificates from a test CA. Each scenario breaks one link the way it
 // breaks in the field and asserts the verdict code and reason an operator would read.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportedTarget } from '../../src/report/reported.js';
 import type { TelemetryBody } from '../../src/report/telemetry.js';
 import type { ZoneRecord } from '../support/dns-server.js';
 import { CLI_ENTRY } from '../support/module-process.js';
-import { createCa } from '../support/pki.js';
-import { tierUnavailable } from './availability.js';
-import { buildFixtureScripts, EMULATOR_HOST, ENDPOINT_HOST } from './fixture-scripts.js';
+import { nodeEnv, setUpTier, skipped } from './tier.js';
+import { EMULATOR_HOST, ENDPOINT_HOST } from './fixture-scripts.js';
 import type { EndpointPlan } from './fixtures/endpoint-host.js';
 import { runInNamespace } from './namespace-process.js';
 import { startOnpremResolver } from './onprem-resolver.js';
 import { namespaceNames, nft, pidsIn, run } from './shell.js';
-import { ADDRESSES, createTopology, sweepStale, type Topology } from './topology.js';
+import { ADDRESSES, type Topology } from './topology.js';
 
 const CA_NAME = 'privatelink-probe netns CA';
 
@@ -64,19 +62,6 @@ const PUBLIC_DNS_RECORDS: ZoneRecord[] = [HUB, BLOB, DPS, GONE].flatMap((e): Zon
   { name: e.name, type: 'A', data: ADDRESSES.publicEndpoint },
 ]);
 
-const unavailable = tierUnavailable();
-const underCi = process.env.CI === 'true' || process.env.CI === '1';
-const skipped = unavailable !== undefined && !underCi;
-if (skipped) {
-  console.warn(
-    `\n${'!'.repeat(100)}\n!! netns tier SKIPPED: ${unavailable}.\n!! Run it as root: bash .ci/netns.sh && npm run test:netns (under CI=true it fails instead of skipping)\n${'!'.repeat(100)}\n`,
-  );
-}
-
-const nodeEnv = (): Record<string, string> => ({
-  PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-});
-
 describe.skipIf(skipped)(
   'an edge network in namespaces: system resolver, on-prem forwarder, 10.x private endpoints',
   () => {
@@ -85,14 +70,9 @@ describe.skipIf(skipped)(
     let caFile: string;
 
     beforeAll(async () => {
-      if (unavailable) throw new Error(`the netns tier cannot run, and CI never skips it: ${unavailable}`);
-      await buildFixtureScripts();
-      await sweepStale();
-      topology = await createTopology();
-      const ca = await createCa(CA_NAME);
-      dir = await mkdtemp(path.join(os.tmpdir(), 'plp-netns-'));
-      caFile = path.join(dir, 'ca.pem');
-      await writeFile(caFile, ca.certPem);
+      const tier = await setUpTier(CA_NAME, 'plp-netns-');
+      ({ topology, dir, caFile } = tier);
+      const ca = tier.ca;
       for (const address of [HUB.address, HUB_PINNED, BLOB.address]) await topology.addAzureAddress(address);
 
       const azurePlan: EndpointPlan = {

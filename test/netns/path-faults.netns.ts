@@ -1,19 +1,17 @@
 // Faults of the path that TCP survives, made for real in the tier's namespaces: the probe in the edge
 // namespace, the endpoints on 10.x addresses in the "azure" one, and nftables in the edge namespace breaking
 // the "VPN" link between them the way a misconfigured tunnel does.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelemetryBody } from '../../src/report/telemetry.js';
 import { CLI_ENTRY } from '../support/module-process.js';
-import { createCa, type TestCa } from '../support/pki.js';
-import { tierUnavailable } from './availability.js';
-import { buildFixtureScripts, ENDPOINT_HOST } from './fixture-scripts.js';
+import { type TestCa } from '../support/pki.js';
+import { nodeEnv, setUpTier, skipped } from './tier.js';
+import { ENDPOINT_HOST } from './fixture-scripts.js';
 import type { EndpointPlan } from './fixtures/endpoint-host.js';
 import { runInNamespace } from './namespace-process.js';
 import { ip, nft } from './shell.js';
-import { createTopology, sweepStale, type Topology } from './topology.js';
+import { type Topology } from './topology.js';
 
 /** Answers every ClientHello with a HelloRetryRequest first: a small packet, then the flight with its certificate. */
 const RETRYING = '10.1.2.8';
@@ -23,13 +21,6 @@ const RETRYING = '10.1.2.8';
  */
 const PLAIN = '10.1.2.9';
 const TIMEOUT_MS = 1000;
-
-const unavailable = tierUnavailable();
-const skipped = unavailable !== undefined && !(process.env.CI === 'true' || process.env.CI === '1');
-
-const nodeEnv = (): Record<string, string> => ({
-  PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-});
 
 /**
  * A certificate for `address` whose chain makes a first flight of several kB, as Azure's do (their leaves
@@ -46,14 +37,9 @@ describe.skipIf(skipped)('a path that lets TCP through and breaks later (nftable
   let caFile: string;
 
   beforeAll(async () => {
-    if (unavailable) throw new Error(`the netns tier cannot run, and CI never skips it: ${unavailable}`);
-    await buildFixtureScripts();
-    await sweepStale();
-    topology = await createTopology();
-    const ca = await createCa('privatelink-probe netns path CA');
-    dir = await mkdtemp(path.join(os.tmpdir(), 'plp-netns-path-'));
-    caFile = path.join(dir, 'ca.pem');
-    await writeFile(caFile, ca.certPem);
+    const tier = await setUpTier('privatelink-probe netns path CA', 'plp-netns-path-');
+    ({ topology, dir, caFile } = tier);
+    const ca = tier.ca;
     for (const address of [RETRYING, PLAIN]) await topology.addAzureAddress(address);
     // veth hands TCP's super-packets (TSO/GSO) to its peer whole: the rule below would see one ~2.7 kB packet
     // per write of the endpoint instead of its 1500-byte segments (measured with the rule's counter). One

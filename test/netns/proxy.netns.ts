@@ -3,22 +3,20 @@
 // proxy, a tinyproxy in the on-prem namespace. The proxy resolves the hub's name itself, through a resolver
 // of its own (its namespace's /etc/resolv.conf names a second dnsmasq), so its DNS, not the device's, decides
 // whether the private endpoint is used. 8883 and 5671 never go through a proxy: they stay direct and open.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportedTarget } from '../../src/report/reported.js';
 import type { TelemetryBody } from '../../src/report/telemetry.js';
 import type { ZoneRecord } from '../support/dns-server.js';
 import { CLI_ENTRY } from '../support/module-process.js';
-import { createCa } from '../support/pki.js';
-import { tierUnavailable } from './availability.js';
-import { buildFixtureScripts, EMULATOR_HOST, ENDPOINT_HOST } from './fixture-scripts.js';
+import { nodeEnv, setUpTier, skipped } from './tier.js';
+import { EMULATOR_HOST, ENDPOINT_HOST } from './fixture-scripts.js';
 import type { EndpointPlan } from './fixtures/endpoint-host.js';
 import { runInNamespace, type CommandResult, type NamespaceProcess } from './namespace-process.js';
 import { startOnpremResolver } from './onprem-resolver.js';
 import { ip, nft } from './shell.js';
-import { ADDRESSES, createTopology, sweepStale, type Topology } from './topology.js';
+import { ADDRESSES, type Topology } from './topology.js';
 
 const CA_NAME = 'privatelink-probe netns proxy CA';
 const HUB = {
@@ -47,13 +45,6 @@ const BASIC = Buffer.from(`${USER}:${PASSWORD}`, 'utf8').toString('base64');
 /** The proxy's own resolver: a dnsmasq on the on-prem namespace's loopback. */
 const PROXY_RESOLVER = '127.0.0.1';
 const TIMEOUT_MS = 1000;
-
-const unavailable = tierUnavailable();
-const skipped = unavailable !== undefined && !(process.env.CI === 'true' || process.env.CI === '1');
-
-const nodeEnv = (): Record<string, string> => ({
-  PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-});
 
 /** What tinyproxy logs for each request (LogLevel Connect and above): `Request (file descriptor 7): CONNECT host:port HTTP/1.1`. */
 function connectsSince(proxy: NamespaceProcess, from: number): string[] {
@@ -107,14 +98,9 @@ describe.skipIf(skipped)('behind a factory HTTP proxy (tinyproxy with its own re
   }
 
   beforeAll(async () => {
-    if (unavailable) throw new Error(`the netns tier cannot run, and CI never skips it: ${unavailable}`);
-    await buildFixtureScripts();
-    await sweepStale();
-    topology = await createTopology();
-    const ca = await createCa(CA_NAME);
-    dir = await mkdtemp(path.join(os.tmpdir(), 'plp-netns-proxy-'));
-    caFile = path.join(dir, 'ca.pem');
-    await writeFile(caFile, ca.certPem);
+    const tier = await setUpTier(CA_NAME, 'plp-netns-proxy-');
+    ({ topology, dir, caFile } = tier);
+    const ca = tier.ca;
     await topology.addAzureAddress(HUB.address);
     await ip('-n', topology.ns.onprem, 'addr', 'add', `${PROXY}/24`, 'dev', 'lan0');
     // The public endpoint, where a proxy whose DNS misses the private zone goes. A Private Link deployment
