@@ -55,7 +55,7 @@ export interface ConfigError {
 
 export type ValidationResult = { ok: true; config: ModuleConfig } | { ok: false; errors: ConfigError[] };
 
-/** The top-level desired keys (the README's configuration table). */
+/** The top-level desired keys (the README's configuration table; docs/reference.md, Desired properties). */
 export const DESIRED_KEYS = [
   'intervalSeconds',
   'timeoutMs',

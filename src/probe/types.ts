@@ -1,6 +1,7 @@
 // The engine's vocabulary: what a target is, what each step measures, what a run returns.
 // Every other folder (config, report, hub, http, cli) speaks in these types, so they change rarely
-// and only by adding. Names that reach the twin or telemetry are part of the contract (the README's verdict table and twin reference).
+// and only by adding. Names that reach the twin or telemetry are part of the contract (docs/reference.md: the
+// verdict table, the twin's and telemetry's fields).
 
 import type { ServerName } from './hostname.js';
 import type { ProxySettings } from './proxy-settings.js';

@@ -1,5 +1,5 @@
 // The results message sent on output `probeResults` after a run, and the body `check --json` prints
-// (the README's telemetry reference). Top-level keys and the keys of their items are the contract: `targets`
+// (docs/reference.md, Telemetry). Top-level keys and the keys of their items are the contract: `targets`
 // (each target's verdict, the classified addresses in use and how its name resolved), `answers` (every
 // resolver's answer for each target's name and its counterpart), `ports` (per target and port, the TCP result
 // per address, the TLS handshake with the certificate and the counterpart-name handshake, the service exchange

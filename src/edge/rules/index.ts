@@ -1,5 +1,5 @@
 // Every rule of the runtime audit, in the order findings are listed. A new finding: its id in finding.ts's
-// FINDING_IDS, its rule in the file of its subject, a row in audit.ts's table and the README.
+// FINDING_IDS, its rule in the file of its subject, a row in audit.ts's table and in docs/reference.md's findings table.
 import type { Rule } from '../finding.js';
 import { clockRules } from './clock.js';
 import { configFileRules } from './config-file.js';
