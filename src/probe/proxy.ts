@@ -5,10 +5,13 @@
 import type net from 'node:net';
 import type { TcpConnect } from './deps.js';
 import { isValidHost, isValidPort } from './hostname.js';
+import { readResponseHead, type ResponseHead } from './http-head.js';
 import type { ProxyEndpoint } from './proxy-settings.js';
-import { createHeadReader, type ResponseHead } from './proxy-wire.js';
 import { boundedStep, errorText, type StepOptions } from './step.js';
 import type { ProxyOutcome, ProxyResult } from './types.js';
+
+/** More than any proxy's CONNECT answer needs (squid's and tinyproxy's are under 200 bytes). */
+export const MAX_CONNECT_HEAD_BYTES = 8 * 1024;
 
 /**
  * The proxy's status → outcome. 407: it wants (other) credentials; 403 and other 4xx: its policy refuses
@@ -58,17 +61,19 @@ export async function openTunnel(
   let handedOver = false;
   const { ended, ms } = await boundedStep<ResponseHead>(opts, (settle) => {
     const s = (socket = connect({ host: proxy.host, port: proxy.port }));
-    const read = createHeadReader();
-    let received = 0;
+    let received = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      const answer = read(chunk);
-      if (answer.state === 'more') return;
-      if (answer.state === 'bad') return settle({ kind: 'failed', error: new BadAnswer(answer.reason) });
-      const { rest, state: _state, ...head } = answer;
+      // At most the bound and one chunk are kept: the reader has its answer once the bound is reached.
+      received = Buffer.concat([received, chunk]);
+      const answer = readResponseHead(received, { limit: MAX_CONNECT_HEAD_BYTES });
+      if (answer.kind === 'incomplete') return;
+      if (answer.kind === 'foreign') return settle({ kind: 'failed', error: new BadAnswer(answer.detail) });
+      const { head } = answer;
       if (connectOutcome(head.status) === 'ok') {
         handedOver = true;
         s.pause();
+        // Whatever came after the head is the tunnel's: the TLS handshake reads it from the socket.
+        const rest = received.subarray(head.end);
         if (rest.length > 0) s.unshift(rest);
       }
       settle({ kind: 'done', value: head });
@@ -83,7 +88,7 @@ export async function openTunnel(
     s.on('error', (error) => settle({ kind: 'failed', error }));
     s.once('close', () => {
       const error =
-        received > 0
+        received.length > 0
           ? 'the proxy closed the connection in the middle of its answer'
           : 'the proxy closed the connection without answering';
       settle({ kind: 'failed', error: new BadAnswer(error) });
@@ -120,8 +125,8 @@ export async function openTunnel(
 function withChallenges(statusLine: string, status: number, headers: ResponseHead['headers']): string {
   if (status !== 407) return statusLine;
   const schemes = headers
-    .filter((h) => h.name === 'proxy-authenticate')
-    .map((h) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}/.exec(h.value)?.[0])
+    .filter(([name]) => name.toLowerCase() === 'proxy-authenticate')
+    .map(([, value]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}/.exec(value)?.[0])
     .filter((scheme): scheme is string => scheme !== undefined);
   const unique = [...new Set(schemes)].slice(0, 4);
   return unique.length > 0 ? `${statusLine} (the proxy asks for ${unique.join(', ')})` : statusLine;

@@ -4,16 +4,22 @@
 // part of them. `ended` tells a reader that no more bytes will come, so it may describe what it was still
 // waiting on.
 
+import {
+  clean,
+  describeBytes,
+  mayBeHttp,
+  MAX_HEADERS,
+  MAX_TEXT,
+  readResponseHead,
+  startsWithPrefix,
+  STATUS_LINE_BYTES,
+  type ResponseHeadReading,
+} from './http-head.js';
+
+export { clean, describeBytes, MAX_HEADERS, MAX_TEXT };
+
 /** An HTTP response head longer than this is not read (Azure's heads are well under 2 KB). */
 export const MAX_HEAD_BYTES = 16 * 1024;
-/** Headers kept from one head; the rest are still looked at for Azure's markers, not kept. */
-export const MAX_HEADERS = 32;
-/** A kept header's value, a status line's reason and any detail are cut to this many characters. */
-export const MAX_TEXT = 160;
-/** Foreign bytes shown in a detail: as text when printable, else as hex. */
-const SHOWN_BYTES = 16;
-/** Bytes that begin like `HTTP/` are read up to their first line, so the detail can name the status line. */
-const STATUS_LINE_BYTES = 128;
 
 // ---- MQTT 3.1.1 (OASIS mqtt-v3.1.1-os) ----------------------------------------------------------
 
@@ -140,66 +146,33 @@ export interface HttpHead {
 export type HeadReading =
   { kind: 'incomplete' } | { kind: 'response'; head: HttpHead } | { kind: 'foreign'; detail: string };
 
-const STATUS_LINE = /^HTTP\/\d\.\d (\d{3})(?: (.*))?$/;
-
 /**
- * The response head, up to its empty line. Interim 1xx heads (103 Early Hints, RFC 8297) are passed over:
- * the final response follows them. A bare LF ends a line too (RFC 9112 §2.2 lets a recipient accept it).
+ * The response head (interim 1xx heads passed over), with what the service exchange looks for in it: Azure's
+ * markers, found among all the headers, not only the kept ones, and the Server and Date headers. `ended`
+ * changes nothing here: an HTTP head is foreign at its first wrong byte, whether or not more could come.
  */
-export function readHttpHead(bytes: Uint8Array, ended = false): HeadReading {
-  let start = 0;
-  for (;;) {
-    const rest = bytes.subarray(start);
-    if (!startsWithPrefix(rest, HTTP_PREFIX)) return foreignOrWait(rest, ended, 'an HTTP response');
-    const end = headEnd(rest);
-    if (end === undefined) {
-      if (bytes.length > MAX_HEAD_BYTES)
-        return { kind: 'foreign', detail: `HTTP head over ${MAX_HEAD_BYTES / 1024} KB` };
-      return { kind: 'incomplete' };
-    }
-    if (start + end > MAX_HEAD_BYTES) return { kind: 'foreign', detail: `HTTP head over ${MAX_HEAD_BYTES / 1024} KB` };
-    const lines = Buffer.from(rest.subarray(0, end)).toString('latin1').split(/\r?\n/);
-    const status = STATUS_LINE.exec(lines[0]!);
-    if (!status) return { kind: 'foreign', detail: `malformed status line ${quote(lines[0]!)}` };
-    const code = Number(status[1]);
-    if (code >= 100 && code < 200 && code !== 101) {
-      start += end;
-      continue;
-    }
-    return { kind: 'response', head: headOf(code, status[2] ?? '', lines.slice(1)) };
-  }
-}
-
-const HTTP_PREFIX = [...Buffer.from('HTTP/', 'latin1')];
-
-/** The offset just past the empty line that ends a head (CRLF CRLF or LF LF), if it has arrived. */
-function headEnd(bytes: Uint8Array): number | undefined {
-  for (let i = 1; i < bytes.length; i++) {
-    if (bytes[i] !== 0x0a) continue;
-    if (bytes[i - 1] === 0x0a) return i + 1;
-    if (bytes[i - 1] === 0x0d && i >= 2 && bytes[i - 2] === 0x0a) return i + 1;
-  }
-  return undefined;
-}
-
-function headOf(status: number, reason: string, lines: string[]): HttpHead {
-  const head: HttpHead = { status, reason: clean(reason), headers: [] };
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    // Lines without a name (obsolete folding, junk) carry nothing the probe reads.
-    if (colon <= 0 || /\s/.test(line[0]!)) continue;
-    const name = clean(line.slice(0, colon).trim());
-    const value = clean(line.slice(colon + 1).trim());
-    const lower = name.toLowerCase();
-    if (head.headers.length < MAX_HEADERS) head.headers.push([name, value]);
-    if (head.azureMarker === undefined && isAzureMarker(lower)) head.azureMarker = name;
-    if (lower === 'server' && head.server === undefined) head.server = value;
-    if (lower === 'date' && head.dateMs === undefined) {
-      const ms = Date.parse(value);
-      if (Number.isFinite(ms)) head.dateMs = ms;
-    }
-  }
-  return head;
+export function readHttpHead(bytes: Uint8Array, _ended = false): HeadReading {
+  let azureMarker: string | undefined;
+  let server: string | undefined;
+  let dateMs: number | undefined;
+  const r: ResponseHeadReading = readResponseHead(bytes, {
+    limit: MAX_HEAD_BYTES,
+    visit: (name, value) => {
+      const lower = name.toLowerCase();
+      if (azureMarker === undefined && isAzureMarker(lower)) azureMarker = name;
+      if (lower === 'server' && server === undefined) server = value;
+      if (lower === 'date' && dateMs === undefined) {
+        const ms = Date.parse(value);
+        if (Number.isFinite(ms)) dateMs = ms;
+      }
+    },
+  });
+  if (r.kind !== 'head') return r;
+  const head: HttpHead = { status: r.head.status, reason: r.head.reason, headers: r.head.headers };
+  if (azureMarker !== undefined) head.azureMarker = azureMarker;
+  if (server !== undefined) head.server = server;
+  if (dateMs !== undefined) head.dateMs = dateMs;
+  return { kind: 'response', head };
 }
 
 /**
@@ -216,13 +189,6 @@ function isAzureMarker(lowerName: string): boolean {
 
 // ---- Shared ----------------------------------------------------------------------------------------
 
-/** Whether `bytes` and `expected` agree on their common length (either may be the shorter). */
-function startsWithPrefix(bytes: Uint8Array, expected: readonly number[]): boolean {
-  const n = Math.min(bytes.length, expected.length);
-  for (let i = 0; i < n; i++) if (bytes[i] !== expected[i]) return false;
-  return true;
-}
-
 /**
  * Bytes that are not the expected answer. When they begin like an HTTP response, its status line is waited
  * for (up to `STATUS_LINE_BYTES`, or the end) so the detail can name it; anything else is foreign at once.
@@ -233,30 +199,7 @@ function foreignOrWait(
   expected: string,
 ): { kind: 'incomplete' } | { kind: 'foreign'; detail: string } {
   if (bytes.length === 0) return { kind: 'incomplete' };
-  const httpLike = startsWithPrefix(bytes, HTTP_PREFIX);
+  const httpLike = mayBeHttp(bytes);
   if (httpLike && !ended && bytes.length < STATUS_LINE_BYTES && !bytes.includes(0x0a)) return { kind: 'incomplete' };
   return { kind: 'foreign', detail: clean(`${describeBytes(bytes)} instead of ${expected}`) };
-}
-
-/** Foreign bytes in a few words: an HTTP status line as it is, printable text quoted, anything else as hex. */
-export function describeBytes(bytes: Uint8Array): string {
-  const head = Buffer.from(bytes.subarray(0, STATUS_LINE_BYTES));
-  if (startsWithPrefix(head, HTTP_PREFIX) && head.length >= HTTP_PREFIX.length) {
-    return head.toString('latin1').split(/\r?\n/)[0]!.slice(0, 64);
-  }
-  const shown = head.subarray(0, SHOWN_BYTES);
-  const more = bytes.length > SHOWN_BYTES ? '…' : '';
-  if (shown.every((b) => b >= 0x20 && b < 0x7f)) return `${quote(shown.toString('latin1'))}${more}`;
-  return `bytes ${shown.toString('hex').replace(/(..)(?!$)/g, '$1 ')}${more}`;
-}
-
-function quote(text: string): string {
-  return JSON.stringify(clean(text.slice(0, 64)));
-}
-
-/** Text from the wire made safe to show: control characters out, cut to `MAX_TEXT`. */
-export function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const printable = text.replace(/[\x00-\x1f\x7f-\x9f]/g, '');
-  return printable.length > MAX_TEXT ? `${printable.slice(0, MAX_TEXT - 1)}…` : printable;
 }

@@ -1,10 +1,8 @@
 import net from 'node:net';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TcpConnect } from '../../src/probe/deps.js';
 import { connectOutcome, connectRequest, openTunnel } from '../../src/probe/proxy.js';
 import { parseProxyUrl, type ProxyEndpoint } from '../../src/probe/proxy-settings.js';
-import { createHeadReader, MAX_HEAD_BYTES, type HeadRead } from '../../src/probe/proxy-wire.js';
 import type { StepOptions } from '../../src/probe/step.js';
 import { createTrust, probeTls, type TlsTrust } from '../../src/probe/tls.js';
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../support/connect-proxy.js';
@@ -13,140 +11,6 @@ import { closedPort, startSilentEndpoint, startTlsEndpoint, type TlsEndpoint } f
 
 const HUB = 'myhub.azure-devices.net';
 const UNKNOWN = 'otherhub.azure-devices.net';
-
-/**
- * Feeds the chunks in order until the first verdict; `fed` counts the bytes that took, `tunnel` is what the
- * tunnel gets after a head: the head's `rest` and the chunks never fed.
- */
-function read(chunks: Array<string | Buffer>, limit?: number): { answer: HeadRead; fed: number; tunnel: string } {
-  const reader = createHeadReader(limit);
-  const buffers = chunks.map((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk));
-  let answer: HeadRead = { state: 'more' };
-  let fed = 0;
-  for (const [i, bytes] of buffers.entries()) {
-    fed += bytes.length;
-    answer = reader(bytes);
-    if (answer.state === 'head') {
-      return { answer, fed, tunnel: Buffer.concat([answer.rest, ...buffers.slice(i + 1)]).toString('latin1') };
-    }
-    if (answer.state === 'bad') break;
-  }
-  return { answer, fed, tunnel: '' };
-}
-
-function splitAt(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
-  return [0, ...points].map((from, i) => text.slice(from, points[i] ?? text.length));
-}
-
-describe('the CONNECT response head', () => {
-  const squid = 'HTTP/1.1 200 Connection established\r\n\r\n';
-
-  it('reads a status, headers and nothing after the head', () => {
-    const { answer } = read([
-      'HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\n\r\n',
-    ]);
-    expect(answer).toEqual({
-      state: 'head',
-      status: 407,
-      statusLine: 'HTTP/1.0 407 Proxy Authentication Required',
-      headers: [{ name: 'proxy-authenticate', value: 'Basic realm="x"' }],
-      rest: Buffer.alloc(0),
-    });
-  });
-
-  it('gives the same head however the bytes are split, and keeps what follows for the tunnel', () => {
-    const text = `${squid}\x16\x03\x01tunnel bytes`;
-    for (let cut = 0; cut <= text.length; cut++) {
-      const { answer, tunnel } = read([text.slice(0, cut), text.slice(cut)]);
-      expect(answer).toMatchObject({ state: 'head', status: 200, statusLine: 'HTTP/1.1 200 Connection established' });
-      expect(tunnel).toBe('\x16\x03\x01tunnel bytes');
-    }
-    expect(read([...squid]).answer).toMatchObject({ state: 'head', status: 200 });
-  });
-
-  it('skips interim 1xx heads, accepts bare LF line ends and a status line without a reason', () => {
-    expect(read(['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n']).answer).toMatchObject({ status: 200 });
-    expect(read(['HTTP/1.0 503 Service Unavailable\nServer: x\n\n']).answer).toMatchObject({
-      status: 503,
-      headers: [{ name: 'server', value: 'x' }],
-    });
-    expect(read(['HTTP/1.1 502\r\n\r\n']).answer).toMatchObject({ status: 502, statusLine: 'HTTP/1.1 502' });
-  });
-
-  it('refuses bytes that cannot start an HTTP answer at the first wrong byte, showing them', () => {
-    expect(read(['SSH-2.0-OpenSSH_9.6\r\n']).answer).toEqual({
-      state: 'bad',
-      reason: 'not an HTTP answer: SSH-2.0-OpenSSH_...',
-    });
-    expect(read([Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])]).answer).toEqual({
-      state: 'bad',
-      reason: 'not an HTTP answer: \\x15\\x03\\x03\\x00\\x02\\x02(',
-    });
-    expect(read(['HT', 'TX']).answer).toMatchObject({ state: 'bad' });
-    expect(read(['HTTP/1.1 abc\r\n\r\n']).answer).toEqual({
-      state: 'bad',
-      reason: 'not an HTTP status line: HTTP/1.1 abc',
-    });
-  });
-
-  it('strips control characters from the status line and bounds it', () => {
-    const { answer } = read([`HTTP/1.1 403 Den\x1b[31mied${'!'.repeat(400)}\r\n\r\n`]);
-    expect(answer).toMatchObject({ status: 403 });
-    const line = (answer as { statusLine: string }).statusLine;
-    expect(line).toMatch(/^HTTP\/1\.1 403 Den\[31mied!+\.\.\.$/);
-    expect(line).toHaveLength(200);
-  });
-
-  it(`gives up on a head that has not ended within ${MAX_HEAD_BYTES} bytes, counting interim heads`, () => {
-    const header = `X: ${'a'.repeat(100)}\r\n`;
-    const endless = ['HTTP/1.1 200 OK\r\n', ...Array.from({ length: 100 }, () => header)];
-    const { answer, fed } = read(endless);
-    expect(answer).toEqual({ state: 'bad', reason: `no complete response head within ${MAX_HEAD_BYTES} bytes` });
-    expect(fed).toBeLessThan(MAX_HEAD_BYTES + header.length);
-    const interim = 'HTTP/1.1 100 Continue\r\n\r\n';
-    expect(read([interim.repeat(400), squid]).answer).toMatchObject({ state: 'bad' });
-    const exact = `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(MAX_HEAD_BYTES - 24)}\r\n\r\n`;
-    expect(exact).toHaveLength(MAX_HEAD_BYTES);
-    expect(read([exact]).answer).toMatchObject({ state: 'head' });
-    expect(read([`${exact.slice(0, -4)}a\r\n\r\n`]).answer).toMatchObject({ state: 'bad' });
-  });
-
-  it('never throws on arbitrary bytes in arbitrary chunks, and never waits past the bound', () => {
-    fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 40 }), (arrays) => {
-        const { answer, fed } = read(arrays.map((a) => Buffer.from(a)));
-        if (answer.state === 'more') expect(fed).toBeLessThan(MAX_HEAD_BYTES);
-        if (answer.state === 'bad') expect(answer.reason.length).toBeLessThanOrEqual(260);
-      }),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('reads a well-formed head the same in any chunking, with everything after it kept', () => {
-    const head = fc
-      .tuple(
-        fc.constantFrom('HTTP/1.0', 'HTTP/1.1'),
-        fc.integer({ min: 200, max: 599 }),
-        fc.stringMatching(/^[A-Za-z ]{0,30}$/),
-        fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.stringMatching(/^[!-~]{0,40}$/)), {
-          maxLength: 6,
-        }),
-      )
-      .map(([version, status, reason, headers]) => ({
-        status,
-        text: `${version} ${status} ${reason}\r\n${headers.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`,
-      }));
-    fc.assert(
-      fc.property(head, fc.uint8Array({ maxLength: 100 }), fc.array(fc.nat(), { maxLength: 8 }), (h, after, cuts) => {
-        const whole = Buffer.concat([Buffer.from(h.text, 'latin1'), after]).toString('latin1');
-        const { answer, tunnel } = read(splitAt(whole, cuts));
-        expect(answer).toMatchObject({ state: 'head', status: h.status });
-        expect(tunnel).toBe(Buffer.from(after).toString('latin1'));
-      }),
-    );
-  });
-});
 
 describe('connectOutcome and connectRequest', () => {
   it.each([
@@ -325,7 +189,7 @@ describe('openTunnel through a loopback proxy', () => {
   it('something that is not an HTTP proxy: unreachable, showing its first bytes', async () => {
     const ssh = await rawProxy('127.0.6.12', (s) => s.write('SSH-2.0-OpenSSH_9.6\r\n'));
     const { result } = await openTunnel(endpointOf(ssh), HUB, 443, connect, opts());
-    expect(result).toMatchObject({ outcome: 'unreachable', error: 'not an HTTP answer: SSH-2.0-OpenSSH_...' });
+    expect(result).toMatchObject({ outcome: 'unreachable', error: 'not an HTTP answer: "SSH-2.0-OpenSSH_"…' });
     expect(result.status).toBeUndefined();
     lastSocketClosed();
   });
