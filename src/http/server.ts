@@ -20,6 +20,7 @@ import type { ModuleSnapshot } from '../report/snapshot.js';
 import { createMetrics } from '../report/metrics.js';
 import { renderStatusPage } from '../report/status-page.js';
 import { statusDocument } from '../report/status-json.js';
+import { SEQUENTIAL_STEPS } from '../probe/run.js';
 
 export interface HttpLimits {
   headersTimeoutMs: number;
@@ -107,7 +108,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           : {
               status: 503,
               type: TEXT,
-              body: 'stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n',
+              body: `stalled: no probe run completed for 3 intervals (or 3 worst-case runs of ${SEQUENTIAL_STEPS} timeouts)\n`,
             },
     ],
   ]);

@@ -60,6 +60,11 @@ describe('docs/reference.md', () => {
     expect(found[0]![1], `the status in the row of ${code}`).toBe(status);
   });
 
+  it("names every verdict code in the README's list by layer too", () => {
+    const readme = read('README.md');
+    expect(Object.keys(CODE_STATUS).filter((code) => code !== 'OK' && !readme.includes(`\`${code}\``))).toEqual([]);
+  });
+
   it('names no verdict code the code does not have', () => {
     const named = firstCellNames(verdicts, /^[A-Z][A-Z_]+$/);
     expect(named.filter((code) => !Object.hasOwn(CODE_STATUS, code))).toEqual([]);

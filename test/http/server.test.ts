@@ -220,7 +220,7 @@ describe('/healthz', () => {
       expect(await health()).toBe('200 ok\n');
       clock = RUN_COMPLETED_AT + 30_001;
       expect(await health()).toBe(
-        '503 stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 4 timeouts)\n',
+        '503 stalled: no probe run completed for 3 intervals (or 3 worst-case runs of 5 timeouts)\n',
       );
       snapshot = snapshotOf({ intervalSeconds: 10, lastCompletedAt: clock - 10 });
       expect(await health()).toBe('200 ok\n');
