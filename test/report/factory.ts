@@ -78,6 +78,28 @@ function systemAnswer(name: string, addresses: string[]): DnsAnswer {
   return { resolver: 'system', name, outcome: 'ok', addresses, cname: [], ms: 2 };
 }
 
+/**
+ * The hub with MQTT blocked after TLS (`blockedDetail` says how) and the handshake on 443 stalled after 1,380
+ * bytes: what a firewall filtering by application and a tunnel dropping large packets look like.
+ */
+export function blockedAndStalledTarget(blockedDetail = 'no answer within 5000 ms'): TargetResult {
+  const hub = healthyTarget();
+  const blocked: PortResult = {
+    ...hub.ports[0]!,
+    ok: false,
+    code: 'APP_BLOCKED',
+    service: { protocol: 'mqtt', outcome: 'blocked', ms: 5000, detail: blockedDetail },
+  };
+  const stalled: PortResult = {
+    ...hub.ports[2]!,
+    ok: false,
+    code: 'TLS_STALLED',
+    tls: tls('10.1.1.4', 443, hub.host, { outcome: 'stalled', ms: 5000, bytesReceived: 1380 }),
+    service: undefined,
+  };
+  return { ...hub, status: 'unhealthy', code: 'APP_BLOCKED', ports: [blocked, stalled] };
+}
+
 /** A private-endpoint target that works: resolves to a private address, every port connects and verifies. */
 export function healthyTarget(
   name = 'hub',

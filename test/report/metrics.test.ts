@@ -6,7 +6,7 @@ import type { HttpServer } from '../../src/http/server.js';
 import type { ModuleSnapshot } from '../../src/report/snapshot.js';
 import { snapshotOf, startingSnapshot } from '../http/snapshot-factory.js';
 import { serveSnapshot } from '../http/serve.js';
-import { healthyTarget, mismatchAcrTarget, proxiedTarget, runOf, tls } from './factory.js';
+import { blockedAndStalledTarget, healthyTarget, mismatchAcrTarget, proxiedTarget, runOf } from './factory.js';
 
 interface Sample {
   name: string;
@@ -104,21 +104,7 @@ describe('/metrics', () => {
   });
 
   it("reports each port's service exchange by protocol, and its time as the service step", async () => {
-    const hub = healthyTarget();
-    const blocked = {
-      ...hub.ports[0]!,
-      ok: false,
-      code: 'APP_BLOCKED' as const,
-      service: { protocol: 'mqtt' as const, outcome: 'blocked' as const, ms: 5000, detail: 'closed after the request' },
-    };
-    const stalled = {
-      ...hub.ports[2]!,
-      ok: false,
-      code: 'TLS_STALLED' as const,
-      tls: tls('10.1.1.4', 443, hub.host, { outcome: 'stalled', ms: 5000, bytesReceived: 1380 }),
-      service: undefined,
-    };
-    const broken = { ...hub, status: 'unhealthy' as const, code: 'APP_BLOCKED' as const, ports: [blocked, stalled] };
+    const broken = blockedAndStalledTarget('closed after the request');
     current = snapshotOf({ lastRun: runOf([broken, mismatchAcrTarget()]) });
     const { samples } = await scrape();
     const port = (p: string) => ({ target: 'hub', kind: 'iothub', port: p });

@@ -3,6 +3,7 @@ import { isTwinSafe, twinSafetyViolation } from '../../src/config/twin-safe.js';
 import { reportedSections, type ReportedContext } from '../../src/report/reported.js';
 import type { RunResult, TargetResult } from '../../src/probe/types.js';
 import {
+  blockedAndStalledTarget,
   edgeAudit,
   healthyTarget,
   mismatchAcrTarget,
@@ -12,7 +13,6 @@ import {
   publicBlobTarget,
   runOf,
   STARTED_AT,
-  tls,
 } from './factory.js';
 import { hubDepth } from './twin-model.js';
 
@@ -83,21 +83,7 @@ describe('reported sections: the §4 shape', () => {
   });
 
   it("a port's service exchange: what blocked or answered in its place, and a stalled handshake's bytes", () => {
-    const hub = healthyTarget('hub');
-    const blocked = {
-      ...hub.ports[0]!,
-      ok: false,
-      code: 'APP_BLOCKED' as const,
-      service: { protocol: 'mqtt' as const, outcome: 'blocked' as const, ms: 5000, detail: 'no answer within 5000 ms' },
-    };
-    const stalled = {
-      ...hub.ports[2]!,
-      ok: false,
-      code: 'TLS_STALLED' as const,
-      tls: tls('10.1.1.4', 443, hub.host, { outcome: 'stalled', ms: 5000, bytesReceived: 1380 }),
-      service: undefined,
-    };
-    const { results } = reportedSections(runOf([{ ...hub, ports: [blocked, stalled] }]), ctx());
+    const { results } = reportedSections(runOf([blockedAndStalledTarget()]), ctx());
     expect(results.hub!.ports['8883']).toMatchObject({
       code: 'APP_BLOCKED',
       serviceMs: 5000,
