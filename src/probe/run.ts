@@ -255,8 +255,9 @@ function privateAddresses(answers: readonly DnsAnswer[], ranges: PrivateRanges):
 }
 
 /**
- * TCP to the first address (or to all), then, on a TLS port, the handshake on the first address's own
- * connection: one connection measures both steps (the other addresses get a plain connect).
+ * TCP to the first address (or to all), then, on a TLS port, the handshake and the service exchange on the first
+ * address's own connection: one connection measures every step (the other addresses get a plain connect). On 443
+ * behind a proxy, the path through it runs beside the direct one.
  */
 async function probePort(port: number, speaksTls: boolean, input: VerdictInput, ctx: RunContext): Promise<PortResult> {
   const addresses = input.dns.addresses.map((a) => a.address);
