@@ -2,9 +2,9 @@
 // exchange; a port behind a proxy has two, the runtime's path through it and the direct one), then one reason
 // line per target that is not healthy, the notes, the proxy, the clock reading. Colour only when asked (a
 // TTY); the words carry the meaning on their own.
-import { PORT_STEPS, portSteps, stepTimes, type PortStepName } from '../probe/steps.js';
+import { PORT_STEPS, portSteps, proxied, stepTimes, type PortStepName } from '../probe/steps.js';
 import type { Code, PortResult, ProxyResult, RunResult, ServiceResult, Status, TargetResult } from '../probe/types.js';
-import { clockText, proxied, proxyUrl, serviceText } from '../report/probe-text.js';
+import { clockText, proxyUrl, serviceText } from '../report/probe-text.js';
 
 const COLOURS: Record<Status, string> = { healthy: '\x1b[32m', degraded: '\x1b[33m', unhealthy: '\x1b[31m' };
 const RESET = '\x1b[0m';

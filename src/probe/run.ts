@@ -11,6 +11,7 @@ import { resolveSystem, resolveWithServer } from './dns.js';
 import { createLimiter, type Limiter } from './limit.js';
 import { StepSignals } from './step-signals.js';
 import { roundMs, type StepOptions } from './step.js';
+import { throughProxy } from './steps.js';
 import { openTcp, probeTcp } from './tcp.js';
 import { openTls, sharedTrust, type TlsTrust } from './tls.js';
 import { clockReading, clockSkewed } from './clock.js';
@@ -277,7 +278,7 @@ async function probePort(port: number, speaksTls: boolean, input: VerdictInput, 
   const tcp = [firstTcp, ...otherTcp.map((o) => o.tcp)];
   const direct = portVerdict(input, { port, tcp, tls, service });
   // Behind a proxy the runtime's 443 goes through it: that path decides, the direct one is kept beside it.
-  const verdict = proxy && proxy.outcome !== 'bypassed' ? proxyPathVerdict(input, port, proxy) : direct;
+  const verdict = throughProxy(proxy) ? proxyPathVerdict(input, port, proxy) : direct;
   return {
     port,
     ok: verdict.status !== 'unhealthy',

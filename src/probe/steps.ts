@@ -2,7 +2,7 @@
 // that shows per-step times (the twin's `<step>Ms`, the history, the `step_seconds` metric, the status page's
 // plot, `check`'s table, the SLOW rule) loops over it. A new step is added here (its entry, and its result in
 // `portSteps`), in its own file built on step.ts, in run.ts and in its verdict rules; the outputs follow.
-import type { PortResult } from './types.js';
+import type { PortResult, ProxyResult } from './types.js';
 
 export const PORT_STEPS = [
   { step: 'tcp', title: 'TCP', doing: 'TCP connect to port' },
@@ -34,8 +34,7 @@ export function portSteps(p: Pick<PortResult, 'tcp' | 'tls' | 'service' | 'proxy
   if (p.tls && p.service && p.service.outcome !== 'skipped')
     steps.push({ step: 'service', outcome: p.service.outcome, ms: p.service.ms, address: p.tls.address });
   // The tunnel's own handshake and exchange are the proxy path's evidence, not steps of the direct path.
-  if (p.proxy && p.proxy.outcome !== 'bypassed')
-    steps.push({ step: 'proxy', outcome: p.proxy.outcome, ms: p.proxy.ms, address: p.proxy.url });
+  if (proxied(p)) steps.push({ step: 'proxy', outcome: p.proxy.outcome, ms: p.proxy.ms, address: p.proxy.url });
   return steps;
 }
 
@@ -44,4 +43,14 @@ export function stepTimes(steps: readonly PortStep[]): Partial<Record<PortStepNa
   const times: Partial<Record<PortStepName, number>> = {};
   for (const s of steps) times[s.step] ??= s.ms;
   return times;
+}
+
+/** The path went through the proxy: there was one for the port and NO_PROXY did not exempt the name. */
+export function throughProxy(proxy: ProxyResult | undefined): proxy is ProxyResult {
+  return proxy !== undefined && proxy.outcome !== 'bypassed';
+}
+
+/** The port went through the proxy, so its code is the proxy path's (`direct` holds the other one). */
+export function proxied<P extends Pick<PortResult, 'proxy'>>(p: P): p is P & { proxy: ProxyResult } {
+  return throughProxy(p.proxy);
 }

@@ -3,7 +3,7 @@
 // each port's TCP, TLS and service exchange, then the degraded conditions. The first rule that fires wins.
 import { sameAddress } from './address.js';
 import type { NameInfo } from './catalogue.js';
-import { PORT_STEPS, portSteps } from './steps.js';
+import { PORT_STEPS, portSteps, proxied } from './steps.js';
 import { CODE_STATUS } from './types.js';
 import type {
   Code,
@@ -395,8 +395,7 @@ function slowVerdict(input: VerdictInput): Verdict | undefined {
   const steps: Array<[string, number]> = [['DNS', input.dns.ms]];
   for (const p of input.ports) {
     // Where the proxy path decides the port, the direct path's steps (a connect the firewall drops) are not its time.
-    const proxied = p.proxy !== undefined && p.proxy.outcome !== 'bypassed';
-    for (const s of portSteps(p).filter((step) => !proxied || step.step === 'proxy'))
+    for (const s of portSteps(p).filter((step) => !proxied(p) || step.step === 'proxy'))
       steps.push([`${PORT_STEPS.find((d) => d.step === s.step)!.doing} ${p.port}`, s.ms]);
   }
   const slow = steps.find(([, ms]) => ms > limit);

@@ -37,8 +37,7 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ModuleSnapshot } from './snapshot.js';
-import { PORT_STEPS, portSteps, stepTimes } from '../probe/steps.js';
-import { proxied } from './probe-text.js';
+import { PORT_STEPS, portSteps, proxied, stepTimes } from '../probe/steps.js';
 import type { Overall, PortResult, Status, TargetResult, TlsOutcome } from '../probe/types.js';
 
 export const METRIC_PREFIX = 'privatelink_probe_';

@@ -1,8 +1,8 @@
 // Short readable forms of a port's service exchange, its proxy path and the clock reading, for the status page
-// and `check`'s table: the same words in both places; and which proxy a run met and whether a port went through
-// it, which every output that shows the proxy path asks.
+// and `check`'s table: the same words in both places; and which proxy a run met, which every output that shows
+// the proxy path asks.
 import { CLOCK_SKEW_LIMIT_SECONDS, clockSkewed } from '../probe/clock.js';
-import type { ClockReading, PortResult, ProxyResult, RunResult, ServiceResult } from '../probe/types.js';
+import type { ClockReading, ProxyResult, RunResult, ServiceResult } from '../probe/types.js';
 
 /** `mqtt ok CONNACK 5`, `https foreign HTTP 200 OK, Server: nginx`. */
 export function serviceText(service: ServiceResult): string {
@@ -16,11 +16,6 @@ export function serviceText(service: ServiceResult): string {
 export function proxyUrl(run: Pick<RunResult, 'targets'>): string | undefined {
   for (const t of run.targets) for (const p of t.ports) if (p.proxy) return p.proxy.url;
   return undefined;
-}
-
-/** The port went through the proxy, so its code is the proxy path's (`direct` holds the other one). */
-export function proxied(p: PortResult): p is PortResult & { proxy: ProxyResult } {
-  return p.proxy !== undefined && p.proxy.outcome !== 'bypassed';
 }
 
 /**

@@ -12,7 +12,8 @@ import { clockSkewed } from '../probe/clock.js';
 import type { ClockReading, Overall, PortResult, RunResult, ServiceResult, TargetResult } from '../probe/types.js';
 import { historySection, HISTORY_STYLE } from './history-svg.js';
 import { html, raw, type Html } from './html.js';
-import { clockText, proxied, proxyPathText, proxyUrl, serviceText } from './probe-text.js';
+import { proxied } from '../probe/steps.js';
+import { clockText, proxyPathText, proxyUrl, serviceText } from './probe-text.js';
 
 export { escapeHtml } from './html.js';
 
