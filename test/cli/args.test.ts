@@ -147,3 +147,34 @@ describe('check arguments within the limits desired properties have', () => {
     );
   });
 });
+
+describe('check flags of the service check and the proxy', () => {
+  const HUB = ['--hub', 'h.privatelink.azure-devices.net'];
+
+  it('--no-service-check turns the exchange off; by default it is on', () => {
+    expect(parseCheckArgs(HUB).settings.serviceCheck).toBe(true);
+    expect(parseCheckArgs([...HUB, '--no-service-check']).settings.serviceCheck).toBe(false);
+  });
+
+  it('--proxy gives the proxy (credentials only in the header), over https_proxy; --no-proxy ignores the environment', () => {
+    const env = { https_proxy: 'http://env-proxy:3128', no_proxy: '.factory.local' };
+    expect(parseCheckArgs(HUB, env).settings.proxy).toMatchObject({ url: 'http://env-proxy:3128', port: 3128 });
+    const flag = parseCheckArgs([...HUB, '--proxy', 'http://u:p%40ss@proxy.factory.local:8080'], env).settings.proxy!;
+    expect(flag).toMatchObject({ url: 'http://proxy.factory.local:8080', host: 'proxy.factory.local', port: 8080 });
+    expect(flag.authorization).toBe(`Basic ${Buffer.from('u:p@ss').toString('base64')}`);
+    expect(parseCheckArgs([...HUB, '--no-proxy'], env).settings.proxy).toBeUndefined();
+  });
+
+  it('a bad proxy URL or both flags is a usage error that never quotes the password', () => {
+    expect(() => parseCheckArgs([...HUB, '--proxy', 'socks5://u:secret@proxy:1080'])).toThrow(UsageError);
+    try {
+      parseCheckArgs([...HUB, '--proxy', 'socks5://u:secret@proxy:1080']);
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^--proxy: /);
+      expect((error as Error).message).not.toContain('secret');
+    }
+    expect(() => parseCheckArgs([...HUB, '--proxy', 'http://p:3128', '--no-proxy'])).toThrow(
+      '--proxy and --no-proxy exclude each other',
+    );
+  });
+});

@@ -380,3 +380,17 @@ describe('validateDesired: telemetry', () => {
     expect(rejected({ telemetry: { output: '' } })[0]!.path).toBe('telemetry.output');
   });
 });
+
+describe('validateDesired: serviceCheck', () => {
+  it('is on by default, turned off by false, and recorded as set only when the document sets it', () => {
+    expect(accepted({}).settings.serviceCheck).toBe(true);
+    const off = accepted({ serviceCheck: false });
+    expect(off.settings.serviceCheck).toBe(false);
+    expect(off.explicit).toEqual({ serviceCheck: false });
+    expect(accepted({ serviceCheck: 'true' }).settings.serviceCheck).toBe(true);
+  });
+
+  it('rejects what is not a boolean, naming the key', () => {
+    expect(rejected({ serviceCheck: 3 })[0]).toMatchObject({ key: 'serviceCheck', path: 'serviceCheck' });
+  });
+});
