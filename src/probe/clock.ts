@@ -22,6 +22,6 @@ export function clockReading(targets: readonly TargetResult[]): ClockReading | u
   return best && { offsetSeconds: best.offsetSeconds, source: best.source };
 }
 
-export function clockSkewed(clock: ClockReading | undefined): boolean {
+export function clockSkewed(clock: ClockReading | undefined): clock is ClockReading {
   return clock !== undefined && Math.abs(clock.offsetSeconds) > CLOCK_SKEW_LIMIT_SECONDS;
 }

@@ -9,7 +9,7 @@ export const clockRules: Rule[] = [
     check: ({ measured }) => {
       const clock = measured?.clock;
       if (!clockSkewed(clock)) return undefined;
-      const { offsetSeconds, source } = clock!;
+      const { offsetSeconds, source } = clock;
       const direction = offsetSeconds > 0 ? 'behind' : 'ahead of';
       return (
         `this device's clock is ${Math.round(Math.abs(offsetSeconds))} s ${direction} the server time ${source}'s HTTPS answer carried ` +
