@@ -79,7 +79,7 @@ function latencyPlot(entries: readonly HistoryEntry[]): Html {
       : html`<polyline points="${points.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="1.5" vector-effect="non-scaling-stroke"/>`;
   });
   return html`<div class="plot"><svg viewBox="0 0 ${width} ${PLOT_HEIGHT}" preserveAspectRatio="none" role="img" aria-label="${SERIES.map((s) => s.label).join(', ')} times, up to ${Math.round(max)} ms">${lines}</svg>
-<span class="legend">${SERIES.map((s) => html`<span style="color:${s.colour}">■ ${s.label}</span> `)}<span class="muted">max ${Math.round(max)} ms</span></span></div>`;
+<span class="legend">${SERIES.map((s) => html`<span style="color:${s.colour}">&#9632; ${s.label}</span> `)}<span class="muted">max ${Math.round(max)} ms</span></span></div>`;
 }
 
 /** At most PLOT_POINTS buckets of consecutive runs, each with the slowest time of each step in it. */

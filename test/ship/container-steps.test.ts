@@ -146,6 +146,11 @@ describe('the runtime stage', () => {
     }
   });
 
+  it('is Latin-1 text, which V8 holds as one byte a character: one character beyond it would double its 0.9 MB in the heap', () => {
+    const source = readFileSync(path.join(work, 'build', 'privatelink-probe.mjs'), 'utf8');
+    expect([...new Set(source)].filter((c) => c.charCodeAt(0) > 0xff)).toEqual([]);
+  });
+
   it('keeps demo-only code out of the bundle', () => {
     const meta = JSON.parse(readFileSync(path.join(work, 'build', 'meta.json'), 'utf8')) as {
       inputs: Record<string, unknown>;
@@ -163,6 +168,19 @@ describe('the entry point, as the image runs it', () => {
     const { code, stdout } = await startEntry(['check', '--help']).exited;
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: privatelink-probe check/);
+  });
+
+  it("leaves Node's bundled HTTP client (undici) unloaded: the bundle takes Node's built-ins by require", async () => {
+    // An ES import of node:http reads its lazy WebSocket export, which loads undici: 15 MB resident on Node 24.
+    const probe = path.join(work, 'loaded.cjs');
+    await writeFile(
+      probe,
+      "process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => m.includes('undici'))}\\n`));",
+      { mode: 0o444 },
+    );
+    const { code, stderr } = await startEntry(['check', '--help'], { NODE_OPTIONS: `--require ${probe}` }).exited;
+    expect(code).toBe(0);
+    expect(stderr).toContain('loaded: \n');
   });
 
   it('checks a private endpoint on loopback: TLS on 8883 verified with the CA file, exit 0', async () => {
