@@ -1,7 +1,8 @@
 // One probe run: every target concurrently, each through at most five sequential steps (DNS, TCP, TLS,
 // counterpart TLS or the service exchange, and the proxy's CONNECT on the proxy path), each bounded by
-// `timeoutMs`, so a run ends within 5 × timeoutMs whatever the number of targets. Sockets and lookups share one in-flight bound, and each step gets a signal of its own that aborts
-// with the run's (step-signals.ts). Everything outside comes in through `deps`.
+// `timeoutMs`, so a run ends within 5 × timeoutMs whatever the number of targets. Sockets and lookups share
+// one in-flight bound, and every step listens for the run's abort on one StepSignals (step-signals.ts).
+// Everything outside comes in through `deps`.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { classifyAddress, parsePrivateRanges, type PrivateRanges } from './address.js';
@@ -155,10 +156,10 @@ async function probeTarget(target: TargetSpec, ctx: RunContext): Promise<TargetR
   };
 }
 
-/** One step in flight: it holds a limiter slot and its own abort signal until it ends. */
+/** One step in flight: it holds a limiter slot until it ends, and listens for the run's abort. */
 function step<T>(ctx: RunContext, work: (opts: StepOptions) => Promise<T>): Promise<T> {
   return ctx.limiter.run(() =>
-    ctx.steps.run((signal) => work({ timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal })),
+    work({ timeoutMs: ctx.settings.timeoutMs, elapsed: ctx.deps.elapsed, signal: ctx.steps }),
   );
 }
 
@@ -213,11 +214,7 @@ async function systemAnswer(name: string, ctx: RunContext, opts: StepOptions): P
   const nameservers = ctx.settings.systemNameservers ?? [];
   const left = ctx.settings.timeoutMs - answer.ms;
   if (answer.outcome !== 'temporary-failure' || nameservers.length === 0 || left < 50) return answer;
-  const direct = await Promise.all(
-    nameservers.map((ns) =>
-      ctx.steps.run((signal) => resolveWithServer(name, ns, { ...opts, signal, timeoutMs: left })),
-    ),
-  );
+  const direct = await Promise.all(nameservers.map((ns) => resolveWithServer(name, ns, { ...opts, timeoutMs: left })));
   const ms = roundMs(answer.ms + Math.max(...direct.map((d) => d.ms)));
   // A nameserver whose answers cannot be read is what getaddrinfo's "temporary failure" was about: name it.
   const malformed = direct.find((d) => d.outcome === 'malformed');

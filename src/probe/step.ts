@@ -3,13 +3,15 @@
 // rounding rule. Every step file builds on `boundedStep`, so none restates the timer, the abort listener or
 // the settle-once guard, and a new step gets all three by construction.
 
+import type { StepSignal } from './step-signals.js';
+
 /** What bounds one step. */
 export interface StepOptions {
   timeoutMs: number;
   /** Monotonic milliseconds, for durations. */
   elapsed: () => number;
-  /** Aborts the step (the run was cancelled). */
-  signal?: AbortSignal;
+  /** Aborts the step (the run was cancelled): the run's StepSignals, or any AbortSignal. */
+  signal?: StepSignal;
 }
 
 /** How a step ended, before the step file turns it into its own outcome. */
