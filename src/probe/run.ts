@@ -14,7 +14,7 @@ import { StepSignals } from './step-signals.js';
 import { roundMs, type StepOptions } from './step.js';
 import { throughProxy } from './steps.js';
 import { openTcp, probeTcp } from './tcp.js';
-import { openTls, sharedTrust, type TlsTrust } from './tls.js';
+import { certificateCache, openTls, sharedTrust, type CertificateCache, type TlsTrust } from './tls.js';
 import { clockReading, clockSkewed } from './clock.js';
 import { probeService, serviceProtocol } from './service.js';
 import { openTunnel } from './proxy.js';
@@ -60,6 +60,8 @@ interface RunContext {
   deps: ProbeDeps;
   limiter: Limiter;
   trust: TlsTrust;
+  /** Chains read in this run: each port of a target presents the same one. */
+  certificates: CertificateCache;
   ranges: PrivateRanges;
   steps: StepSignals;
 }
@@ -75,6 +77,7 @@ export async function runProbe(
     deps,
     limiter: createLimiter(settings.maxInFlight),
     trust: sharedTrust(settings.caPem),
+    certificates: certificateCache(),
     ranges: parsePrivateRanges(settings.privateRanges),
     steps: new StepSignals(options.signal),
   };
@@ -350,6 +353,7 @@ async function shakeAndExchange(
     socket,
     now: ctx.deps.now,
     knownRoots: ctx.settings.knownRoots,
+    certificates: ctx.certificates,
     ...(counterpart ? { counterpart: input.name.counterpart } : {}),
   });
   if (!ctx.settings.serviceCheck) {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTcp } from '../../src/probe/tcp.js';
-import { createTrust, probeTls, type TlsStepOptions, type TlsTrust } from '../../src/probe/tls.js';
+import { certificateCache, createTrust, probeTls, type TlsStepOptions, type TlsTrust } from '../../src/probe/tls.js';
 import type { TlsResult } from '../../src/probe/types.js';
 import { portVerdict } from '../../src/probe/verdict.js';
 import { DEFAULT_SETTINGS } from '../../src/probe/defaults.js';
@@ -82,6 +82,31 @@ describe('probeTls with a certificate for the configured name', () => {
     const result = await probeTls(ep.host, ep.port, PRIVATE_NAME, trust, opts({ now }));
     expect(result.outcome).toBe('ok');
     expect(result.cert!.daysLeft).toBe(4);
+  });
+
+  it("reads a chain once per run's cache: the same facts on another port, each handshake's own days left, another chain read anew", async () => {
+    const notAfter = new Date(Math.floor(Date.now() / 1000) * 1000 + 30 * DAY);
+    const cert = await ca.issue({ dnsNames: [PRIVATE_NAME], notAfter });
+    const [a, b] = await Promise.all([1, 2].map(() => startTlsEndpoint({ host: '127.0.0.29', cert })));
+    endpoints.push(a!, b!);
+    const other = await endpoint('127.0.0.29', { dnsNames: [PRIVATE_NAME, PUBLIC_NAME], commonName: 'other' });
+    const certificates = certificateCache();
+    const first = await probeTls(a!.host, a!.port, PRIVATE_NAME, trust, opts({ certificates }));
+    const later = () => notAfter.getTime() - 10 * DAY;
+    const second = await probeTls(b!.host, b!.port, PRIVATE_NAME, trust, opts({ certificates, now: later }));
+    const third = await probeTls(other.host, other.port, PRIVATE_NAME, trust, opts({ certificates }));
+    expect(certificates.size).toBe(2);
+    expect(second.cert).toEqual({ ...first.cert, daysLeft: 10 });
+    expect(first.cert!.daysLeft).toBe(29);
+    expect(second.cert!.sans).not.toBe(first.cert!.sans);
+    expect(third.cert).toMatchObject({
+      subject: `CN=other, O=${TEST_ORGANIZATION}`,
+      sans: [PRIVATE_NAME, PUBLIC_NAME],
+    });
+    // What a fresh read says, with no cache.
+    expect(await probeTls(b!.host, b!.port, PRIVATE_NAME, trust, opts({ now: later }))).toMatchObject({
+      cert: second.cert,
+    });
   });
 
   it('verifies an IP literal against IP SANs and sends no SNI for it (no RFC 6066 warning)', async () => {
