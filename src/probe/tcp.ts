@@ -53,7 +53,10 @@ export async function openTcp(
     // Stays attached after the step: a late error on a destroyed (or handed-over) socket must not become an
     // uncaught exception; the TLS step reports errors after the connect itself.
     s.on('error', (error) => settle({ kind: 'failed', error }));
-    s.once('close', () => settle({ kind: 'failed', error: new Error('closed before connecting') }));
+    // Every connection closes in the end: the error (and its stack) is made only when it closed first.
+    s.once('close', () => {
+      if (!connected) settle({ kind: 'failed', error: new Error('closed before connecting') });
+    });
     return () => {
       if (!connected) s.destroy();
     };

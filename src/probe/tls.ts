@@ -199,7 +199,10 @@ async function handshake(
     });
     // Stays attached after the step: a late error on a destroyed socket must not become an uncaught exception.
     s.on('error', (error) => settle({ kind: 'failed', error }));
-    s.once('close', () => settle({ kind: 'failed', error: new Error('connection closed during the TLS handshake') }));
+    // Every connection closes in the end: the error (and its stack) is made only when it closed first.
+    s.once('close', () => {
+      if (!handshakeDone) settle({ kind: 'failed', error: new Error('connection closed during the TLS handshake') });
+    });
     // After a handshake, close politely: destroying at once would discard our last handshake flight and the
     // endpoint would log every probe as a failed handshake. Otherwise there is nothing to save.
     return () => {
