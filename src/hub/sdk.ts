@@ -18,6 +18,12 @@ const { NoRetry } = common;
 // GC) to save a two-byte allocation per packet, at a few packets a minute here. Off, it allocates as it writes
 // (its documented switch, https://github.com/mqttjs/mqtt-packet#mqttwritetostreamobject-stream-opts). mqtt.js resolves the same copy.
 mqttPacket.writeToStream.cacheNumbers = false;
+// It also caches, with no switch, the length prefix of every packet size under 16,384 it has written: 1–4 byte
+// Buffers cut from Node's shared pool, each keeping its whole pool block alive (8 KB, 64 KB on Node 24). Messages
+// that vary by a few bytes from run to run pin a new block every few runs, for good
+// (https://github.com/mqttjs/mqtt-packet/issues/163). Without the pool (Buffer.poolSize is documented as
+// settable), every small Buffer is an allocation of its own, so a cached prefix holds a few bytes.
+Buffer.poolSize = 0;
 
 export type ModuleClient = SdkModuleClient;
 export type ModuleTwin = Twin;
