@@ -9,11 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../test/support/emulator/index.js';
 import { startLandscape } from '../test/support/landscape.js';
+import { imageNodeFlags } from '../test/ship/dockerfile.js';
 import { startModuleProcess } from '../test/support/module-process.js';
 import { SERVICE_PORTS } from './fixture-protocol.js';
 
-/** The flags the Dockerfiles' CMD gives Node. */
-const IMAGE_NODE_FLAGS = ['--max-semi-space-size=1'];
 const TARGETS = 5;
 const WARMUP_RUNS = 300;
 const SAMPLE_EVERY = 250;
@@ -60,7 +59,7 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
       UpstreamProtocol: 'Mqtt',
     },
     ['run'],
-    IMAGE_NODE_FLAGS,
+    imageNodeFlags(),
   );
   try {
     await emu.waitFor(

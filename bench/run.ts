@@ -19,6 +19,7 @@ import { startFixtures, type RemoteLandscape } from './fixtures.js';
 import { measure, median, sideBySide, type Pairs, type Sample } from './measure.js';
 import { environment, formatFigures, met, table, writeResults, type Figure } from './report.js';
 import { moduleFigures } from './module-figures.js';
+import { imageNodeFlags } from '../test/ship/dockerfile.js';
 import { namespaceUnavailable, runInNamespace } from './netns.js';
 import { udpReceiveDrops } from './udp-drops.js';
 
@@ -238,13 +239,8 @@ async function silentDns(land: RemoteLandscape) {
 async function historyMemory() {
   const script = fileURLToPath(new URL('./history-memory.js', import.meta.url));
   const sample = async (mode: 'with' | 'without') => {
-    // With the young-generation size the image starts Node with (the Dockerfiles' CMD), as the module runs.
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      '--expose-gc',
-      '--max-semi-space-size=1',
-      script,
-      mode,
-    ]);
+    // With the flags the image starts Node with (the Dockerfile's ENTRYPOINT), as the module runs.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', ...imageNodeFlags(), script, mode]);
     return JSON.parse(stdout) as { jsBytes: number; rssBytes: number };
   };
   const js: number[] = [];

@@ -92,6 +92,9 @@ describe('runtime stage', () => {
     expect(execForm(last(runtime, 'ENTRYPOINT'))).toEqual([
       'node',
       '--max-semi-space-size=1',
+      '--optimize-for-size',
+      '--no-turbofan',
+      '--no-maglev',
       '--disable-warning=DEP0169',
       copies(runtime)[0]!.destination,
     ]);

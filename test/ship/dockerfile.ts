@@ -3,9 +3,10 @@
 // defaults, named stages, and the JSON (exec) form of ENTRYPOINT and CMD.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repositoryRoot } from '../support/module-process.js';
 
-export const ROOT = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
+/** The checkout, from the sources or from their build under dist/ (the bench reads the image's flags). */
+export const ROOT = repositoryRoot();
 
 export interface Instruction {
   keyword: string;
@@ -108,6 +109,11 @@ export function execForm(args: string | undefined): string[] {
   const parsed: unknown = args === undefined ? undefined : JSON.parse(args);
   if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error(`not exec form: ${args}`);
   return parsed;
+}
+
+/** The flags the image's ENTRYPOINT gives Node: everything between `node` and the bundle. */
+export function imageNodeFlags(dockerfile: Dockerfile = readDockerfile()): string[] {
+  return execForm(last(dockerfile.stages.at(-1)!, 'ENTRYPOINT')).slice(1, -1);
 }
 
 /** `ENV K=V [K2=V2]` of a stage. */
