@@ -292,8 +292,11 @@ interface BlackboxFigures {
   >;
 }
 
-/** Figure 6: the engine beside blackbox_exporter and the bare minimum, in a namespace of its own (blackbox.ts). */
-async function compareWithBlackbox(): Promise<BlackboxFigures | string> {
+/**
+ * Figure 6: the engine beside blackbox_exporter and the bare minimum, in a namespace of its own (blackbox.ts), in a
+ * Node started with `nodeFlags`: none (V8 as Node sets it), or the image's (no optimizing compilers, for memory).
+ */
+async function compareWithBlackbox(nodeFlags: string[]): Promise<BlackboxFigures | string> {
   const why =
     namespaceUnavailable() ??
     (existsSync('/usr/bin/prometheus-blackbox-exporter')
@@ -301,7 +304,11 @@ async function compareWithBlackbox(): Promise<BlackboxFigures | string> {
       : 'prometheus-blackbox-exporter is not installed (apt-get install prometheus-blackbox-exporter)');
   if (why) return why;
   const script = fileURLToPath(new URL('./blackbox.js', import.meta.url));
-  const { code, stdout } = await runInNamespace([process.execPath, script], process.env, BLACKBOX_TIMEOUT_MS);
+  const { code, stdout } = await runInNamespace(
+    [process.execPath, ...nodeFlags, script],
+    process.env,
+    BLACKBOX_TIMEOUT_MS,
+  );
   const line = stdout.trim().split('\n').at(-1) ?? '';
   if (code !== 0 || !line.startsWith('{')) return `the comparison failed (exit ${code})`;
   return JSON.parse(line) as BlackboxFigures;
@@ -345,21 +352,24 @@ async function main(): Promise<void> {
     console.log(
       '  beside blackbox_exporter and the bare minimum, in a network namespace (10, 50, 100 targets × 3 ports) …',
     );
-    const blackbox = await compareWithBlackbox();
-    const blackboxFigures: Figure[] =
-      typeof blackbox === 'string'
+    const blackbox = await compareWithBlackbox([]);
+    const imageFlags = imageNodeFlags();
+    console.log(`  … and again in Node started with the image's flags (${imageFlags.join(' ')}) …`);
+    const blackboxAsImage = await compareWithBlackbox(imageFlags);
+    const blackboxFigures = (comparison: BlackboxFigures | string, id: string, how: string): Figure[] =>
+      typeof comparison === 'string'
         ? []
-        : Object.entries(blackbox.bySize).flatMap(([size, f]): Figure[] => [
+        : Object.entries(comparison.bySize).flatMap(([size, f]): Figure[] => [
             {
-              id: `cpu-vs-blackbox-${size}`,
-              figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports, no service check`,
+              id: `cpu-vs-blackbox-${size}${id}`,
+              figure: `engine ÷ blackbox_exporter CPU, ${size} × ${PORTS} ports, no service check${how}`,
               value: f.cpuVsBlackbox,
               unit: 'ratio',
               goal: BLACKBOX_GOAL,
             },
             {
-              id: `cpu-vs-minimal-${size}`,
-              figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports, no service check`,
+              id: `cpu-vs-minimal-${size}${id}`,
+              figure: `engine ÷ minimal bare CPU, ${size} × ${PORTS} ports, no service check${how}`,
               value: f.cpuVsBare,
               unit: 'ratio',
               goal: BLACKBOX_GOAL,
@@ -411,7 +421,8 @@ async function main(): Promise<void> {
         unit: 'ms',
         goal: SILENT_GOAL_MS,
       },
-      ...blackboxFigures,
+      ...blackboxFigures(blackbox, '', ''),
+      ...blackboxFigures(blackboxAsImage, '-image-flags', ", Node with the image's V8 flags"),
       {
         id: 'startup-first-report',
         figure: 'module start → first results in the twin',
@@ -497,10 +508,16 @@ async function main(): Promise<void> {
     console.log(`silent DNS runs: ${silent.wallsMs.join(', ')} ms (timeoutMs ${SILENT_TIMEOUT_MS})`);
     for (const run of silent.setAside)
       console.log(`  set aside, healthy targets failed too: ${run.wallMs} ms, ${JSON.stringify(run.codes)}`);
-    if (typeof blackbox === 'string') console.log(`!! blackbox_exporter comparison SKIPPED: ${blackbox}`);
-    else {
+    for (const [comparison, how] of [
+      [blackbox, ''],
+      [blackboxAsImage, ", Node with the image's V8 flags"],
+    ] as const) {
+      if (typeof comparison === 'string') {
+        console.log(`!! blackbox_exporter comparison${how} SKIPPED: ${comparison}`);
+        continue;
+      }
       console.log(
-        `beside blackbox_exporter ${blackbox.exporter} (system resolver in the namespace for all three; the engine without its service check; CPU of each side's own process):`,
+        `beside blackbox_exporter ${comparison.exporter}${how} (system resolver in the namespace for all three; the engine without its service check; CPU of each side's own process):`,
       );
       console.log(
         table(
@@ -512,7 +529,7 @@ async function main(): Promise<void> {
             'engine ÷ blackbox wall',
             'engine ÷ minimal wall',
           ],
-          Object.entries(blackbox.bySize).map(([size, f]) => [
+          Object.entries(comparison.bySize).map(([size, f]) => [
             size,
             ...[
               f.cpuMsPerTarget.engine,
@@ -559,6 +576,7 @@ async function main(): Promise<void> {
         messageCost: bill,
         module: moduleRun,
         blackbox,
+        blackboxAsImage,
         ...work,
         udpReceiveDrops: udpDrops,
         memoryAfter100TargetsMb: memoryMb,
