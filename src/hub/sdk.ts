@@ -15,8 +15,9 @@ const { NoRetry } = common;
 
 // mqtt.js writes packets with mqtt-packet, which by default fills a cache of 65,536 two-byte Buffers, one per
 // 16-bit number, before its first packet: 6.8 MB of heap held for the process's life (and marked by every full
-// GC) to save a two-byte allocation per packet, at a few packets a minute here. Off, it allocates as it writes
-// (its documented switch, https://github.com/mqttjs/mqtt-packet#mqttwritetostreamobject-stream-opts). mqtt.js resolves the same copy.
+// GC) to save a two-byte allocation per packet, at a few packets a minute here. Off, it allocates as it writes.
+// Its documented switch: https://github.com/mqttjs/mqtt-packet#mqttwritetostreamobject-stream-opts (mqtt.js
+// resolves this same copy; test/hub/sdk.test.ts holds that).
 mqttPacket.writeToStream.cacheNumbers = false;
 // It also caches, with no switch, the length prefix of every packet size under 16,384 it has written: 1–4 byte
 // Buffers cut from Node's shared pool, each keeping its whole pool block alive (8 KB, 64 KB on Node 24). Messages
