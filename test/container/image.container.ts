@@ -391,7 +391,7 @@ function mb(bytes: number): string {
 }
 
 function describeMemory(label: string, m: MemoryFigures): string {
-  return `memory, ${label}: resident ${mb(m.residentBytes)} (anonymous ${mb(m.anonymousBytes)}, file-backed ${mb(m.fileBytes)}); podman stats ${mb(m.runtimeBytes)}`;
+  return `memory, ${label}: resident ${mb(m.residentBytes)} (anonymous ${mb(m.anonymousBytes)}, file-backed ${mb(m.fileBytes)}); podman stats ${mb(m.runtimeBytes)}; CPU since start ${(m.cpuMs / 1000).toFixed(2)} s`;
 }
 
 /** Only IoT Edge-format lines; the last says stopped, and nothing from the stop request on is a warning or worse. */
