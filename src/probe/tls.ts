@@ -322,7 +322,6 @@ function chainFacts(peer: tls.PeerCertificate, chain: tls.PeerCertificate[]): Ch
 
 type NameFields = Record<string, string | string[] | undefined>;
 
-const SPECIAL = /[,+"\\<>;]/;
 const SPECIALS = /[,+"\\<>;]/g;
 
 /**
@@ -334,8 +333,7 @@ function formatName(name: tls.Certificate | undefined): string {
   const keys = Object.keys(fields);
   let line = '';
   const add = (key: string, value: string) => {
-    const escaped = SPECIAL.test(value) ? value.replace(SPECIALS, '\\$&') : value;
-    line += `${line ? ', ' : ''}${key}=${escaped}`;
+    line += `${line ? ', ' : ''}${key}=${value.replace(SPECIALS, '\\$&')}`;
   };
   for (let k = keys.length - 1; k >= 0; k--) {
     const key = keys[k]!;
