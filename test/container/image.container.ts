@@ -24,10 +24,8 @@ const IMAGE = 'localhost/privatelink-probe:container-tier';
 /** The build stage, tagged so that its npm ci layer survives the prune of earlier runs' layers. */
 const BUILD_STAGE = 'localhost/privatelink-probe-build:container-tier';
 const ADDED_GOAL_BYTES = 1_000_000;
-/** The issue's goal for the node process's resident memory, printed as met or not. */
+/** The goal for the node process's resident memory on the image's Node (70.3 MB measured on Node 24.22). */
 const RESIDENT_GOAL_BYTES = 75 * 1024 * 1024;
-/** A ceiling a regression would cross: the image measures about 75 MB on Node 24.22 with its memory flags. */
-const RESIDENT_BOUND_BYTES = 90 * 1024 * 1024;
 const STOP_GOAL_MS = 5_000;
 /** Where the container finds what IoT Edge and the deployment give it. */
 const WORKLOAD_SOCKET = '/var/run/iotedge/workload.sock';
@@ -368,9 +366,9 @@ describe.skipIf(skipped)(`the ${DOCKERFILE} image, built by podman and run by ru
       variants.forEach((v, i) => figures.push(describeMemory(v.label, measured[i]!)));
       const [image, withoutFlags] = measured as [MemoryFigures, MemoryFigures];
       figures.push(
-        `resident goal ${mb(RESIDENT_GOAL_BYTES)}: ${image.residentBytes <= RESIDENT_GOAL_BYTES ? 'met' : "not met (the node binary's own pages, file-backed, are most of it)"}`,
+        `resident goal ${mb(RESIDENT_GOAL_BYTES)}: ${image.residentBytes <= RESIDENT_GOAL_BYTES ? 'met' : 'not met'}`,
       );
-      expect(image.residentBytes).toBeLessThanOrEqual(RESIDENT_BOUND_BYTES);
+      expect(image.residentBytes).toBeLessThanOrEqual(RESIDENT_GOAL_BYTES);
       // The flags earn their place: without them the heap takes more.
       expect(image.anonymousBytes).toBeLessThan(withoutFlags.anonymousBytes);
     },
