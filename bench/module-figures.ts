@@ -3,7 +3,9 @@
 // how long from start until the first reported results reach the twin, and its resident memory while runs are
 // driven fast through `runNow` (the interval's 10 s minimum would take days for thousands of runs). Resident memory is read from /proc after a warm-up and then every
 // SAMPLE_EVERY runs: the level it settles at and its drift in the second half are what a small gateway pays.
-// Runs this fast allocate faster than the module's own interval ever does, so the level is an upper bound.
+// Runs this fast allocate faster than the module's own interval ever does, so the level is an upper bound. Of the
+// resident memory, only the anonymous part is the module's own (V8's heap, malloc): the rest is pages of the node
+// binary and its libraries, shared through the page cache with every process that maps the same files.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,8 @@ export interface ModuleFigures {
   runs: number;
   /** Resident memory after the warm-up, at the end, and the largest sample, in MB. */
   rssMb: { afterWarmup: number; end: number; max: number };
+  /** The anonymous part of the resident memory at the end, in MB (`Anonymous:` of /proc/<pid>/smaps_rollup). */
+  anonymousEndMb: number;
   /**
    * End minus the sample half-way: the heap grows to the working set of fast runs first (the first half), so the
    * second half is where a leak would show as a climb.
@@ -34,7 +38,8 @@ export interface ModuleFigures {
   runsPerSecond: number;
 }
 
-export async function moduleFigures(runs: number): Promise<ModuleFigures> {
+/** The module started as the image starts it, or with other V8 flags (`BENCH_NODE_FLAGS`, for comparison). */
+export async function moduleFigures(runs: number, nodeFlags = imageNodeFlags()): Promise<ModuleFigures> {
   const land = await startLandscape();
   const targets: Record<string, { host: string; ports: string }> = {};
   for (let i = 0; i < TARGETS; i++) {
@@ -59,7 +64,7 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
       UpstreamProtocol: 'Mqtt',
     },
     ['run'],
-    imageNodeFlags(),
+    nodeFlags,
   );
   try {
     await emu.waitFor(
@@ -68,8 +73,9 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
       'the first results in the twin',
     );
     const startToFirstReportMs = Math.round(performance.now() - started);
-    const rss = () =>
-      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${mod.child.pid}/status`, 'utf8'))![1]) / 1024;
+    const kb = (file: string, field: string) =>
+      Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${mod.child.pid}/${file}`, 'utf8'))![1]);
+    const rss = () => kb('status', 'VmRSS') / 1024;
     const runNow = async () => {
       const answer = await emu.invokeMethod('runNow', {}, 30_000);
       if (answer.status !== 200) throw new Error(`runNow answered ${answer.status}`);
@@ -84,12 +90,14 @@ export async function moduleFigures(runs: number): Promise<ModuleFigures> {
       if (i % SAMPLE_EVERY === 0) samples.push(round(rss()));
     }
     const end = rss();
+    const anonymousEnd = kb('smaps_rollup', 'Anonymous') / 1024;
     const max = Math.max(...samples, end);
     return {
       startToFirstReportMs,
       warmupRuns: WARMUP_RUNS,
       runs,
       rssMb: { afterWarmup: round(afterWarmup), end: round(end), max: round(max) },
+      anonymousEndMb: round(anonymousEnd),
       driftMb: round(end - samples[Math.floor((samples.length - 1) / 2)]!),
       samplesMb: samples,
       runsPerSecond: round(runs / ((performance.now() - t0) / 1000)),

@@ -1,7 +1,7 @@
 // `npm run bench`: the probe engine against bare Node primitives doing the same work, side by side in one
 // process and one run, on loopback fixtures served by a child process (fixtures.ts). Every figure is a
 // ratio or a difference measured within the run (the machine's speed drifts between runs); nothing here is asserted in CI.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { SERVICE_PORTS } from './fixture-protocol.js';
 import { startFixtures, type RemoteLandscape } from './fixtures.js';
 import { measure, median, sideBySide, type Pairs, type Sample } from './measure.js';
 import { environment, formatFigures, met, table, writeResults, type Figure } from './report.js';
-import { moduleFigures } from './module-figures.js';
+import { moduleFigures, type ModuleFigures } from './module-figures.js';
 import { imageNodeFlags } from '../test/ship/dockerfile.js';
 import { namespaceUnavailable, runInNamespace } from './netns.js';
 import { udpReceiveDrops } from './udp-drops.js';
@@ -38,6 +38,11 @@ const SILENT_ATTEMPTS = 6;
 const WATCHDOG_MS = 20 * 60_000;
 /** Runs the module is driven through for its memory figures; the goal is stated over 10,000 (BENCH_MODULE_RUNS=10000). */
 const MODULE_RUNS = Number(process.env.BENCH_MODULE_RUNS ?? 2_000);
+/**
+ * V8 flags to weigh against the image's (BENCH_NODE_FLAGS="--a --b"): the blackbox_exporter comparison and the
+ * module's figures are run once more in a Node started with them, so one run shows both configurations' CPU and memory.
+ */
+const OTHER_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const STARTUP_GOAL_MS = 1_000;
 const MODULE_RSS_GOAL_MB = 75;
 const MODULE_DRIFT_GOAL_MB = 2;
@@ -314,7 +319,20 @@ async function compareWithBlackbox(nodeFlags: string[]): Promise<BlackboxFigures
   return JSON.parse(line) as BlackboxFigures;
 }
 
+/** The blackbox_exporter comparison and the module's figures in a Node started with `flags` (BENCH_NODE_FLAGS). */
+async function otherFlags(flags: string[]): Promise<{ blackbox: BlackboxFigures | string; module: ModuleFigures }> {
+  console.log(`  … and in Node started with ${flags.join(' ')}: blackbox_exporter, then the module …`);
+  return { blackbox: await compareWithBlackbox(flags), module: await moduleFigures(MODULE_RUNS, flags) };
+}
+
 async function main(): Promise<void> {
+  // A flag Node does not know would fail only minutes in, where the module first starts with it.
+  const tried = OTHER_FLAGS.length > 0 && spawnSync(process.execPath, [...OTHER_FLAGS, '-e', ''], { encoding: 'utf8' });
+  if (tried && tried.status !== 0) {
+    console.error(`BENCH_NODE_FLAGS: node refuses them: ${tried.stderr.trim()}`);
+    process.exitCode = 2;
+    return;
+  }
   const env = environment();
   console.log(`privatelink-probe bench — Node ${env.node}, ${env.cpus} CPUs (${env.cpuModel}), ${env.date}`);
   const fixtures = startFixtures();
@@ -356,6 +374,23 @@ async function main(): Promise<void> {
     const imageFlags = imageNodeFlags();
     console.log(`  … and again in Node started with the image's flags (${imageFlags.join(' ')}) …`);
     const blackboxAsImage = await compareWithBlackbox(imageFlags);
+    const other = OTHER_FLAGS.length === 0 ? undefined : await otherFlags(OTHER_FLAGS);
+    const moduleMemoryFigures = (run: ModuleFigures, id: string, how: string): Figure[] => [
+      {
+        id: `module-rss${id}`,
+        figure: `module resident memory, 5 targets, after ${MODULE_RUNS} runs${how}`,
+        value: run.rssMb.end,
+        unit: 'MB',
+        goal: MODULE_RSS_GOAL_MB,
+      },
+      {
+        id: `module-rss-drift${id}`,
+        figure: `module resident drift, 2nd half of ${MODULE_RUNS} runs${how}`,
+        value: run.driftMb,
+        unit: 'MB',
+        goal: MODULE_DRIFT_GOAL_MB,
+      },
+    ];
     const blackboxFigures = (comparison: BlackboxFigures | string, id: string, how: string): Figure[] =>
       typeof comparison === 'string'
         ? []
@@ -423,6 +458,7 @@ async function main(): Promise<void> {
       },
       ...blackboxFigures(blackbox, '', ''),
       ...blackboxFigures(blackboxAsImage, '-image-flags', ", Node with the image's V8 flags"),
+      ...(other ? blackboxFigures(other.blackbox, '-other-flags', `, Node with ${OTHER_FLAGS.join(' ')}`) : []),
       {
         id: 'startup-first-report',
         figure: 'module start → first results in the twin',
@@ -430,20 +466,8 @@ async function main(): Promise<void> {
         unit: 'ms',
         goal: STARTUP_GOAL_MS,
       },
-      {
-        id: 'module-rss',
-        figure: `module resident memory, 5 targets, after ${MODULE_RUNS} runs`,
-        value: moduleRun.rssMb.end,
-        unit: 'MB',
-        goal: MODULE_RSS_GOAL_MB,
-      },
-      {
-        id: 'module-rss-drift',
-        figure: `module resident drift, 2nd half of ${MODULE_RUNS} runs`,
-        value: moduleRun.driftMb,
-        unit: 'MB',
-        goal: MODULE_DRIFT_GOAL_MB,
-      },
+      ...moduleMemoryFigures(moduleRun, '', ''),
+      ...(other ? moduleMemoryFigures(other.module, '-other-flags', `, Node with ${OTHER_FLAGS.join(' ')}`) : []),
       {
         id: 'summary-units',
         figure: 'quiet run, 5 × 3 ports: message units',
@@ -511,7 +535,8 @@ async function main(): Promise<void> {
     for (const [comparison, how] of [
       [blackbox, ''],
       [blackboxAsImage, ", Node with the image's V8 flags"],
-    ] as const) {
+      ...(other ? [[other.blackbox, `, Node with ${OTHER_FLAGS.join(' ')}`] as const] : []),
+    ]) {
       if (typeof comparison === 'string') {
         console.log(`!! blackbox_exporter comparison${how} SKIPPED: ${comparison}`);
         continue;
@@ -542,9 +567,13 @@ async function main(): Promise<void> {
         ),
       );
     }
-    console.log(
-      `the module, 5 targets × ${PORTS} ports, started as the image starts it: first results in the twin ${moduleRun.startToFirstReportMs} ms after start; resident ${moduleRun.rssMb.afterWarmup} MB after ${moduleRun.warmupRuns} warm-up runs, ${moduleRun.rssMb.end} MB after ${moduleRun.runs} more (max ${moduleRun.rssMb.max}), ${moduleRun.driftMb} MB in the second half; ${moduleRun.runsPerSecond} runs/s; samples ${moduleRun.samplesMb.join(' ')}`,
-    );
+    for (const [run, how] of [
+      [moduleRun, 'started as the image starts it'],
+      ...(other ? [[other.module, `started with ${OTHER_FLAGS.join(' ')}`] as const] : []),
+    ] as const)
+      console.log(
+        `the module, 5 targets × ${PORTS} ports, ${how}: first results in the twin ${run.startToFirstReportMs} ms after start; resident ${run.rssMb.afterWarmup} MB after ${run.warmupRuns} warm-up runs, ${run.rssMb.end} MB after ${run.runs} more (max ${run.rssMb.max}; ${run.anonymousEndMb} MB of it anonymous, the rest the node binary's and libraries' shared pages), ${run.driftMb} MB in the second half; ${run.runsPerSecond} runs/s; samples ${run.samplesMb.join(' ')}`,
+      );
     console.log(
       `results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`,
     );
@@ -577,6 +606,9 @@ async function main(): Promise<void> {
         module: moduleRun,
         blackbox,
         blackboxAsImage,
+        ...(other
+          ? { otherNodeFlags: OTHER_FLAGS, blackboxOtherFlags: other.blackbox, moduleOtherFlags: other.module }
+          : {}),
         ...work,
         udpReceiveDrops: udpDrops,
         memoryAfter100TargetsMb: memoryMb,
