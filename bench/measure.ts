@@ -85,3 +85,22 @@ async function settled(before: Map<string, number>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 }
+
+/**
+ * The rise of a least-squares line through evenly spaced samples, from the first to the last: a steady climb
+ * counts in full, while a saw-tooth (a heap that grows and is collected) contributes nothing, whatever phase
+ * its last sample happens to fall on.
+ */
+export function trend(samples: readonly number[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const meanX = (n - 1) / 2;
+  const meanY = samples.reduce((sum, y) => sum + y, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  samples.forEach((y, x) => {
+    covariance += (x - meanX) * (y - meanY);
+    variance += (x - meanX) ** 2;
+  });
+  return (covariance / variance) * (n - 1);
+}

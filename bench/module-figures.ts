@@ -14,6 +14,7 @@ import { startLandscape } from '../test/support/landscape.js';
 import { imageNodeFlags } from '../test/ship/dockerfile.js';
 import { startModuleProcess } from '../test/support/module-process.js';
 import { SERVICE_PORTS } from './fixture-protocol.js';
+import { trend } from './measure.js';
 
 const TARGETS = 5;
 const WARMUP_RUNS = 300;
@@ -29,8 +30,10 @@ export interface ModuleFigures {
   /** The anonymous part of the resident memory at the end, in MB (`Anonymous:` of /proc/<pid>/smaps_rollup). */
   anonymousEndMb: number;
   /**
-   * End minus the sample half-way: the heap grows to the working set of fast runs first (the first half), so the
-   * second half is where a leak would show as a climb.
+   * The trend of the second half's samples (a least-squares line, first to last): the heap grows to the working set
+   * of fast runs first (the first half), so the second half is where a leak would show as a climb. The samples go up
+   * and down by a few MB as the heap fills and is collected, so the last one minus the middle one would be as much
+   * the saw-tooth's phase as any leak.
    */
   driftMb: number;
   /** Every sample, in MB, after the warm-up: whether it levels off or keeps climbing. */
@@ -98,7 +101,7 @@ export async function moduleFigures(runs: number, nodeFlags = imageNodeFlags()):
       runs,
       rssMb: { afterWarmup: round(afterWarmup), end: round(end), max: round(max) },
       anonymousEndMb: round(anonymousEnd),
-      driftMb: round(end - samples[Math.floor((samples.length - 1) / 2)]!),
+      driftMb: round(trend(samples.slice(Math.floor((samples.length - 1) / 2)))),
       samplesMb: samples,
       runsPerSecond: round(runs / ((performance.now() - t0) / 1000)),
     };

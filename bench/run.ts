@@ -572,7 +572,7 @@ async function main(): Promise<void> {
       ...(other ? [[other.module, `started with ${OTHER_FLAGS.join(' ')}`] as const] : []),
     ] as const)
       console.log(
-        `the module, 5 targets × ${PORTS} ports, ${how}: first results in the twin ${run.startToFirstReportMs} ms after start; resident ${run.rssMb.afterWarmup} MB after ${run.warmupRuns} warm-up runs, ${run.rssMb.end} MB after ${run.runs} more (max ${run.rssMb.max}; ${run.anonymousEndMb} MB of it anonymous, the rest the node binary's and libraries' shared pages), ${run.driftMb} MB in the second half; ${run.runsPerSecond} runs/s; samples ${run.samplesMb.join(' ')}`,
+        `the module, 5 targets × ${PORTS} ports, ${how}: first results in the twin ${run.startToFirstReportMs} ms after start; resident ${run.rssMb.afterWarmup} MB after ${run.warmupRuns} warm-up runs, ${run.rssMb.end} MB after ${run.runs} more (max ${run.rssMb.max}; ${run.anonymousEndMb} MB of it anonymous, the rest the node binary's and libraries' shared pages), a trend of ${run.driftMb} MB over the second half; ${run.runsPerSecond} runs/s; samples ${run.samplesMb.join(' ')}`,
       );
     console.log(
       `results message, 5 targets × ${PORTS} ports: full ${bill.full.bytes} bytes (${bill.full.units} units), summary ${bill.summary.bytes} bytes (${bill.summary.units} unit); per device per day at 300 s: ${bill.unitsPerDayQuiet} units when nothing changes (full every ${FULL_DETAIL_HEARTBEAT_RUNS} runs), ${bill.unitsPerDayAllFull} with telemetry.detail full`,
