@@ -88,8 +88,8 @@ async function settled(before: Map<string, number>): Promise<void> {
 
 /**
  * The rise of a least-squares line through evenly spaced samples, from the first to the last: a steady climb
- * counts in full, while a saw-tooth (a heap that grows and is collected) contributes nothing, whatever phase
- * its last sample happens to fall on.
+ * counts in full, a saw-tooth (a heap that grows and is collected) for a fraction of its height that shrinks as
+ * its teeth grow in number, where the last sample minus any other would swing by its whole height.
  */
 export function trend(samples: readonly number[]): number {
   const n = samples.length;
