@@ -43,6 +43,8 @@ const MODULE_RUNS = Number(process.env.BENCH_MODULE_RUNS ?? 2_000);
  * module's figures are run once more in a Node started with them, so one run shows both configurations' CPU and memory.
  */
 const OTHER_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** How the figures measured with OTHER_FLAGS are labelled. */
+const WITH_OTHER_FLAGS = `, Node with ${OTHER_FLAGS.join(' ')}`;
 const STARTUP_GOAL_MS = 1_000;
 const MODULE_RSS_GOAL_MB = 75;
 const MODULE_DRIFT_GOAL_MB = 2;
@@ -458,7 +460,7 @@ async function main(): Promise<void> {
       },
       ...blackboxFigures(blackbox, '', ''),
       ...blackboxFigures(blackboxAsImage, '-image-flags', ", Node with the image's V8 flags"),
-      ...(other ? blackboxFigures(other.blackbox, '-other-flags', `, Node with ${OTHER_FLAGS.join(' ')}`) : []),
+      ...(other ? blackboxFigures(other.blackbox, '-other-flags', WITH_OTHER_FLAGS) : []),
       {
         id: 'startup-first-report',
         figure: 'module start → first results in the twin',
@@ -467,7 +469,7 @@ async function main(): Promise<void> {
         goal: STARTUP_GOAL_MS,
       },
       ...moduleMemoryFigures(moduleRun, '', ''),
-      ...(other ? moduleMemoryFigures(other.module, '-other-flags', `, Node with ${OTHER_FLAGS.join(' ')}`) : []),
+      ...(other ? moduleMemoryFigures(other.module, '-other-flags', WITH_OTHER_FLAGS) : []),
       {
         id: 'summary-units',
         figure: 'quiet run, 5 × 3 ports: message units',
@@ -535,7 +537,7 @@ async function main(): Promise<void> {
     for (const [comparison, how] of [
       [blackbox, ''],
       [blackboxAsImage, ", Node with the image's V8 flags"],
-      ...(other ? [[other.blackbox, `, Node with ${OTHER_FLAGS.join(' ')}`] as const] : []),
+      ...(other ? [[other.blackbox, WITH_OTHER_FLAGS] as const] : []),
     ]) {
       if (typeof comparison === 'string') {
         console.log(`!! blackbox_exporter comparison${how} SKIPPED: ${comparison}`);
