@@ -38,8 +38,8 @@ USER node
 # whose smaller heap growth and compacting collections keep the old generation near what is live instead of
 # several times that; and no optimizing compilers (TurboFan, Maglev), only the interpreter and Sparkplug's
 # baseline code. A probe that runs every few minutes rarely makes a function hot enough to repay compiling it,
-# nor collects often enough for the compactions to cost: in a minute of runs the image spends no more CPU than
-# without the flags. Probing 100 targets back to back costs about 30 % more CPU, on Node 24 mostly for
+# nor collects often enough for the compactions to cost much: in a minute of runs the image spends within 0.1 s
+# of the CPU it spends without the flags. Probing 100 targets back to back costs about 30 % more CPU, on Node 24 mostly for
 # --optimize-for-size's collections; the README's table shows the alternatives and their memory. DEP0169 is
 # the url.parse() deprecation that mqtt.js, under the IoT SDK's MQTT transport, triggers on Node 24 at every
 # connect: silenced by its code alone, so the module's log holds IoT Edge-format lines only and any other
